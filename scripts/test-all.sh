@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs npm deps and the real-VS-Code test host (cached),
+# type-checks, unit tests (plain Node), integration tests (real extension host), proves that the
+# integration runner reports a failing test, and checks that the .vsix packages.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOGS=${LOGS:-test-artifacts/logs}
+mkdir -p "$LOGS"
+fail=0
+step() { echo; echo "=== $* ==="; }
+count() { grep -Eo '^\s*[0-9]+ (passing|failing|pending)' "$1" | awk -v k="$2" '$2==k {s+=$1} END {print s+0}'; }
+
+step "dependencies"
+bash scripts/ensure-deps.sh || exit 1
+bash scripts/setup-test-host.sh || exit 1
+
+step "typecheck + core purity"
+npx tsc -p . --noEmit || fail=1
+node scripts/check-core-imports.mjs || fail=1
+
+step "unit tests (plain Node)"
+rm -rf out
+npx tsc -p tsconfig.test.json >/dev/null 2>&1 || true   # type errors are reported by the typecheck step
+npx mocha --config .mocharc.json 2>&1 | tee "$LOGS/unit.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+
+step "integration tests (real VS Code extension host)"
+node esbuild.js || fail=1
+node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+
+step "runner self-check: a false assertion must fail the run"
+EXT_ENV='{"OA_PROVE_FAILURE":"1","OA_GREP":"deliberate failure"}' node scripts/run-integration.mjs > "$LOGS/prove-failure.log" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q '1 failing' "$LOGS/prove-failure.log"; then
+  echo "ok: the deliberately false assertion failed the run (exit $rc)"
+else
+  echo "FAIL: expected exit 1 with '1 failing', got exit $rc"; tail -30 "$LOGS/prove-failure.log"; fail=1
+fi
+
+step "package"
+bash scripts/package.sh || fail=1
+
+up=$(count "$LOGS/unit.log" passing); uf=$(count "$LOGS/unit.log" failing)
+ip=$(count "$LOGS/integration.log" passing); if_=$(count "$LOGS/integration.log" failing)
+echo
+echo "unit: $up passing, $uf failing; integration: $ip passing, $if_ failing"
+[ "$uf" = 0 ] && [ "$if_" = 0 ] && [ "$up" -gt 0 ] && [ "$ip" -gt 0 ] || fail=1
+echo "$((up + ip)) passed, $((uf + if_ + fail)) failed"
+exit $fail

@@ -1,0 +1,259 @@
+// The streaming interface features use (chat, completion, translation), with two implementations:
+// native Ollama and OpenAI-compatible servers. Domain types are camelCase; the wire stays in the
+// clients. A feature never needs to know which server it talks to.
+import type { AbortableAsyncIterator } from '../http/core';
+import { OllamaClient, type CallOptions, type ClientOptions } from '../ollama/client';
+import type { ChatResponse, GenerateResponse, KeepAlive, Metrics, Options } from '../ollama/types';
+import { isStreamDone, OpenAICompatClient, type ChatCompletionChunk, type CompletionChunk, type OpenAIContentPart, type OpenAIMessage, type StreamDone, type Usage } from '../openai/client';
+
+export type BackendKind = 'ollama' | 'openai';
+
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** Plain base64 image data (no data: prefix), for vision models. */
+  images?: string[];
+}
+
+export interface Sampling {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  numPredict?: number;
+  numCtx?: number;
+  stop?: string[];
+  seed?: number;
+}
+
+export interface ChatParams {
+  model: string;
+  messages: LlmMessage[];
+  options?: Sampling;
+  keepAlive?: KeepAlive;
+}
+
+export interface CompletionParams {
+  model: string;
+  prompt: string;
+  suffix?: string;
+  system?: string;
+  /** Send the prompt as is, without the model's template (raw FIM prompts). */
+  raw?: boolean;
+  options?: Sampling;
+  keepAlive?: KeepAlive;
+}
+
+export interface GenerationStats {
+  promptTokens: number;
+  outputTokens: number;
+  totalMs?: number;
+  loadMs?: number;
+  promptMs?: number;
+  evalMs?: number;
+  /** Output tokens per second from the server's own timing (Ollama only). */
+  tokensPerSecond?: number;
+}
+
+export interface StreamChunk {
+  text: string;
+  thinking?: string;
+  done: boolean;
+  doneReason?: string;
+  stats?: GenerationStats;
+}
+
+export interface ModelSummary {
+  name: string;
+  sizeBytes?: number;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  capabilities?: string[];
+}
+
+export interface LlmBackend {
+  readonly kind: BackendKind;
+  readonly baseUrl: string;
+  chat(p: ChatParams, o?: CallOptions): Promise<AsyncIterable<StreamChunk>>;
+  complete(p: CompletionParams, o?: CallOptions): Promise<AsyncIterable<StreamChunk>>;
+  listModels(o?: CallOptions): Promise<ModelSummary[]>;
+  close(): Promise<void>;
+}
+
+const NS_PER_MS = 1e6;
+
+export function statsFromMetrics(m: Metrics): GenerationStats {
+  const evalCount = m.eval_count ?? 0;
+  const s: GenerationStats = { promptTokens: m.prompt_eval_count ?? 0, outputTokens: evalCount };
+  if (m.total_duration) s.totalMs = m.total_duration / NS_PER_MS;
+  if (m.load_duration) s.loadMs = m.load_duration / NS_PER_MS;
+  if (m.prompt_eval_duration) s.promptMs = m.prompt_eval_duration / NS_PER_MS;
+  if (m.eval_duration) {
+    s.evalMs = m.eval_duration / NS_PER_MS;
+    if (evalCount > 0) s.tokensPerSecond = (evalCount / m.eval_duration) * 1e9;
+  }
+  return s;
+}
+
+export function toOllamaOptions(s: Sampling | undefined): Partial<Options> | undefined {
+  if (!s) return undefined;
+  const o: Partial<Options> = {};
+  if (s.temperature !== undefined) o.temperature = s.temperature;
+  if (s.topP !== undefined) o.top_p = s.topP;
+  if (s.topK !== undefined) o.top_k = s.topK;
+  if (s.numPredict !== undefined) o.num_predict = s.numPredict;
+  if (s.numCtx !== undefined) o.num_ctx = s.numCtx;
+  if (s.stop !== undefined) o.stop = [...s.stop];
+  if (s.seed !== undefined) o.seed = s.seed;
+  return o;
+}
+
+/** Maps every element of a stream; breaking out of the result closes the source stream. */
+async function* mapStream<A, B>(src: AsyncIterable<A>, f: (a: A) => B | undefined): AsyncGenerator<B> {
+  for await (const a of src) {
+    const b = f(a);
+    if (b !== undefined) yield b;
+  }
+}
+
+export class OllamaBackend implements LlmBackend {
+  readonly kind = 'ollama' as const;
+  readonly client: OllamaClient;
+  constructor(opts: ClientOptions | OllamaClient) {
+    this.client = opts instanceof OllamaClient ? opts : new OllamaClient(opts);
+  }
+  get baseUrl(): string { return this.client.host; }
+
+  async chat(p: ChatParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
+    const it: AbortableAsyncIterator<ChatResponse> = await this.client.chat({
+      model: p.model,
+      messages: p.messages.map((m) => (m.images?.length ? { role: m.role, content: m.content, images: m.images } : { role: m.role, content: m.content })),
+      stream: true,
+      ...(p.options ? { options: toOllamaOptions(p.options) } : {}),
+      ...(p.keepAlive !== undefined ? { keep_alive: p.keepAlive } : {}),
+    }, o);
+    return mapStream(it, (r) => ({
+      text: r.message?.content ?? '',
+      ...(r.message?.thinking ? { thinking: r.message.thinking } : {}),
+      done: r.done,
+      ...(r.done ? { doneReason: r.done_reason, stats: statsFromMetrics(r) } : {}),
+    }));
+  }
+
+  async complete(p: CompletionParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
+    const it: AbortableAsyncIterator<GenerateResponse> = await this.client.generate({
+      model: p.model,
+      prompt: p.prompt,
+      stream: true,
+      ...(p.suffix !== undefined ? { suffix: p.suffix } : {}),
+      ...(p.system !== undefined ? { system: p.system } : {}),
+      ...(p.raw ? { raw: true } : {}),
+      ...(p.options ? { options: toOllamaOptions(p.options) } : {}),
+      ...(p.keepAlive !== undefined ? { keep_alive: p.keepAlive } : {}),
+    }, o);
+    return mapStream(it, (r) => ({
+      text: r.response ?? '',
+      ...(r.thinking ? { thinking: r.thinking } : {}),
+      done: r.done,
+      ...(r.done ? { doneReason: r.done_reason, stats: statsFromMetrics(r) } : {}),
+    }));
+  }
+
+  async listModels(o: CallOptions = {}): Promise<ModelSummary[]> {
+    const { models } = await this.client.list(o);
+    return models.map((m) => ({
+      name: m.name,
+      sizeBytes: m.size,
+      family: m.details?.family,
+      parameterSize: m.details?.parameter_size,
+      quantization: m.details?.quantization_level,
+      ...(m.capabilities ? { capabilities: m.capabilities } : {}),
+    }));
+  }
+
+  close(): Promise<void> { return this.client.close(); }
+}
+
+function openAISampling(s: Sampling | undefined): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (!s) return o;
+  if (s.temperature !== undefined) o.temperature = s.temperature;
+  if (s.topP !== undefined) o.top_p = s.topP;
+  if (s.numPredict !== undefined && s.numPredict >= 0) o.max_tokens = s.numPredict;
+  if (s.stop !== undefined && s.stop.length) o.stop = [...s.stop];
+  if (s.seed !== undefined) o.seed = s.seed;
+  return o;
+}
+
+function statsFromUsage(u: Usage | null | undefined): GenerationStats | undefined {
+  return u ? { promptTokens: u.prompt_tokens ?? 0, outputTokens: u.completion_tokens ?? 0 } : undefined;
+}
+
+export class OpenAIBackend implements LlmBackend {
+  readonly kind = 'openai' as const;
+  readonly client: OpenAICompatClient;
+  constructor(opts: ClientOptions | OpenAICompatClient) {
+    this.client = opts instanceof OpenAICompatClient ? opts : new OpenAICompatClient(opts);
+  }
+  get baseUrl(): string { return this.client.baseUrl; }
+
+  async chat(p: ChatParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
+    const messages: OpenAIMessage[] = p.messages.map((m) => {
+      if (!m.images?.length) return { role: m.role, content: m.content };
+      const parts: OpenAIContentPart[] = [{ type: 'text', text: m.content }];
+      for (const img of m.images) parts.push({ type: 'image_url', image_url: { url: `data:${sniffImageType(img)};base64,${img}` } });
+      return { role: m.role, content: parts };
+    });
+    const it = await this.client.chatCompletions({
+      model: p.model, messages, stream: true, stream_options: { include_usage: true }, ...openAISampling(p.options),
+    }, o);
+    return this.shape(it, (c: ChatCompletionChunk) => {
+      const d = c.choices?.[0]?.delta;
+      return { text: d?.content ?? '', thinking: d?.reasoning ?? d?.reasoning_content };
+    });
+  }
+
+  async complete(p: CompletionParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
+    const prompt = p.system && !p.raw ? `${p.system}\n\n${p.prompt}` : p.prompt;
+    const it = await this.client.completions({
+      model: p.model, prompt, stream: true, stream_options: { include_usage: true },
+      ...(p.suffix !== undefined ? { suffix: p.suffix } : {}), ...openAISampling(p.options),
+    }, o);
+    return this.shape(it, (c: CompletionChunk) => ({ text: c.choices?.[0]?.text ?? '' }));
+  }
+
+  /** OpenAI streams end with `[DONE]`; finish_reason and usage come in earlier chunks. */
+  private shape<C extends { choices: Array<{ finish_reason: string | null }>; usage?: Usage | null }>(
+    it: AsyncIterable<C | StreamDone>, text: (c: C) => { text: string; thinking?: string },
+  ): AsyncIterable<StreamChunk> {
+    let doneReason: string | undefined;
+    let stats: GenerationStats | undefined;
+    return mapStream(it, (c): StreamChunk | undefined => {
+      if (isStreamDone(c)) return { text: '', done: true, doneReason: doneReason ?? 'stop', ...(stats ? { stats } : {}) };
+      const fr = c.choices?.[0]?.finish_reason;
+      if (fr) doneReason = fr;
+      if (c.usage && (c.usage.completion_tokens || c.usage.prompt_tokens)) stats = statsFromUsage(c.usage);
+      const t = text(c);
+      if (!t.text && !t.thinking) return undefined;
+      return { text: t.text, ...(t.thinking ? { thinking: t.thinking } : {}), done: false };
+    });
+  }
+
+  async listModels(o: CallOptions = {}): Promise<ModelSummary[]> {
+    return (await this.client.models(o)).map((m) => ({ name: m.id }));
+  }
+
+  close(): Promise<void> { return this.client.close(); }
+}
+
+function sniffImageType(b64: string): string {
+  if (b64.startsWith('/9j/')) return 'image/jpeg';
+  if (b64.startsWith('iVBOR')) return 'image/png';
+  if (b64.startsWith('UklGR')) return 'image/webp';
+  if (b64.startsWith('R0lGOD')) return 'image/gif';
+  return 'image/png';
+}
+
+export function createBackend(kind: BackendKind, opts: ClientOptions): LlmBackend {
+  return kind === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(opts);
+}

@@ -1,0 +1,137 @@
+// A client for OpenAI-compatible servers (LM Studio, llama.cpp server, vLLM, Ollama's own /v1):
+// chat completions, completions, models, embeddings, with SSE streaming. Same transport, error
+// hierarchy and abort semantics as OllamaClient. Never imports `vscode` and never logs.
+import { AbortableAsyncIterator, HttpCore } from '../http/core';
+import { buildHttpCore, type CallOptions, type ClientOptions } from '../ollama/client';
+import { MalformedLineError } from '../stream/ndjson';
+import { parseSse } from '../stream/sse';
+
+export type OpenAIContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
+export interface OpenAIMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | OpenAIContentPart[] | null;
+  [key: string]: unknown;
+}
+
+export interface OpenAISampling {
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string | string[];
+  seed?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+}
+
+export interface ChatCompletionRequest extends OpenAISampling {
+  model: string;
+  messages: OpenAIMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  response_format?: { type: string; json_schema?: unknown };
+  [key: string]: unknown;
+}
+
+export interface CompletionRequest extends OpenAISampling {
+  model: string;
+  prompt: string;
+  suffix?: string;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  [key: string]: unknown;
+}
+
+export interface Usage { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }
+
+export interface ChatCompletionChunk {
+  id?: string;
+  object?: string;
+  created?: number;
+  model?: string;
+  choices: Array<{ index: number; delta: { role?: string; content?: string | null; reasoning?: string; reasoning_content?: string }; finish_reason: string | null }>;
+  usage?: Usage | null;
+}
+
+export interface ChatCompletion {
+  id?: string;
+  model?: string;
+  choices: Array<{ index: number; message: { role: string; content: string | null; reasoning?: string }; finish_reason: string | null }>;
+  usage?: Usage;
+}
+
+export interface CompletionChunk {
+  id?: string;
+  model?: string;
+  choices: Array<{ index: number; text: string; finish_reason: string | null }>;
+  usage?: Usage | null;
+}
+
+export type Completion = CompletionChunk;
+
+export interface OpenAIModel { id: string; object?: string; created?: number; owned_by?: string }
+
+/** The SSE terminator `data: [DONE]`, delivered as the final element of every stream. */
+export interface StreamDone { done: true }
+export const isStreamDone = (x: unknown): x is StreamDone => typeof x === 'object' && x !== null && (x as StreamDone).done === true && !('choices' in x);
+
+/** `http://host:1234` and `http://host:1234/v1` both mean the /v1 API root. */
+export function openAIBaseUrl(url: string): string {
+  return /\/v1$/.test(url) ? url : url + '/v1';
+}
+
+async function* sseObjects(body: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<unknown> {
+  for await (const ev of parseSse(body, { maxLineBytes })) {
+    const data = ev.data.trim();
+    if (data === '[DONE]') { yield { done: true } satisfies StreamDone; return; }
+    if (data === '') continue;
+    try {
+      yield JSON.parse(data);
+    } catch (e) {
+      throw new MalformedLineError(data, e);
+    }
+  }
+}
+
+export class OpenAICompatClient {
+  private readonly http: HttpCore;
+
+  constructor(opts: ClientOptions = {}) {
+    const core = buildHttpCore(opts, 'http://127.0.0.1:1234');
+    this.http = new HttpCore({ ...core.opts, baseUrl: openAIBaseUrl(core.baseUrl) });
+  }
+
+  get baseUrl(): string { return this.http.baseUrl; }
+  abort(): void { this.http.abortAll(); }
+  close(): Promise<void> { return this.http.close(); }
+
+  chatCompletions(req: ChatCompletionRequest & { stream: true }, o?: CallOptions): Promise<AbortableAsyncIterator<ChatCompletionChunk | StreamDone>>;
+  chatCompletions(req: ChatCompletionRequest & { stream?: false }, o?: CallOptions): Promise<ChatCompletion>;
+  async chatCompletions(req: ChatCompletionRequest, o: CallOptions = {}): Promise<ChatCompletion | AbortableAsyncIterator<ChatCompletionChunk | StreamDone>> {
+    return this.call('/chat/completions', { ...req }, req.model, o);
+  }
+
+  completions(req: CompletionRequest & { stream: true }, o?: CallOptions): Promise<AbortableAsyncIterator<CompletionChunk | StreamDone>>;
+  completions(req: CompletionRequest & { stream?: false }, o?: CallOptions): Promise<Completion>;
+  async completions(req: CompletionRequest, o: CallOptions = {}): Promise<Completion | AbortableAsyncIterator<CompletionChunk | StreamDone>> {
+    return this.call('/completions', { ...req }, req.model, o);
+  }
+
+  async models(o: CallOptions = {}): Promise<OpenAIModel[]> {
+    const r = await this.http.json<{ data?: OpenAIModel[] | null }>('GET', '/models', { kind: 'metadata', signal: o.signal });
+    return r?.data ?? [];
+  }
+
+  async embeddings(req: { model: string; input: string | string[]; dimensions?: number }, o: CallOptions = {}): Promise<number[][]> {
+    const r = await this.http.json<{ data?: Array<{ embedding: number[]; index: number }> }>('POST', '/embeddings', { kind: 'long', json: { ...req }, signal: o.signal, model: req.model });
+    return (r?.data ?? []).sort((a, b) => a.index - b.index).map((d) => d.embedding);
+  }
+
+  private async call<T, C>(path: string, body: { stream?: boolean }, model: string, o: CallOptions): Promise<T | AbortableAsyncIterator<C | StreamDone>> {
+    if (body.stream !== true) {
+      return (await this.http.json<T>('POST', path, { kind: 'long', json: body, signal: o.signal, model })) as T;
+    }
+    const open = await this.http.open('POST', path, { kind: 'long', json: body, signal: o.signal, model, accept: 'text/event-stream' });
+    return this.http.stream<C | StreamDone>(open, (b) => sseObjects(b, this.http.opts.maxLineBytes), isStreamDone);
+  }
+}
