@@ -95,7 +95,7 @@ try {
   page.on('pageerror', (e) => { if (process.env.VERBOSE) console.error('[pageerror]', e.message); });
 
   const authority = `127.0.0.1:${port}`;
-  const extEnv = { OA_ARTIFACTS: artifacts, ...(process.env.EXT_ENV ? JSON.parse(process.env.EXT_ENV) : {}) };
+  const extEnv = { OA_ARTIFACTS: artifacts, OA_USER_DATA: userData, OA_WORKSPACE: ws, OA_TMP: tmp, ...(process.env.EXT_ENV ? JSON.parse(process.env.EXT_ENV) : {}) };
   const payload = [
     ['extensionDevelopmentPath', `vscode-remote://${authority}${extDir}`],
     ['extensionTestsPath', `vscode-remote://${authority}${testsPath}`],

@@ -17,6 +17,7 @@ bash scripts/setup-test-host.sh || exit 1
 step "typecheck + core purity"
 npx tsc -p . --noEmit || fail=1
 node scripts/check-core-imports.mjs || fail=1
+node scripts/check-l10n.mjs || fail=1
 
 step "unit tests (plain Node)"
 rm -rf out

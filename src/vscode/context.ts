@@ -1,15 +1,21 @@
-// One owner for everything the extension registers. The Ollama client has a shorter lifetime: it
-// is rebuilt lazily after a connection setting changes, and the old one is closed (in-flight
-// requests end with AbortError, which features treat as a cancel, not a failure).
+// One owner for everything the extension registers. The clients have a shorter lifetime: they are
+// rebuilt lazily after a connection setting or the API token changes, and the old ones are closed
+// (their in-flight requests end with AbortError, which features treat as a cancel, not a failure).
+import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { assembleHeaders } from '../core/http/headers';
+import { selectProxy } from '../core/http/proxy';
 import { OllamaBackend, OpenAIBackend, type LlmBackend } from '../core/llm/backend';
-import { OllamaClient } from '../core/ollama/client';
+import { OllamaClient, type ClientOptions } from '../core/ollama/client';
+import { parseHost } from '../core/ollama/host';
 import { affectsConnection, readConnectionConfig, type ConnectionConfig } from './config';
 
+export const TOKEN_SECRET_KEY = 'ollamaAssistant.apiToken';
+
+interface Clients { ollama: OllamaClient; llm: LlmBackend; config: ConnectionConfig; url: string }
+
 export class ExtensionContextOwner implements vscode.Disposable {
-  private client: OllamaClient | undefined;
-  private backend: LlmBackend | undefined;
-  private config: ConnectionConfig | undefined;
+  private clients: Promise<Clients> | undefined;
   private readonly onDidChangeClientEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeClient = this.onDidChangeClientEmitter.event;
 
@@ -17,9 +23,8 @@ export class ExtensionContextOwner implements vscode.Disposable {
     ext.subscriptions.push(
       this,
       this.onDidChangeClientEmitter,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affectsConnection(e)) this.resetClient('settings changed');
-      }),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (affectsConnection(e)) this.resetClient('settings changed'); }),
+      ext.secrets.onDidChange((e) => { if (e.key === TOKEN_SECRET_KEY) this.resetClient('API token changed'); }),
     );
   }
 
@@ -29,51 +34,70 @@ export class ExtensionContextOwner implements vscode.Disposable {
     return d;
   }
 
-  connection(): ConnectionConfig {
-    return (this.config ??= readConnectionConfig());
-  }
-
   /** The native Ollama client for the configured endpoint (model management, status). */
-  ollama(): OllamaClient {
-    if (!this.client) {
-      const c = this.connection();
-      this.client = new OllamaClient({
-        host: c.endpoint,
-        headers: c.headers,
-        connectTimeoutMs: c.connectTimeoutMs,
-        headersTimeoutMs: c.headersTimeoutMs,
-        idleTimeoutMs: c.idleTimeoutMs,
-      });
-      this.log.info(`client for ${this.client.host}`);
-    }
-    return this.client;
-  }
+  async ollama(): Promise<OllamaClient> { return (await this.build()).ollama; }
 
   /** The chat/completion backend (native Ollama or OpenAI-compatible, per settings). */
-  llm(): LlmBackend {
-    if (!this.backend) {
-      const c = this.connection();
-      this.backend = c.backend === 'ollama'
-        ? new OllamaBackend(this.ollama())
-        : new OpenAIBackend({ host: c.endpoint, headers: c.headers, connectTimeoutMs: c.connectTimeoutMs, headersTimeoutMs: c.headersTimeoutMs, idleTimeoutMs: c.idleTimeoutMs });
+  async llm(): Promise<LlmBackend> { return (await this.build()).llm; }
+
+  /** The endpoint URL requests go to, and the settings it came from. */
+  async endpoint(): Promise<{ url: string; config: ConnectionConfig }> {
+    const c = await this.build();
+    return { url: c.url, config: c.config };
+  }
+
+  private build(): Promise<Clients> {
+    if (!this.clients) {
+      const p = this.create();
+      this.clients = p;
+      p.catch(() => { if (this.clients === p) this.clients = undefined; });
     }
-    return this.backend;
+    return this.clients;
+  }
+
+  private async create(): Promise<Clients> {
+    const config = readConnectionConfig();
+    const token = await this.ext.secrets.get(TOKEN_SECRET_KEY);
+    const { headers, dropped } = assembleHeaders(config.headers, token);
+    if (dropped.length) this.log.warn(`ignored invalid header names/values in ollamaAssistant.headers: ${dropped.join(', ')}`);
+    const parsed = parseHost(config.endpoint);
+    const proxy = selectProxy(parsed.url, { ...process.env, settingProxy: config.httpProxy, settingNoProxy: config.httpNoProxy });
+    let ca: Buffer | undefined;
+    if (config.caCertificateFile) {
+      try { ca = await fs.readFile(config.caCertificateFile); } catch (e) {
+        this.log.error(`cannot read ollamaAssistant.caCertificateFile ${config.caCertificateFile}: ${(e as Error).message}`);
+      }
+    }
+    const opts: ClientOptions = {
+      host: config.endpoint,
+      headers,
+      connectTimeoutMs: config.connectTimeoutMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      ...(proxy ? { proxy } : {}),
+      ...(ca ? { ca } : {}),
+    };
+    const ollama = new OllamaClient(opts);
+    const llm = config.backend === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(ollama);
+    // Never log header values: they may carry credentials.
+    this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${new URL(proxy).host}` : ''}${token ? ', with API token' : ''}`);
+    return { ollama, llm, config, url: llm.baseUrl };
   }
 
   resetClient(why: string): void {
-    const old = [this.client, this.backend];
-    this.client = undefined;
-    this.backend = undefined;
-    this.config = undefined;
-    // The Ollama backend wraps the client: close each object once.
-    for (const o of new Set(old.map((x) => (x instanceof OllamaBackend ? x.client : x)))) void o?.close().catch(() => undefined);
+    const old = this.clients;
+    this.clients = undefined;
+    void old?.then((c) => closeClients(c)).catch(() => undefined);
     this.log.info(`connection reset: ${why}`);
     this.onDidChangeClientEmitter.fire();
   }
 
   dispose(): void {
-    for (const o of new Set([this.client, this.backend instanceof OllamaBackend ? undefined : this.backend])) void o?.close().catch(() => undefined);
-    this.client = undefined;
-    this.backend = undefined;
+    void this.clients?.then((c) => closeClients(c)).catch(() => undefined);
+    this.clients = undefined;
   }
+}
+
+function closeClients(c: Clients): Promise<unknown> {
+  return Promise.all([c.ollama.close(), c.llm instanceof OllamaBackend ? undefined : c.llm.close()]);
 }

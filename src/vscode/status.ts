@@ -1,9 +1,11 @@
-// "Ollama: Show Server Status": asks the configured server for its version and installed models
-// and says which URL answered. Returns the result so tests (and other commands) can use it.
+// Connection status: the "Test Connection" / "Show Server Status" commands, a status bar item, and
+// the one place that tells the user the server is unreachable - once, with buttons to open the
+// setting or retry - however many features fail at the same time.
 import * as vscode from 'vscode';
-import { AbortError, ConnectionError, EndpointNotFoundError, OllamaError, TimeoutError } from '../core/ollama/errors';
-import type { ExtensionContextOwner } from './context';
+import { isLoopback } from '../core/http/proxy';
+import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/ollama/errors';
 import { SECTION } from './config';
+import type { ExtensionContextOwner } from './context';
 
 export interface ServerStatus {
   reachable: boolean;
@@ -12,22 +14,8 @@ export interface ServerStatus {
   modelCount?: number;
   models?: string[];
   error?: string;
-}
-
-export async function fetchServerStatus(ctx: ExtensionContextOwner, signal?: AbortSignal): Promise<ServerStatus> {
-  const llm = ctx.llm();
-  const url = llm.baseUrl;
-  try {
-    if (llm.kind === 'ollama') {
-      const client = ctx.ollama();
-      const [{ version }, { models }] = await Promise.all([client.version({ signal }), client.list({ signal })]);
-      return { reachable: true, url, version, modelCount: models.length, models: models.map((m) => m.name) };
-    }
-    const models = await llm.listModels({ signal });
-    return { reachable: true, url, modelCount: models.length, models: models.map((m) => m.name) };
-  } catch (e) {
-    return { reachable: false, url, error: describeError(e, url) };
-  }
+  /** Set in a remote window when the endpoint is a loopback address: it means the remote machine. */
+  remoteNote?: string;
 }
 
 /** A sentence a user can act on, for any client error. */
@@ -35,30 +23,141 @@ export function describeError(e: unknown, url: string): string {
   if (e instanceof ConnectionError) return vscode.l10n.t('Cannot reach the Ollama server at {0} ({1}). Is it running, and is the endpoint setting right?', url, e.code ?? e.message);
   if (e instanceof TimeoutError) return vscode.l10n.t('The Ollama server at {0} did not answer in time ({1}).', url, e.phase);
   if (e instanceof EndpointNotFoundError) return vscode.l10n.t('{0} is not an Ollama API endpoint (HTTP 404). Check the endpoint URL and path prefix.', url);
+  if (e instanceof ModelNotFoundError) return vscode.l10n.t('Model {0} is not installed on {1}.', e.model, url);
   if (e instanceof AbortError) return vscode.l10n.t('Cancelled.');
   if (e instanceof OllamaError) return e.status ? `${e.message} (HTTP ${e.status})` : e.message;
   return e instanceof Error ? e.message : String(e);
 }
 
-export function registerStatusCommand(ctx: ExtensionContextOwner): void {
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.showServerStatus', async (): Promise<ServerStatus> => {
+/** Errors that mean "the server cannot be reached at all" (as opposed to a failed request). */
+export function isUnreachable(e: unknown): boolean {
+  return e instanceof ConnectionError || e instanceof EndpointNotFoundError || (e instanceof TimeoutError && e.phase === 'connect')
+    || (e instanceof OllamaError && (e.status === 401 || e.status === 403 || e.status === 502 || e.status === 504));
+}
+
+const NOTIFY_AGAIN_AFTER_MS = 5 * 60_000;
+
+export class ConnectionMonitor implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private notifying = false;
+  private lastNotified = 0;
+  private lastNotifiedUrl = '';
+  last: ServerStatus | undefined;
+  /** How many unreachable notifications were shown (tests assert there is no storm). */
+  notificationsShown = 0;
+
+  constructor(private readonly ctx: ExtensionContextOwner) {
+    this.item = vscode.window.createStatusBarItem('ollamaAssistant.connection', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = vscode.l10n.t('Ollama Connection');
+    this.item.command = 'ollamaAssistant.testConnection';
+    this.render();
+    this.item.show();
+    ctx.own(ctx.onDidChangeClient(() => { this.last = undefined; this.lastNotified = 0; this.render(); }));
+  }
+
+  async check(signal?: AbortSignal): Promise<ServerStatus> {
+    let url = '';
+    try {
+      const { url: u, config } = await this.ctx.endpoint();
+      url = u;
+      const remoteNote = remoteLoopbackNote(u);
+      if (config.backend === 'ollama') {
+        const client = await this.ctx.ollama();
+        const [{ version }, { models }] = await Promise.all([client.version({ signal }), client.list({ signal })]);
+        this.last = { reachable: true, url, version, modelCount: models.length, models: models.map((m) => m.name), ...(remoteNote ? { remoteNote } : {}) };
+      } else {
+        const models = await (await this.ctx.llm()).listModels({ signal });
+        this.last = { reachable: true, url, modelCount: models.length, models: models.map((m) => m.name), ...(remoteNote ? { remoteNote } : {}) };
+      }
+    } catch (e) {
+      this.last = { reachable: false, url, error: describeError(e, url) };
+    }
+    this.render();
+    return this.last;
+  }
+
+  /** Features call this with any error. Unreachable-server errors are announced once (not per
+   * feature, not per keystroke); returns true when the error was of that kind and is handled. */
+  reportError(e: unknown, url: string): boolean {
+    if (!isUnreachable(e)) return false;
+    this.last = { reachable: false, url, error: describeError(e, url) };
+    this.render();
+    const now = Date.now();
+    if (this.notifying || (url === this.lastNotifiedUrl && now - this.lastNotified < NOTIFY_AGAIN_AFTER_MS)) return true;
+    this.notifying = true;
+    this.lastNotified = now;
+    this.lastNotifiedUrl = url;
+    this.notificationsShown++;
+    const open = vscode.l10n.t('Open Setting');
+    const retry = vscode.l10n.t('Retry');
+    void vscode.window.showErrorMessage(this.last.error ?? '', open, retry).then(async (pick) => {
+      this.notifying = false;
+      if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.endpoint`);
+      else if (pick === retry) { this.lastNotified = 0; await vscode.commands.executeCommand('ollamaAssistant.testConnection'); }
+    });
+    return true;
+  }
+
+  reportSuccess(url: string): void {
+    if (this.last?.reachable && this.last.url === url) return;
+    if (this.last && !this.last.reachable) { this.last = undefined; this.lastNotified = 0; }
+    this.render();
+  }
+
+  private render(): void {
+    const s = this.last;
+    if (!s) {
+      this.item.text = '$(server) Ollama';
+      this.item.tooltip = vscode.l10n.t('Ollama: not checked yet. Click to test the connection.');
+      this.item.backgroundColor = undefined;
+    } else if (s.reachable) {
+      this.item.text = s.version ? `$(server) Ollama ${s.version}` : '$(server) Ollama';
+      this.item.tooltip = vscode.l10n.t('Connected to {0}: {1} models installed.', s.url, s.modelCount ?? 0) + (s.remoteNote ? `\n${s.remoteNote}` : '');
+      this.item.backgroundColor = undefined;
+    } else {
+      this.item.text = '$(warning) Ollama';
+      this.item.tooltip = s.error ?? '';
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    }
+  }
+
+  dispose(): void { this.item.dispose(); }
+}
+
+/** In a remote window the extension runs on the remote machine, so "localhost" is that machine. */
+function remoteLoopbackNote(url: string): string | undefined {
+  const remote = vscode.env.remoteName;
+  if (!remote) return undefined;
+  try {
+    if (!isLoopback(new URL(url).hostname)) return undefined;
+  } catch { return undefined; }
+  return vscode.l10n.t('This is a remote window ({0}): {1} is on the remote machine where the extension runs, not on your local computer.', remote, url);
+}
+
+export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
+  const run = async (): Promise<ServerStatus> => {
     const status = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Checking the Ollama server…') },
-      () => fetchServerStatus(ctx),
+      () => monitor.check(),
     );
     if (status.reachable) {
-      const msg = status.version
+      const msg = (status.version
         ? vscode.l10n.t('Ollama {0} at {1}: {2} models installed.', status.version, status.url, status.modelCount ?? 0)
-        : vscode.l10n.t('OpenAI-compatible server at {0}: {1} models.', status.url, status.modelCount ?? 0);
+        : vscode.l10n.t('OpenAI-compatible server at {0}: {1} models.', status.url, status.modelCount ?? 0))
+        + (status.remoteNote ? ' ' + status.remoteNote : '');
       ctx.log.info(msg);
       void vscode.window.showInformationMessage(msg);
     } else {
       ctx.log.warn(status.error ?? 'unreachable');
       const open = vscode.l10n.t('Open Setting');
-      void vscode.window.showErrorMessage(status.error ?? '', open).then((pick) => {
+      const retry = vscode.l10n.t('Retry');
+      void vscode.window.showErrorMessage(status.error ?? '', open, retry).then((pick) => {
         if (pick === open) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.endpoint`);
+        else if (pick === retry) void vscode.commands.executeCommand('ollamaAssistant.testConnection');
       });
     }
     return status;
-  }));
+  };
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.showServerStatus', run));
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.testConnection', run));
 }

@@ -1,0 +1,25 @@
+// The API token lives in SecretStorage only: never in settings, never in the log.
+import * as vscode from 'vscode';
+import { TOKEN_SECRET_KEY, type ExtensionContextOwner } from './context';
+
+export function registerTokenCommands(ctx: ExtensionContextOwner): void {
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.setApiToken', async (value?: unknown): Promise<boolean> => {
+    const token = typeof value === 'string' ? value : await vscode.window.showInputBox({
+      title: vscode.l10n.t('Ollama API token'),
+      prompt: vscode.l10n.t('Sent as "Authorization: Bearer <token>" to the endpoint. Stored in the secret store, not in settings.'),
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (token === undefined || token.trim() === '') return false;
+    await ctx.ext.secrets.store(TOKEN_SECRET_KEY, token.trim());
+    ctx.resetClient('API token set');
+    ctx.log.info('API token stored in the secret store');
+    if (typeof value !== 'string') void vscode.window.showInformationMessage(vscode.l10n.t('API token saved in the secret store.'));
+    return true;
+  }));
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.clearApiToken', async (): Promise<void> => {
+    await ctx.ext.secrets.delete(TOKEN_SECRET_KEY);
+    ctx.resetClient('API token cleared');
+    ctx.log.info('API token removed from the secret store');
+  }));
+}

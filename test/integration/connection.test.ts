@@ -1,0 +1,105 @@
+// Connection behaviour in the real extension host: the API token goes through SecretStorage to the
+// wire and nowhere else, the extension connects to nothing but the configured endpoint, and an
+// unreachable server is announced once however many requests fail.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { OllamaTestServer } from '../support/ollamaServer';
+import { activate, setSetting } from './helpers';
+
+interface ServerStatus { reachable: boolean; url: string; version?: string; modelCount?: number; error?: string }
+
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : e.isFile() ? [p] : [];
+  });
+}
+
+describe('connection, secrets and network isolation (real extension host)', () => {
+  let server: OllamaTestServer;
+  before(async () => {
+    await activate();
+    server = await OllamaTestServer.start();
+    await setSetting('endpoint', server.url);
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('ollamaAssistant.clearApiToken');
+    await setSetting('endpoint', undefined);
+    await server.close();
+  });
+
+  it('a token set through the command reaches the server as a Bearer header and is in no settings file', async () => {
+    const token = 'oa-secret-' + Date.now().toString(36);
+    assert.strictEqual(await vscode.commands.executeCommand('ollamaAssistant.setApiToken', token), true);
+    server.reset();
+    const status = await vscode.commands.executeCommand<ServerStatus>('ollamaAssistant.testConnection');
+    assert.strictEqual(status.reachable, true, status.error);
+    assert.ok(server.requests.length > 0);
+    for (const r of server.requests) assert.strictEqual(r.headers['authorization'], `Bearer ${token}`);
+
+    // Not in any settings.json (user, machine, workspace) nor anywhere else under the user-data and
+    // workspace folders; not in the configuration API either.
+    const roots = [process.env.OA_USER_DATA, process.env.OA_WORKSPACE].filter((x): x is string => !!x);
+    assert.ok(roots.length > 0, 'runner did not pass OA_USER_DATA/OA_WORKSPACE');
+    const settingsFiles = roots.flatMap(filesUnder).filter((f) => f.endsWith('settings.json'));
+    assert.ok(settingsFiles.length > 0, 'no settings.json found to check');
+    for (const f of roots.flatMap(filesUnder)) {
+      if (fs.statSync(f).size > 20 * 1024 * 1024) continue;
+      assert.ok(!fs.readFileSync(f).includes(token), `token found in ${f}`);
+    }
+    assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('ollamaAssistant')).includes(token));
+
+    await vscode.commands.executeCommand('ollamaAssistant.clearApiToken');
+    server.reset();
+    await vscode.commands.executeCommand('ollamaAssistant.testConnection');
+    assert.ok(server.requests.every((r) => r.headers['authorization'] === undefined));
+  });
+
+  it('opens no connection except to the configured endpoint (no telemetry)', async () => {
+    const seen: string[] = [];
+    const proto = net.Socket.prototype as unknown as { connect: (...a: unknown[]) => unknown };
+    const original = proto.connect;
+    proto.connect = function (this: net.Socket, ...args: unknown[]) {
+      const stack = new Error().stack ?? '';
+      // Only sockets opened by this extension's bundle count (the host runs other extensions too).
+      if (stack.includes(path.join('dist', 'extension.js'))) {
+        const a = args[0] as { host?: string; port?: number } | number | unknown[];
+        const opt = Array.isArray(a) ? a[0] as { host?: string; port?: number } : a;
+        seen.push(typeof opt === 'object' && opt ? `${opt.host ?? '?'}:${opt.port ?? '?'}` : String(opt));
+      }
+      return original.apply(this, args);
+    };
+    try {
+      await vscode.commands.executeCommand('ollamaAssistant.testConnection');
+      await vscode.commands.executeCommand('ollamaAssistant.showServerStatus');
+    } finally {
+      proto.connect = original;
+    }
+    const allowed = `127.0.0.1:${server.port}`;
+    assert.ok(seen.length > 0 || server.requests.length > 0, 'no request was observed at all');
+    for (const s of seen) assert.strictEqual(s, allowed, `unexpected connection to ${s}`);
+  });
+
+  it('an unreachable server is reported once, not per request', async () => {
+    const gone = await OllamaTestServer.start();
+    const url = gone.url;
+    await gone.close();
+    await setSetting('endpoint', url);
+    const api = (await activate()).exports as { monitor: { notificationsShown: number; reportError(e: unknown, url: string): boolean }; ctx: { ollama(): Promise<{ version(): Promise<unknown> }> } };
+    const shownBefore = api.monitor.notificationsShown;
+    let announced = 0;
+    const client = await api.ctx.ollama();
+    for (let i = 0; i < 5; i++) {
+      try { await client.version(); } catch (e) { if (api.monitor.reportError(e, url)) announced++; }
+    }
+    assert.strictEqual(announced, 5, 'every failure is recognised as unreachable');
+    assert.strictEqual(api.monitor.notificationsShown - shownBefore, 1, 'one notification for five failures');
+    const status = await vscode.commands.executeCommand<ServerStatus>('ollamaAssistant.testConnection');
+    assert.strictEqual(status.reachable, false);
+    await setSetting('endpoint', server.url);
+  });
+});
