@@ -9,8 +9,8 @@
 //      EXT_ENV (JSON object: env vars for the extension host), VERBOSE=1 (all workbench logs),
 //      ARTIFACTS (dir for screenshots; default test-artifacts), KEEP_TMP=1, CHROMIUM
 // exit: 0 pass, 1 tests failed / failed to load, 2 timeout, 3 runner error.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -44,10 +44,30 @@ const csArgs = [
   // REQUIRED: a built workbench ignores the URL payload unless the smoke-test driver is enabled.
   '--vscode-option', 'enable-smoke-test-driver',
   '--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'extensions'),
-  '--log', process.env.CS_LOG ?? 'info', ws,
+  '--log', process.env.CS_LOG ?? 'info',
+  // LOCALE=zh-cn runs the host with that display language (our package.nls.zh-cn.json and l10n bundle).
+  ...(process.env.LOCALE ? ['--locale', process.env.LOCALE] : []),
+  ws,
 ];
+const csEnv = { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data') };
+// INSTALL_VSIX=a.vsix,b.vsix: extensions to install first (e.g. the test-only zh-cn language pack).
+for (const vsix of (process.env.INSTALL_VSIX ?? '').split(',').filter(Boolean)) {
+  execFileSync(codeServer, ['--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'extensions'), '--install-extension', path.resolve(vsix)], { env: csEnv, stdio: 'ignore' });
+}
+// The VS Code server reads language packs from <user-data>/languagepacks.json, which a CLI install
+// does not write: register the test-only zh-cn pack there so LOCALE=zh-cn really switches the host.
+if (process.env.LOCALE && process.env.LANGPACK_DIR) {
+  const packDir = path.resolve(process.env.LANGPACK_DIR);
+  writeFileSync(path.join(userData, 'languagepacks.json'), JSON.stringify({
+    [process.env.LOCALE]: {
+      hash: 'oatestpack0001', label: process.env.LOCALE,
+      extensions: [{ extensionIdentifier: { id: 'oa-test.test-langpack-zh-cn' }, version: '0.0.1' }],
+      translations: { vscode: path.join(packDir, 'translations/main.i18n.json') },
+    },
+  }));
+}
 const cs = spawn(codeServer, csArgs, {
-  env: { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data') },
+  env: csEnv,
   stdio: ['ignore', 'pipe', 'pipe'], detached: true,
 });
 const csOut = [];
@@ -82,6 +102,14 @@ try {
     void page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = Array.isArray(args) ? args.join(' ') : String(args);
       if (type === 'error') errorLogs.push(text);
+      // A test asks for a screenshot of the workbench by logging '[exthost] SCREENSHOT <name>' and
+      // waiting for <artifacts>/<name>.png to appear (written to a temp name, then renamed).
+      const shot = /\[exthost\] SCREENSHOT ([\w.-]+)/.exec(text);
+      if (shot) {
+        const file = path.join(artifacts, shot[1] + '.png');
+        void page.screenshot({ path: file + '.tmp.png' }).then(() => renameSync(file + '.tmp.png', file)).catch((e) => console.error('screenshot failed', e));
+        return;
+      }
       if (!process.env.VERBOSE && !text.includes('[exthost] ')) return;
       for (const line of text.split('\n')) {
         const out = process.env.VERBOSE ? line : line.replace(/^.*?\[exthost\] /, '');

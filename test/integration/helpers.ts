@@ -24,3 +24,18 @@ export async function waitFor<T>(f: () => T | Promise<T>, what: string, timeoutM
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Ask the runner for a screenshot of the whole workbench; resolves with the PNG path once written. */
+export async function screenshot(name: string): Promise<string> {
+  const dir = process.env.OA_ARTIFACTS;
+  if (!dir) throw new Error('OA_ARTIFACTS not set by the runner');
+  const fs = await import('fs');
+  const path = await import('path');
+  const file = path.join(dir, `${name}.png`);
+  fs.rmSync(file, { force: true });
+  console.log(`[exthost] SCREENSHOT ${name}`);
+  await waitFor(() => fs.existsSync(file), `screenshot ${name}`, 15000);
+  return file;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
