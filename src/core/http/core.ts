@@ -162,8 +162,9 @@ export class HttpCore {
     controller.signal.addEventListener('abort', onAbort, { once: true });
     signal.addEventListener('abort', onAbort, { once: true });
     const self = this;
+    const idle = idleGuard(res.body, this.opts.idleTimeoutMs);
     async function* run(): AsyncGenerator<T> {
-      const it = parse(res.body)[Symbol.asyncIterator]();
+      const it = parse(idle.body)[Symbol.asyncIterator]();
       let received = 0;
       let complete = false;
       let eof = false;
@@ -175,6 +176,9 @@ export class HttpCore {
           } catch (e) {
             eof = true;
             if (controller.signal.aborted || signal.aborted) throw new AbortError(`Request to ${url} was aborted.`, { url, cause: e });
+            if (idle.timedOut()) {
+              throw new TimeoutError(`The stream from ${url} went silent for ${self.opts.idleTimeoutMs / 1000} s.`, { url, phase: 'idle', timeoutMs: self.opts.idleTimeoutMs, cause: e });
+            }
             throw self.mapStreamError(e, url, res.status, received);
           }
           if (r.done) { eof = true; break; }
@@ -251,6 +255,32 @@ export class HttpCore {
     const msg = e instanceof Error ? e.message : String(e);
     return new ConnectionError(`Request to ${url} failed: ${msg}`, { url, code, cause: e });
   }
+}
+
+/** Wraps a body so that a silence longer than `ms` between two chunks destroys it. undici's own
+ * bodyTimeout has about one second of resolution, too coarse for short limits; this timer is exact
+ * and is reset on every chunk (every byte that arrives), not every line. */
+function idleGuard(body: TransportResponse['body'], ms: number): { body: AsyncIterable<Uint8Array>; timedOut: () => boolean } {
+  let timedOut = false;
+  if (!ms) return { body, timedOut: () => false };
+  async function* guarded(): AsyncGenerator<Uint8Array> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { timedOut = true; body.destroy(); }, ms);
+    };
+    try {
+      arm();
+      for await (const chunk of body) {
+        clearTimeout(timer);
+        yield chunk;
+        arm();
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { body: guarded(), timedOut: () => timedOut };
 }
 
 function inBandError(obj: unknown): string | undefined {

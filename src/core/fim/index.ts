@@ -1,0 +1,12 @@
+// Fill-in-the-middle inline completion, pure core: model formats, the per-model decision, context
+// windows, output shaping, caching, stream reuse, debouncing and latency lines. Never imports `vscode`.
+export * from './templates';
+export * from './capabilities';
+export * from './context';
+export * from './postprocess';
+export * from './cache';
+export * from './session';
+export * from './debounce';
+export * from './request';
+export * from './stats';
+export { abortError, raceAbort } from './abort';

@@ -1,0 +1,68 @@
+// The translation cache: the same text, target, model, glossary and kind of prompt is sent once.
+// Concurrent requests for the same key share one model call.
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { GlossaryEntries } from './prompt';
+import { languageName } from './types';
+
+/** Bump when a prompt changes, so answers to the old prompt are not reused. */
+const PROMPT_VERSION = 1;
+
+export interface CacheKeyParts {
+  /** What kind of request produced the value: a text chunk, or one subtitle cue. */
+  kind: 'text' | 'cue';
+  text: string;
+  target: string;
+  model?: string;
+  glossary?: GlossaryEntries;
+  format?: string;
+}
+
+export function cacheKey(p: CacheKeyParts): string {
+  const parts = [PROMPT_VERSION, p.kind, p.model ?? '', languageName(p.target), p.format ?? '', p.glossary ?? [], p.text];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+export interface TranslationCacheOptions {
+  maxEntries?: number;
+  /** Total characters of cached translations. */
+  maxChars?: number;
+}
+
+export class TranslationCache {
+  private readonly lru: LRUCache<string, string>;
+  private readonly pending = new Map<string, Promise<{ value: string; store: boolean }>>();
+
+  constructor(o: TranslationCacheOptions = {}) {
+    this.lru = new LRUCache<string, string>({
+      max: o.maxEntries ?? 5000,
+      maxSize: o.maxChars ?? 4_000_000,
+      sizeCalculation: (v) => Math.max(1, v.length),
+    });
+  }
+
+  get(key: string): string | undefined { return this.lru.get(key); }
+  set(key: string, value: string): void { this.lru.set(key, value); }
+  get size(): number { return this.lru.size; }
+  clear(): void { this.lru.clear(); }
+
+  /**
+   * The cached value, or compute() once: callers asking for the same key meanwhile share its
+   * result. Failures, and values compute() marks `store: false` (a flawed translation), are not kept.
+   */
+  async getOrCompute(key: string, compute: () => Promise<{ value: string; store: boolean }>): Promise<{ value: string; hit: boolean }> {
+    const cached = this.lru.get(key);
+    if (cached !== undefined) return { value: cached, hit: true };
+    const inFlight = this.pending.get(key);
+    if (inFlight) return { value: (await inFlight).value, hit: true };
+    const p = compute();
+    this.pending.set(key, p);
+    try {
+      const r = await p;
+      if (r.store) this.lru.set(key, r.value);
+      return { value: r.value, hit: false };
+    } finally {
+      this.pending.delete(key);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// Translation core: selections, documents (chunked, parallel, resumable) and subtitle files
+// (byte-exact .srt/.vtt round trip, numbered batches with retry-smaller). No `vscode` here: the
+// editor layer injects a TranslateFn built on LlmBackend.chat.
+export * from './types';
+export { decodeText, encodeText, assertTranslatableText, type DecodedText, type TextEncodingName } from './binary';
+export { stripChatter } from './chatter';
+export { protect, restore, placeholder, type Protected, type Restored } from './protect';
+export { textSystemPrompt, batchSystemPrompt, relevantGlossary, LINE_BREAK_MARKER, type GlossaryEntries } from './prompt';
+export { TranslationCache, cacheKey, type CacheKeyParts, type TranslationCacheOptions } from './cache';
+export { chunkDocument, joinChunks, DEFAULT_CHUNK_CHARS, type DocChunk, type ChunkOptions, type DocumentFormat } from './chunk';
+export {
+  DocumentJob, translateDocument, translateText, translatePiece,
+  type DocumentJobOptions, type DocumentJobState, type DocumentProgress, type DocumentResult, type JobRunOptions,
+  type TextResult, type TextTranslateOptions, type PieceResult,
+} from './document';
+export {
+  parseSubtitles, serializeSubtitles, cues, cueLabel, withCueText, cloneSubtitles, detectSubtitleFormat, isTimingLine,
+  type Cue, type RawBlock, type SubtitleBlock, type SubtitleFile, type SubtitleFormat,
+} from './subtitles';
+export {
+  buildBatchUser, parseNumberedAnswer, validateBatch, makeBatches, halves, joinItemLines, splitItemLines,
+  type BatchItem, type BatchContext, type BatchCheck, type ParsedItem,
+} from './batch';
+export {
+  SubtitleJob, translateSubtitles, translateSubtitleText,
+  type SubtitleTranslateOptions, type SubtitleProgress, type SubtitleFailure, type SubtitleResult, type SubtitleJobState,
+} from './subtitleJob';
+export { runQueue, type TaskContext } from './pool';

@@ -1,0 +1,56 @@
+// A small work queue with bounded parallelism, shared by document and subtitle jobs. Handlers may
+// enqueue follow-up work (the halves of a batch that came back misaligned), which runs next.
+import { abortError } from './types';
+
+export interface TaskContext {
+  /** Aborted when the run is cancelled or another task failed. */
+  signal: AbortSignal;
+  /** False once the run has settled: a late result must not be recorded any more. */
+  live(): boolean;
+}
+
+/**
+ * Runs tasks, at most `concurrency` at once. Rejects on the first failure, or with an AbortError as
+ * soon as `signal` aborts, without waiting for running tasks (a translate function that ignores its
+ * signal cannot hold up a cancel); their signal is aborted and live() turns false.
+ */
+export function runQueue<T>(
+  tasks: readonly T[],
+  o: { concurrency: number; signal?: AbortSignal },
+  handle: (task: T, ctx: TaskContext) => Promise<readonly T[] | void>,
+): Promise<void> {
+  const concurrency = Math.max(1, Math.floor(o.concurrency) || 1);
+  return new Promise<void>((resolve, reject) => {
+    const inner = new AbortController();
+    let settled = false;
+    let active = 0;
+    const queue = [...tasks];
+    const ctx: TaskContext = { signal: inner.signal, live: () => !settled };
+    const onAbort = (): void => finish(abortError(o.signal));
+    function finish(err?: unknown): void {
+      if (settled) return;
+      settled = true;
+      o.signal?.removeEventListener('abort', onAbort);
+      if (err === undefined) { resolve(); return; }
+      inner.abort(err);
+      reject(err);
+    }
+    function pump(): void {
+      if (settled) return;
+      if (queue.length === 0 && active === 0) { finish(); return; }
+      while (!settled && active < concurrency && queue.length > 0) {
+        const task = queue.shift() as T;
+        active++;
+        let p: Promise<readonly T[] | void>;
+        try { p = handle(task, ctx); } catch (e) { p = Promise.reject(e); }
+        p.then(
+          (more) => { active--; if (more && more.length) queue.unshift(...more); pump(); },
+          (e: unknown) => { active--; finish(o.signal?.aborted ? abortError(o.signal) : e); },
+        );
+      }
+    }
+    if (o.signal?.aborted) { finish(abortError(o.signal)); return; }
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    pump();
+  });
+}

@@ -1,0 +1,273 @@
+// Translating subtitle files: cue text goes out in numbered batches with neighbouring cues as
+// context; a misaligned answer is retried as two halves, down to single cues; a cue that still fails
+// keeps its text and is reported. Timing, ids, settings and every other byte of the file stay as
+// they were. Like DocumentJob, a job keeps finished cues when cancelled and can resume.
+import { createHash } from 'node:crypto';
+import { buildBatchUser, halves, joinItemLines, makeBatches, parseNumberedAnswer, splitItemLines, validateBatch, type BatchItem } from './batch';
+import { cacheKey, type TranslationCache } from './cache';
+import type { JobRunOptions } from './document';
+import { runQueue } from './pool';
+import { batchSystemPrompt, relevantGlossary } from './prompt';
+import { cloneSubtitles, cues, cueLabel, parseSubtitles, serializeSubtitles, withCueText, type Cue, type SubtitleFile, type SubtitleFormat } from './subtitles';
+import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, hasTranslatableText, JobStateMismatchError, languageName, type Glossary, type TranslateFn } from './types';
+import { assertTranslatableText } from './binary';
+
+export interface SubtitleTranslateOptions {
+  /** Language name or code; default Simplified Chinese. */
+  target?: string;
+  glossary?: Glossary;
+  /** Part of the cache key. */
+  model?: string;
+  cache?: TranslationCache;
+  /** Cues per request (default 30). */
+  batchSize?: number;
+  /** Characters of cue text per request (default 2500), so long cues do not overflow a small context. */
+  maxBatchChars?: number;
+  /** Neighbouring cues sent as context on each side of a batch (default 3). */
+  contextCues?: number;
+  /** Keep the original lines in each cue and add the translation (default order: original first). */
+  bilingual?: boolean;
+  bilingualOrder?: 'original-first' | 'translation-first';
+}
+
+export interface SubtitleProgress {
+  /** Translatable cues settled (translated or given up), and in all. */
+  done: number;
+  total: number;
+  failed: number;
+  requests: number;
+}
+
+export interface SubtitleFailure {
+  /** Position among the file's cues (0-based). */
+  index: number;
+  id: string;
+  reason: string;
+}
+
+export interface SubtitleResult {
+  /** A new file with exactly the input's cues; failed cues keep their text. */
+  file: SubtitleFile;
+  failedCueIds: string[];
+  failures: SubtitleFailure[];
+  /** Model requests made by this run, retries included. */
+  requests: number;
+  /** Cues taken from the cache. */
+  cachedCues: number;
+}
+
+export interface SubtitleJobState {
+  version: 1;
+  fingerprint: string;
+  cues: number;
+  /** Cue index -> translated text (lines joined with ⏎, tags not included). */
+  done: Record<string, string>;
+  /** Cue index -> why the cue kept its original text. */
+  failed: Record<string, string>;
+}
+
+interface Prepared {
+  index: number;
+  cue: Cue;
+  /** Per line: tags kept out of the model's hands (<v Speaker>, {\an8}) and the closing </v>. */
+  prefixes: string[];
+  suffixes: string[];
+  /** What is sent: the lines without those tags, joined with ⏎. */
+  send: string;
+  translatable: boolean;
+}
+
+const LINE_TAGS = /^((?:\s*(?:<v(?:\.[^\s>]*)?(?:\s[^>]*)?>|\{\\[^}]*\}))*\s*)([\s\S]*?)(\s*(?:<\/v>)?\s*)$/;
+
+function prepare(cue: Cue, index: number): Prepared {
+  const prefixes: string[] = [];
+  const suffixes: string[] = [];
+  const cores: string[] = [];
+  for (const line of cue.lines) {
+    const m = LINE_TAGS.exec(line)!;
+    prefixes.push(m[1]!);
+    cores.push(m[2]!);
+    suffixes.push(m[3]!);
+  }
+  const send = joinItemLines(cores);
+  return { index, cue, prefixes, suffixes, send, translatable: hasTranslatableText(send) };
+}
+
+/** The translated lines of a cue with its tags put back, or why the answer cannot be used. */
+function finish(p: Prepared, translated: string): string[] | { reason: string } {
+  let out = splitItemLines(translated);
+  if (!p.cue.lines.some((l) => l.trim() === '')) out = out.filter((l) => l !== '');
+  if (out.length === 0) return { reason: 'empty translation' };
+  const n = p.cue.lines.length;
+  if (out.length === n) return out.map((t, k) => p.prefixes[k] + t + p.suffixes[k]);
+  const tags = new Set(p.prefixes.map((x) => x.trim()).filter((x) => x !== ''));
+  if (tags.size > 1) return { reason: `${n} lines with different speakers came back as ${out.length}` };
+  const prefix = p.prefixes.find((x) => x.trim() !== '') ?? '';
+  const suffix = [...p.suffixes].reverse().find((x) => x.trim() !== '') ?? '';
+  out[0] = prefix + out[0];
+  out[out.length - 1] += suffix;
+  return out;
+}
+
+function fingerprint(file: SubtitleFile, o: SubtitleTranslateOptions): string {
+  const g = o.glossary ? Object.entries(o.glossary).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  const parts = [1, serializeSubtitles(file), languageName(o.target), o.model ?? '', g];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+interface Sent extends BatchItem { p: Prepared }
+
+export class SubtitleJob {
+  private readonly opts: SubtitleTranslateOptions;
+  private readonly prepared: Prepared[];
+  private readonly fp: string;
+  private readonly done = new Map<number, string>();
+  private readonly failed = new Map<number, string>();
+  private running = false;
+
+  constructor(readonly file: SubtitleFile, opts: SubtitleTranslateOptions = {}, state?: SubtitleJobState) {
+    this.opts = { ...opts };
+    this.prepared = cues(file).map(prepare);
+    this.fp = fingerprint(file, opts);
+    if (state) {
+      if (state.version !== 1 || state.fingerprint !== this.fp || state.cues !== this.prepared.length) {
+        throw new JobStateMismatchError('The saved translation progress belongs to another version of this subtitle file or to other settings (target, model, glossary); start over.');
+      }
+      for (const [k, v] of Object.entries(state.done)) if (this.prepared[Number(k)]?.translatable) this.done.set(Number(k), v);
+      for (const [k, v] of Object.entries(state.failed ?? {})) this.failed.set(Number(k), v);
+    }
+  }
+
+  get state(): SubtitleJobState {
+    return {
+      version: 1,
+      fingerprint: this.fp,
+      cues: this.prepared.length,
+      done: Object.fromEntries([...this.done].map(([k, v]) => [String(k), v])),
+      failed: Object.fromEntries([...this.failed].map(([k, v]) => [String(k), v])),
+    };
+  }
+
+  /** Cues with something to translate. */
+  get total(): number { return this.prepared.filter((p) => p.translatable).length; }
+  get complete(): boolean { return this.done.size === this.total; }
+
+  private progress(requests: number): SubtitleProgress {
+    return { done: this.done.size + this.failed.size, total: this.total, failed: this.failed.size, requests };
+  }
+
+  /** The file as far as it is translated. */
+  result(requests = 0, cachedCues = 0): SubtitleResult {
+    const out = cloneSubtitles(this.file);
+    let ci = 0;
+    out.blocks = out.blocks.map((b) => {
+      if (b.kind !== 'cue') return b;
+      const p = this.prepared[ci++]!;
+      const t = this.done.get(p.index);
+      if (t === undefined) return b;
+      const lines = finish(p, t);
+      if (!Array.isArray(lines)) return b;
+      const text = !this.opts.bilingual ? lines : this.opts.bilingualOrder === 'translation-first' ? [...lines, ...b.lines] : [...b.lines, ...lines];
+      return withCueText(b, text, out.eol);
+    });
+    const failures = [...this.failed].sort(([a], [b]) => a - b).map(([index, reason]) => ({ index, id: cueLabel(this.prepared[index]!.cue, index), reason }));
+    return { file: out, failedCueIds: failures.map((f) => f.id), failures, requests, cachedCues };
+  }
+
+  private key(text: string): string {
+    return cacheKey({ kind: 'cue', text, target: this.opts.target ?? DEFAULT_TARGET, model: this.opts.model, glossary: relevantGlossary(this.opts.glossary, text), format: 'subtitle' });
+  }
+
+  private context(items: readonly Sent[]): { before: string[]; after: string[] } {
+    const n = Math.max(0, this.opts.contextCues ?? 3);
+    const first = items[0]!.p.index;
+    const last = items[items.length - 1]!.p.index;
+    const before: string[] = [];
+    for (let k = first - 1; k >= 0 && before.length < n; k--) if (this.prepared[k]!.translatable) before.unshift(this.prepared[k]!.send);
+    const after: string[] = [];
+    for (let k = last + 1; k < this.prepared.length && after.length < n; k++) if (this.prepared[k]!.translatable) after.push(this.prepared[k]!.send);
+    return { before, after };
+  }
+
+  /**
+   * Translates the cues not done yet (cues that failed in an earlier run are tried again). On cancel
+   * or error the promise rejects and the job keeps the cues finished so far.
+   */
+  async run(translate: TranslateFn, ro: JobRunOptions<SubtitleProgress> = {}): Promise<SubtitleResult> {
+    if (this.running) throw new Error('This subtitle job is already running.');
+    this.running = true;
+    let requests = 0;
+    let cachedCues = 0;
+    const cache = this.opts.cache;
+    try {
+      const toSend: Sent[] = [];
+      for (const p of this.prepared) {
+        if (!p.translatable || this.done.has(p.index)) continue;
+        const hit = cache?.get(this.key(p.send));
+        if (hit !== undefined && Array.isArray(finish(p, hit))) {
+          this.done.set(p.index, hit);
+          this.failed.delete(p.index);
+          cachedCues++;
+          continue;
+        }
+        toSend.push({ id: p.index + 1, text: p.send, p });
+      }
+      if (cachedCues) ro.onProgress?.(this.progress(requests));
+      const batches = makeBatches(toSend, Math.max(1, this.opts.batchSize ?? 30), Math.max(1, this.opts.maxBatchChars ?? 2500));
+      await runQueue(batches, { concurrency: ro.concurrency ?? DEFAULT_CONCURRENCY, signal: ro.signal }, async (items, ctx) => {
+        const glossary = relevantGlossary(this.opts.glossary, items.map((i) => i.text).join('\n'));
+        const answer = await translate({
+          system: batchSystemPrompt({ target: this.opts.target, glossary }),
+          user: buildBatchUser(items, this.context(items)),
+          signal: ctx.signal,
+        });
+        if (!ctx.live()) return;
+        requests++;
+        let check = validateBatch(parseNumberedAnswer(answer), items, answer);
+        if (check.ok) {
+          for (const it of items) {
+            const f = finish(it.p, check.texts.get(it.id)!);
+            if (!Array.isArray(f)) { check = { ok: false, reason: `cue ${it.id}: ${f.reason}` }; break; }
+          }
+        }
+        if (!check.ok) {
+          // Misaligned: try again as two smaller batches; a single cue keeps its text.
+          if (items.length > 1) return halves(items);
+          this.failed.set(items[0]!.p.index, check.reason);
+        } else {
+          for (const it of items) {
+            const t = check.texts.get(it.id)!;
+            this.done.set(it.p.index, t);
+            this.failed.delete(it.p.index);
+            cache?.set(this.key(it.text), t);
+          }
+        }
+        ro.onProgress?.(this.progress(requests));
+      });
+      return this.result(requests, cachedCues);
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** Translates a parsed subtitle file; pass `state` to resume an earlier run. */
+export async function translateSubtitles(
+  file: SubtitleFile,
+  translate: TranslateFn,
+  o: SubtitleTranslateOptions & JobRunOptions<SubtitleProgress> & { state?: SubtitleJobState } = {},
+): Promise<SubtitleResult> {
+  return new SubtitleJob(file, o, o.state).run(translate, o);
+}
+
+/** Parse, translate and serialise in one step (refuses binary-looking text). */
+export async function translateSubtitleText(
+  text: string,
+  format: SubtitleFormat,
+  translate: TranslateFn,
+  o: SubtitleTranslateOptions & JobRunOptions<SubtitleProgress> = {},
+): Promise<{ text: string } & Omit<SubtitleResult, 'file'>> {
+  assertTranslatableText(text);
+  const { file, ...rest } = await translateSubtitles(parseSubtitles(text, format), translate, o);
+  return { text: serializeSubtitles(file), ...rest };
+}

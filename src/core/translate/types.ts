@@ -1,0 +1,69 @@
+// Shared vocabulary of the translation core: the injected translate function, glossary, errors and
+// target-language names. Nothing here knows about VS Code or about which server answers.
+import { AbortError } from '../ollama/errors';
+
+/** One model call: the instruction travels in `system`, only the text to translate in `user`. */
+export interface TranslateRequest {
+  system: string;
+  user: string;
+  signal?: AbortSignal;
+}
+
+/** Sends one request and resolves with the model's whole answer (the caller adapts LlmBackend.chat). */
+export type TranslateFn = (req: TranslateRequest) => Promise<string>;
+
+/** term -> translation, applied to every request through the system prompt. */
+export type Glossary = Readonly<Record<string, string>>;
+
+export const DEFAULT_TARGET = 'Simplified Chinese';
+
+/** Ollama serves 4 requests per loaded model at once by default (OLLAMA_NUM_PARALLEL). */
+export const DEFAULT_CONCURRENCY = 4;
+
+/** The input is not text we can translate safely (binary, or text in an encoding other than UTF-8). */
+export class UnsupportedInputError extends Error {
+  readonly reason: 'nul-bytes' | 'invalid-utf8' | 'not-utf8' | 'control-chars';
+  constructor(message: string, reason: UnsupportedInputError['reason']) {
+    super(message);
+    this.name = 'UnsupportedInputError';
+    this.reason = reason;
+  }
+}
+
+/** A saved job state that does not belong to this source text or these settings. */
+export class JobStateMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobStateMismatchError';
+  }
+}
+
+export function abortError(signal?: AbortSignal): AbortError {
+  const r: unknown = signal?.reason;
+  return r instanceof AbortError ? r : new AbortError('Translation cancelled', r === undefined ? {} : { cause: r });
+}
+
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
+  'zh': 'Simplified Chinese', 'zh-cn': 'Simplified Chinese', 'zh-hans': 'Simplified Chinese', 'zh-sg': 'Simplified Chinese',
+  'zh-tw': 'Traditional Chinese', 'zh-hk': 'Traditional Chinese', 'zh-hant': 'Traditional Chinese',
+  'en': 'English', 'ja': 'Japanese', 'ko': 'Korean', 'fr': 'French', 'de': 'German', 'es': 'Spanish',
+  'pt': 'Portuguese', 'pt-br': 'Brazilian Portuguese', 'it': 'Italian', 'ru': 'Russian', 'ar': 'Arabic',
+  'hi': 'Hindi', 'vi': 'Vietnamese', 'th': 'Thai', 'id': 'Indonesian', 'tr': 'Turkish', 'pl': 'Polish',
+  'nl': 'Dutch', 'uk': 'Ukrainian', 'sv': 'Swedish', 'cs': 'Czech', 'el': 'Greek', 'he': 'Hebrew',
+};
+
+/** Turns a locale code (zh-CN, ja) into the language name models understand best; names pass through. */
+export function languageName(target: string | undefined): string {
+  const t = (target ?? '').trim();
+  if (!t) return DEFAULT_TARGET;
+  return LANGUAGE_NAMES[t.toLowerCase().replace(/_/g, '-')] ?? t;
+}
+
+/** True when the text has something a translator would change (a letter of any script). */
+export function hasTranslatableText(s: string): boolean {
+  return /\p{L}/u.test(s);
+}
