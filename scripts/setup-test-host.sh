@@ -18,6 +18,8 @@ log() { echo "[setup-test-host] $*" >&2; }
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# CJK glyphs, so screenshots of the zh-cn UI and of Chinese answers are readable
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 if [ ! -f "$STAMP" ]; then
   # native-module build deps for code-server's postinstall (kerberos needs gssapi headers)
   for p in libkrb5-dev pkg-config libsecret-1-dev libxkbfile-dev libx11-dev build-essential python3; do
