@@ -40,6 +40,10 @@ const NOTIFY_AGAIN_AFTER_MS = 5 * 60_000;
 export class ConnectionMonitor implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private notifying = false;
+  private unreachableKey = false;
+  private readonly onDidChangeEmitter = new vscode.EventEmitter<ServerStatus | undefined>();
+  /** Fires when the known server state changes (views refresh or show their welcome content). */
+  readonly onDidChange = this.onDidChangeEmitter.event;
   private lastNotified = 0;
   private lastNotifiedUrl = '';
   last: ServerStatus | undefined;
@@ -73,6 +77,7 @@ export class ConnectionMonitor implements vscode.Disposable {
       this.last = { reachable: false, url, error: describeError(e, url) };
     }
     this.render();
+    this.onDidChangeEmitter.fire(this.last);
     return this.last;
   }
 
@@ -106,6 +111,11 @@ export class ConnectionMonitor implements vscode.Disposable {
 
   private render(): void {
     const s = this.last;
+    const unreachable = !!s && !s.reachable;
+    if (unreachable !== this.unreachableKey) {
+      this.unreachableKey = unreachable;
+      void vscode.commands.executeCommand('setContext', 'ollamaAssistant.serverUnreachable', unreachable);
+    }
     if (!s) {
       this.item.text = '$(server) Ollama';
       this.item.tooltip = vscode.l10n.t('Ollama: not checked yet. Click to test the connection.');
@@ -121,7 +131,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     }
   }
 
-  dispose(): void { this.item.dispose(); }
+  dispose(): void { this.item.dispose(); this.onDidChangeEmitter.dispose(); }
 }
 
 /** In a remote window the extension runs on the remote machine, so "localhost" is that machine. */

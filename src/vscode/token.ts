@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { TOKEN_SECRET_KEY, type ExtensionContextOwner } from './context';
 
-export function registerTokenCommands(ctx: ExtensionContextOwner): void {
+export function registerToken(ctx: ExtensionContextOwner): void {
   ctx.own(vscode.commands.registerCommand('ollamaAssistant.setApiToken', async (value?: unknown): Promise<boolean> => {
     const token = typeof value === 'string' ? value : await vscode.window.showInputBox({
       title: vscode.l10n.t('Ollama API token'),

@@ -119,17 +119,47 @@ function singleAnswer(answer: string, source: string): string {
   return body.join(LINE_BREAK_MARKER);
 }
 
-/** Cuts items into batches of at most `size` items and `maxChars` characters (an item over the limit goes alone). */
-export function makeBatches<T extends { text: string }>(items: readonly T[], size: number, maxChars: number): T[][] {
+export interface BatchSizing {
+  /** Most items per batch. */
+  size: number;
+  /** Most characters per batch (an item over the limit goes alone). */
+  maxChars: number;
+  /** Requests that run at once: the number of batches is rounded up to a multiple of it. */
+  slots?: number;
+  /** Batches are not made smaller than this to fill slots (each request repeats the prompt and context). */
+  minSize?: number;
+}
+
+/**
+ * Cuts items into batches of even size. With parallel slots the count is rounded up to a multiple
+ * of them, so the last round of requests is not half empty (1000 cues by 30 would be 34 batches,
+ * 9 rounds on 4 slots with 2 idle in the last; 36 batches of 27-28 cues fill all 9 rounds and each
+ * request is shorter). Then the character limit cuts further where needed.
+ */
+export function makeBatches<T extends { text: string }>(items: readonly T[], o: BatchSizing): T[][] {
+  const n = items.length;
+  if (n === 0) return [];
+  const size = Math.max(1, o.size);
+  const slots = Math.max(1, o.slots ?? 1);
+  const minCount = Math.ceil(n / size);
+  const filled = Math.ceil(minCount / slots) * slots;
+  const count = Math.max(minCount, Math.min(filled, Math.ceil(n / Math.max(1, o.minSize ?? 8))));
+  const base = Math.floor(n / count);
+  const extra = n % count;
   const out: T[][] = [];
-  let cur: T[] = [];
-  let chars = 0;
-  for (const it of items) {
-    if (cur.length && (cur.length >= size || chars + it.text.length > maxChars)) { out.push(cur); cur = []; chars = 0; }
-    cur.push(it);
-    chars += it.text.length;
+  let at = 0;
+  for (let g = 0; g < count; g++) {
+    const group = items.slice(at, at + base + (g < extra ? 1 : 0));
+    at += group.length;
+    let cur: T[] = [];
+    let chars = 0;
+    for (const it of group) {
+      if (cur.length && chars + it.text.length > o.maxChars) { out.push(cur); cur = []; chars = 0; }
+      cur.push(it);
+      chars += it.text.length;
+    }
+    if (cur.length) out.push(cur);
   }
-  if (cur.length) out.push(cur);
   return out;
 }
 

@@ -136,7 +136,7 @@ function toChunk(text: string, kind: DocChunk['kind']): DocChunk {
 
 /** Splits a document into chunks within the budget, in order. */
 export function chunkDocument(text: string, o: ChunkOptions = {}): DocChunk[] {
-  const max = Math.max(20, o.maxChars ?? DEFAULT_CHUNK_CHARS);
+  const max = Math.max(1, o.maxChars ?? DEFAULT_CHUNK_CHARS);
   const out: DocChunk[] = [];
   for (const seg of segments(text, o.format ?? 'markdown')) {
     if (seg.kind !== 'text') { out.push(toChunk(seg.text, seg.kind)); continue; }

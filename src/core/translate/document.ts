@@ -178,7 +178,7 @@ export class DocumentJob {
     this.running = true;
     let requests = 0;
     try {
-      const todo = this.chunks.map((c, i) => i).filter((i) => this.chunks[i]!.translate && !this.done.has(i));
+      const todo = this.chunks.map((_c, i) => i).filter((i) => this.chunks[i]!.translate && !this.done.has(i));
       await runQueue(todo, { concurrency: ro.concurrency ?? DEFAULT_CONCURRENCY, signal: ro.signal }, async (i, ctx) => {
         const r = await translatePiece(this.chunks[i]!.body, translate, { ...this.opts, signal: ctx.signal });
         if (!ctx.live()) return;

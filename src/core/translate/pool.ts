@@ -25,7 +25,7 @@ export function runQueue<T>(
     let settled = false;
     let active = 0;
     const queue = [...tasks];
-    const ctx: TaskContext = { signal: inner.signal, live: () => !settled };
+    const live = (): boolean => !settled;
     const onAbort = (): void => finish(abortError(o.signal));
     function finish(err?: unknown): void {
       if (settled) return;
@@ -41,11 +41,17 @@ export function runQueue<T>(
       while (!settled && active < concurrency && queue.length > 0) {
         const task = queue.shift() as T;
         active++;
+        // One signal per task, so a translate function's abort listeners go away with the task
+        // instead of piling up on one signal shared by hundreds of requests.
+        const tc = new AbortController();
+        const onInner = (): void => tc.abort(inner.signal.reason);
+        inner.signal.addEventListener('abort', onInner, { once: true });
+        const done = (): void => { inner.signal.removeEventListener('abort', onInner); active--; };
         let p: Promise<readonly T[] | void>;
-        try { p = handle(task, ctx); } catch (e) { p = Promise.reject(e); }
+        try { p = handle(task, { signal: tc.signal, live }); } catch (e) { p = Promise.reject(e); }
         p.then(
-          (more) => { active--; if (more && more.length) queue.unshift(...more); pump(); },
-          (e: unknown) => { active--; finish(o.signal?.aborted ? abortError(o.signal) : e); },
+          (more) => { done(); if (more && more.length) queue.unshift(...more); pump(); },
+          (e: unknown) => { done(); finish(o.signal?.aborted ? abortError(o.signal) : e); },
         );
       }
     }

@@ -213,8 +213,9 @@ export class SubtitleJob {
         toSend.push({ id: p.index + 1, text: p.send, p });
       }
       if (cachedCues) ro.onProgress?.(this.progress(requests));
-      const batches = makeBatches(toSend, Math.max(1, this.opts.batchSize ?? 30), Math.max(1, this.opts.maxBatchChars ?? 2500));
-      await runQueue(batches, { concurrency: ro.concurrency ?? DEFAULT_CONCURRENCY, signal: ro.signal }, async (items, ctx) => {
+      const concurrency = ro.concurrency ?? DEFAULT_CONCURRENCY;
+      const batches = makeBatches(toSend, { size: this.opts.batchSize ?? 30, maxChars: this.opts.maxBatchChars ?? 2500, slots: concurrency });
+      await runQueue(batches, { concurrency, signal: ro.signal }, async (items, ctx) => {
         const glossary = relevantGlossary(this.opts.glossary, items.map((i) => i.text).join('\n'));
         const answer = await translate({
           system: batchSystemPrompt({ target: this.opts.target, glossary }),

@@ -46,7 +46,8 @@ export interface SubtitleFile {
 
 interface Line { text: string; eol: string }
 
-const TIME = String.raw`(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})`;
+// Hours optional (VTT), comma or dot before the milliseconds, milliseconds missing in some SRT files.
+const TIME = String.raw`(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?`;
 const TIMING = new RegExp(String.raw`^\s*${TIME}\s*-->\s*${TIME}(.*)$`);
 
 function splitLines(text: string): Line[] {
@@ -60,8 +61,8 @@ function splitLines(text: string): Line[] {
   return out;
 }
 
-function ms(h: string | undefined, m: string, s: string, frac: string): number {
-  return ((Number(h ?? 0) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(frac.padEnd(3, '0'));
+function ms(h: string | undefined, m: string, s: string, frac: string | undefined): number {
+  return ((Number(h ?? 0) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number((frac ?? '0').padEnd(3, '0'));
 }
 
 export function isTimingLine(line: string): boolean {
@@ -87,8 +88,8 @@ function makeCue(lines: readonly Line[], hasId: boolean, after: string): Cue {
     idEol: hasId ? lines[0]!.eol : '',
     timing: timing.text,
     timingEol: timing.eol,
-    startMs: ms(m[1], m[2]!, m[3]!, m[4]!),
-    endMs: ms(m[5], m[6]!, m[7]!, m[8]!),
+    startMs: ms(m[1], m[2]!, m[3]!, m[4]),
+    endMs: ms(m[5], m[6]!, m[7]!, m[8]),
     settings: m[9]!.trim(),
     lines: text.map((l) => l.text),
     eols: text.map((l) => l.eol),
