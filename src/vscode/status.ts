@@ -87,6 +87,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     if (!isUnreachable(e)) return false;
     this.last = { reachable: false, url, error: describeError(e, url) };
     this.render();
+    this.onDidChangeEmitter.fire(this.last);
     const now = Date.now();
     if (this.notifying || (url === this.lastNotifiedUrl && now - this.lastNotified < NOTIFY_AGAIN_AFTER_MS)) return true;
     this.notifying = true;
@@ -107,6 +108,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     if (this.last?.reachable && this.last.url === url) return;
     if (this.last && !this.last.reachable) { this.last = undefined; this.lastNotified = 0; }
     this.render();
+    this.onDidChangeEmitter.fire(this.last);
   }
 
   private render(): void {

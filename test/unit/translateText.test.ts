@@ -207,9 +207,17 @@ describe('translate: numbered batch format', () => {
     const v = validateBatch(parseNumberedAnswer('Here is the translation:\n你好'), one, 'Here is the translation:\n你好');
     assert.ok(v.ok && v.texts.get(9) === '你好');
   });
-  it('batches by count and characters; halves', () => {
+  it('batches by count and characters, evenly, filling parallel slots; halves', () => {
     const xs = Array.from({ length: 7 }, (_v, i) => ({ text: 'x'.repeat(i === 3 ? 50 : 10) }));
-    assert.deepStrictEqual(makeBatches(xs, 3, 40).map((b) => b.length), [3, 1, 3]);
+    assert.deepStrictEqual(makeBatches(xs, { size: 3, maxChars: 40 }).map((b) => b.length), [3, 1, 1, 2]);
+    const cues = (n: number): Array<{ text: string }> => Array.from({ length: n }, () => ({ text: 'subtitle' }));
+    const sizes = (n: number, size: number, slots: number): number[] => makeBatches(cues(n), { size, maxChars: 1e9, slots }).map((b) => b.length);
+    assert.deepStrictEqual(sizes(100, 30, 1), [25, 25, 25, 25]);
+    assert.strictEqual(sizes(1000, 30, 4).length, 36);
+    assert.ok(sizes(1000, 30, 4).every((k) => k === 27 || k === 28));
+    assert.deepStrictEqual(sizes(60, 30, 4), [15, 15, 15, 15]);
+    assert.deepStrictEqual(sizes(10, 30, 4), [5, 5], 'not below 8 cues a batch just to fill slots');
+    assert.deepStrictEqual(sizes(8, 30, 4), [8]);
     assert.deepStrictEqual(halves([1, 2, 3, 4, 5]), [[1, 2, 3], [4, 5]]);
   });
 });
