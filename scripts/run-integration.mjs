@@ -27,10 +27,12 @@ const ts = () => `[${((Date.now() - t0) / 1000).toFixed(1)}s]`;
 
 mkdirSync(artifacts, { recursive: true });
 const tmp = mkdtempSync(path.join(tmpdir(), 'oa-it-'));
-const ws = path.join(tmp, 'workspace');
-mkdirSync(ws);
+const ws = process.env.WORKSPACE ? path.resolve(process.env.WORKSPACE) : path.join(tmp, 'workspace');
+mkdirSync(ws, { recursive: true });
 writeFileSync(path.join(ws, 'hello.ts'), 'export function add(a: number, b: number) {\n  return a + b;\n}\n');
-const userData = path.join(tmp, 'user-data');
+// USER_DATA=<dir> keeps the VS Code user data (settings, extension global storage) across runs, so a
+// second run can check what survives a restart of the host.
+const userData = process.env.USER_DATA ? path.resolve(process.env.USER_DATA) : path.join(tmp, 'user-data');
 mkdirSync(path.join(userData, 'User'), { recursive: true });
 writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
   'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
