@@ -653,6 +653,31 @@ export class OllamaTestServer {
     return tokenize('Okay, the user wants a reply. I will answer directly. ');
   }
 
+  /** The checks and the model load that generate and chat share, in the server's order: thinking
+   * capability, option types, load (an empty prompt/message list stops there), format. */
+  private async checkAndLoad(ex: Exchange, r: Json, m: StoredModel, model: string, style: Style, keepAlive: ReturnType<typeof keepAliveNs>, loadOnly: boolean):
+    Promise<{ loadNs: number; options: Json | undefined } | 'load' | undefined> {
+    if (r.think !== undefined && r.think !== false && !m.fx.capabilities.includes('thinking')) {
+      await this.fail(ex, 400, `${goQuote(model)} does not support thinking`, style);
+      return undefined;
+    }
+    const options = (r.options ?? undefined) as Json | undefined;
+    const optErr = optionsError(options);
+    if (optErr) {
+      await this.fail(ex, 500, optErr, style);
+      return undefined;
+    }
+    const loadNs = await this.load(ex, m, options, keepAlive);
+    if (loadNs === undefined) return undefined;
+    if (loadOnly) return 'load';
+    const fmtErr = this.formatError(r.format);
+    if (fmtErr) {
+      await this.fail(ex, 500, fmtErr, style, style === 'native' && r.stream !== false ? JSON_PLAIN : undefined);
+      return undefined;
+    }
+    return { loadNs, options };
+  }
+
   /** Validation + load shared by /api/generate and /v1/completions. */
   private async prepareGenerate(ex: Exchange, r: Json, style: Style, path: string): Promise<Generation | 'load' | undefined> {
     const model = str(r.model);
@@ -692,24 +717,9 @@ export class OllamaTestServer {
       await this.fail(ex, 400, `${fullName(m.parsed)} does not support insert`, style);
       return undefined;
     }
-    if (r.think !== undefined && r.think !== false && !caps.includes('thinking')) {
-      await this.fail(ex, 400, `${goQuote(model)} does not support thinking`, style);
-      return undefined;
-    }
-    const options = (r.options ?? undefined) as Json | undefined;
-    const optErr = optionsError(options);
-    if (optErr) {
-      await this.fail(ex, 500, optErr, style);
-      return undefined;
-    }
-    const loadNs = await this.load(ex, m, options, keepAlive);
-    if (loadNs === undefined) return undefined;
-    if (prompt === '') return 'load';
-    const fmtErr = this.formatError(r.format);
-    if (fmtErr) {
-      await this.fail(ex, 500, fmtErr, style, style === 'native' && r.stream !== false ? JSON_PLAIN : undefined);
-      return undefined;
-    }
+    const loaded = await this.checkAndLoad(ex, r, m, model, style, keepAlive, prompt === '');
+    if (loaded === undefined || loaded === 'load') return loaded;
+    const { loadNs, options } = loaded;
     const custom = !!this.opts.reply;
     const text = this.replyFor(ex, path, () => {
       if (suffix !== '') return `/* fim ${prompt.length}:${suffix.length} */`;
@@ -771,24 +781,9 @@ export class OllamaTestServer {
       await this.fail(ex, 400, `${fullName(m.parsed)} does not support tools`, style);
       return undefined;
     }
-    if (r.think !== undefined && r.think !== false && !caps.includes('thinking')) {
-      await this.fail(ex, 400, `${goQuote(model)} does not support thinking`, style);
-      return undefined;
-    }
-    const options = (r.options ?? undefined) as Json | undefined;
-    const optErr = optionsError(options);
-    if (optErr) {
-      await this.fail(ex, 500, optErr, style);
-      return undefined;
-    }
-    const loadNs = await this.load(ex, m, options, keepAlive);
-    if (loadNs === undefined) return undefined;
-    if (messages.length === 0) return 'load';
-    const fmtErr = this.formatError(r.format);
-    if (fmtErr) {
-      await this.fail(ex, 500, fmtErr, style, style === 'native' && r.stream !== false ? JSON_PLAIN : undefined);
-      return undefined;
-    }
+    const loaded = await this.checkAndLoad(ex, r, m, model, style, keepAlive, messages.length === 0);
+    if (loaded === undefined || loaded === 'load') return loaded;
+    const { loadNs, options } = loaded;
     const custom = !!this.opts.reply;
     const toolCall = pickToolCall(tools, messages, `${ex.rec.id}:`);
     let thinking = this.thinkingFor(m, r.think, custom);
