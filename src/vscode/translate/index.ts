@@ -1,8 +1,70 @@
-// Registers the translate feature. (Stub: the feature is being built.)
+// Registers the translation feature: Translate Selection, Translate Document, Translate Subtitle
+// File and Resume Translation, the read-only preview documents, and the cache they share.
+import * as vscode from 'vscode';
 import type { ExtensionContextOwner } from '../context';
 import type { ConnectionMonitor } from '../status';
+import { resumeDocument, translateDocumentCommand } from './document';
+import { PREVIEW_SCHEME } from './preview';
+import { translateSelection, type SelectionArgs } from './selection';
+import { TranslationService, type TranslationOutcome } from './service';
+import type { SavedJob } from './store';
+import { resumeSubtitles, translateSubtitlesCommand } from './subtitles';
+
+export type { TranslationOutcome } from './service';
+
+/** Explorer menus pass (clicked, selected[]); palette and keybindings pass nothing. */
+function targets(uri: unknown, uris: unknown): Array<vscode.Uri | undefined> {
+  if (Array.isArray(uris) && uris.length > 0 && uris.every((u) => u instanceof vscode.Uri)) return uris as vscode.Uri[];
+  return [uri instanceof vscode.Uri ? uri : undefined];
+}
+
+/** Runs a command for each selected file, one after another; returns the last outcome. */
+async function each(list: Array<vscode.Uri | undefined>, run: (u: vscode.Uri | undefined) => Promise<TranslationOutcome>): Promise<TranslationOutcome> {
+  let last: TranslationOutcome = { status: 'nothing' };
+  for (const u of list) {
+    last = await run(u);
+    if (last.status === 'cancelled') break;
+  }
+  return last;
+}
+
+async function pickJob(svc: TranslationService, arg: unknown): Promise<SavedJob | undefined> {
+  if (typeof arg === 'string') return svc.jobs.get(arg);
+  const uri = arg instanceof vscode.Uri ? arg : undefined;
+  let jobs = uri ? svc.jobs.forUri(uri.toString()) : svc.jobs.all();
+  if (!uri && jobs.length > 1) {
+    // From the palette with the source open: that document's job first.
+    const active = vscode.window.activeTextEditor?.document.uri.toString();
+    const mine = jobs.filter((j) => j.uri === active);
+    if (mine.length === 1) jobs = mine;
+  }
+  if (jobs.length <= 1) return jobs[0];
+  const items = jobs.map((j) => ({
+    label: j.name,
+    description: `${j.kind === 'document' ? vscode.l10n.t('{0} of {1} chunks', j.done, j.total) : vscode.l10n.t('{0} of {1} cues', j.done, j.total)} · ${j.target}`,
+    detail: vscode.Uri.parse(j.uri).scheme === 'file' ? vscode.workspace.asRelativePath(vscode.Uri.parse(j.uri)) : j.uri,
+    job: j,
+  }));
+  return (await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Which translation should continue?') }))?.job;
+}
+
+async function resume(svc: TranslationService, arg: unknown): Promise<TranslationOutcome> {
+  const job = await pickJob(svc, arg);
+  if (!job) {
+    if (svc.jobs.all().length === 0) void vscode.window.showInformationMessage(vscode.l10n.t('There is no interrupted translation to resume.'));
+    return { status: 'nothing' };
+  }
+  return job.kind === 'document' ? resumeDocument(svc, job) : resumeSubtitles(svc, job);
+}
 
 export function registerTranslation(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
-  void ctx;
-  void monitor;
+  const svc = ctx.own(new TranslationService(ctx, monitor));
+  ctx.own(vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, svc.previews));
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.selection', (arg?: unknown) =>
+    translateSelection(svc, arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as SelectionArgs) : undefined)));
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.document', (uri?: unknown, uris?: unknown) =>
+    each(targets(uri, uris), (u) => translateDocumentCommand(svc, u))));
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.subtitles', (uri?: unknown, uris?: unknown) =>
+    each(targets(uri, uris), (u) => translateSubtitlesCommand(svc, u))));
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.resume', (arg?: unknown) => resume(svc, arg)));
 }

@@ -1,0 +1,38 @@
+// The TranslateFn the translation core needs, built on LlmBackend.chat: one [system, user] chat
+// request, streamed, its text concatenated. Pure (no `vscode`), so the HTTP bench runs exactly the
+// code the extension runs.
+import type { LlmBackend, Sampling } from '../../core/llm/backend';
+import type { KeepAlive } from '../../core/ollama/types';
+import type { TranslateFn, TranslateRequest } from '../../core/translate';
+
+export interface ChatTranslateOptions {
+  model: string;
+  /** The generation defaults every feature shares (so the model is not reloaded between features). */
+  options?: Sampling;
+  keepAlive?: KeepAlive;
+  /** Called with the answer so far as tokens arrive (the side-by-side preview). */
+  onText?: (req: TranslateRequest, soFar: string) => void;
+  /** The answer stopped at the length limit (num_predict / context): the translation is cut short. */
+  onTruncated?: (req: TranslateRequest) => void;
+}
+
+export function chatTranslateFn(backend: () => Promise<LlmBackend>, o: ChatTranslateOptions): TranslateFn {
+  return async (req) => {
+    const llm = await backend();
+    const stream = await llm.chat({
+      model: o.model,
+      messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.user }],
+      ...(o.options && Object.keys(o.options).length ? { options: o.options } : {}),
+      ...(o.keepAlive !== undefined ? { keepAlive: o.keepAlive } : {}),
+    }, { signal: req.signal });
+    let text = '';
+    for await (const chunk of stream) {
+      if (chunk.text) {
+        text += chunk.text;
+        o.onText?.(req, text);
+      }
+      if (chunk.done && chunk.doneReason === 'length') o.onTruncated?.(req);
+    }
+    return text;
+  };
+}

@@ -1,0 +1,170 @@
+// What the translation commands share: the model adapter, the one cache for the extension's
+// lifetime, the preview documents, interrupted jobs, progress notifications and the one place that
+// turns an error into a message the user can act on.
+import * as vscode from 'vscode';
+import { AbortError, ModelNotFoundError } from '../../core/ollama/errors';
+import { TranslationCache, UnsupportedInputError, type TranslateFn, type TranslateRequest } from '../../core/translate';
+import { generationDefaults, SECTION } from '../config';
+import type { ExtensionContextOwner } from '../context';
+import { describeError, type ConnectionMonitor } from '../status';
+import { chatTranslateFn } from './chatTranslate';
+import { TranslationPreviews } from './preview';
+import type { OutputMode } from './settings';
+import { JobStore } from './store';
+
+export type FailureKind = 'cancelled' | 'model-missing' | 'unreachable' | 'unsupported' | 'error';
+
+/** What a translation command did; commands return it (tests and other commands read it). */
+export interface TranslationOutcome {
+  status: 'done' | 'partial' | 'cancelled' | 'failed' | 'empty' | 'unsupported' | 'nothing';
+  reason?: FailureKind;
+  mode?: OutputMode;
+  /** The translation (selection, document), as far as it got. */
+  text?: string;
+  /** The preview, the untitled result document, or the translated subtitle file. */
+  uri?: string;
+  requests?: number;
+  done?: number;
+  total?: number;
+  failedCues?: string[];
+  jobKey?: string;
+  message?: string;
+}
+
+/** Where a job stopped, for the message that offers Resume. */
+export interface Interrupted {
+  subject: string;
+  /** Localised "3 of 10 chunks". */
+  progress: string;
+  resume: () => unknown;
+}
+
+export class TranslationService implements vscode.Disposable {
+  /** One cache for the extension's lifetime; keys include the model, target and glossary. */
+  readonly cache = new TranslationCache();
+  readonly previews = new TranslationPreviews();
+  readonly jobs: JobStore;
+  /** Keys of jobs running now (a second run of the same job is refused). */
+  readonly running = new Set<string>();
+  /** Untitled documents showing a job's partial result, by job key: Resume completes the same one. */
+  readonly partialResults = new Map<string, { doc: vscode.TextDocument; text: string }>();
+
+  constructor(readonly ctx: ExtensionContextOwner, readonly monitor: ConnectionMonitor) {
+    this.jobs = new JobStore(ctx.ext.workspaceState);
+  }
+
+  get log(): vscode.LogOutputChannel { return this.ctx.log; }
+
+  /** The core's TranslateFn over the configured backend, with the options every feature shares. */
+  translateFn(model: string, onText?: (req: TranslateRequest, soFar: string) => void): TranslateFn {
+    const { options, keepAlive } = generationDefaults();
+    return chatTranslateFn(() => this.ctx.llm(), {
+      model, options, keepAlive, onText,
+      onTruncated: () => this.log.warn(`translation with ${model} stopped at the length limit (num_predict / num_ctx): a piece may be cut short`),
+    });
+  }
+
+  async endpointUrl(): Promise<string> {
+    try { return (await this.ctx.endpoint()).url; } catch { return ''; }
+  }
+
+  async reportSuccess(): Promise<void> {
+    const url = await this.endpointUrl();
+    if (url) this.monitor.reportSuccess(url);
+  }
+
+  /** False (and a message with a button to the setting) when no translation model is set. */
+  requireModel(model: string): boolean {
+    if (model) return true;
+    const open = vscode.l10n.t('Open Setting');
+    void vscode.window.showErrorMessage(vscode.l10n.t('No translation model is set. Choose one in the setting ollamaAssistant.translation.model.'), open).then((pick) => {
+      if (pick === open) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.translation.model`);
+    });
+    return false;
+  }
+
+  /** Runs a job under a cancellable progress notification; `report` takes done/total and a message. */
+  withProgress<T>(title: string, run: (report: (done: number, total: number, message: string) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
+    return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort(new AbortError('Translation cancelled')));
+      let pct = 0;
+      const report = (done: number, total: number, message: string): void => {
+        const next = total > 0 ? Math.floor((done / total) * 100) : 0;
+        progress.report({ increment: Math.max(0, next - pct), message: `${message} (${next}%)` });
+        pct = Math.max(pct, next);
+      };
+      try { return await run(report, ac.signal); } finally { sub.dispose(); }
+    }));
+  }
+
+  /**
+   * Tells the user why a translation stopped and returns what kind of stop it was. Unreachable
+   * servers are announced once by the connection monitor; a missing model offers Pull; a job that
+   * kept finished work offers Resume.
+   */
+  async reportFailure(e: unknown, o: { model: string; subject: string; interrupted?: Interrupted }): Promise<FailureKind> {
+    const resumeLabel = vscode.l10n.t('Resume');
+    const withResume = (p: Thenable<string | undefined>): void => {
+      void p.then((pick) => { if (pick === resumeLabel) void o.interrupted?.resume(); });
+    };
+    const buttons = o.interrupted ? [resumeLabel] : [];
+    if (isCancel(e)) {
+      this.log.info(`translation of ${o.subject} cancelled${o.interrupted ? ` after ${o.interrupted.progress}` : ''}`);
+      if (o.interrupted) {
+        withResume(vscode.window.showInformationMessage(vscode.l10n.t('Translation of {0} cancelled after {1}. The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress), ...buttons));
+      } else {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Translation cancelled.'));
+      }
+      return 'cancelled';
+    }
+    if (e instanceof UnsupportedInputError) {
+      this.log.warn(`${o.subject}: ${e.message}`);
+      void vscode.window.showErrorMessage(unsupportedMessage(e, o.subject));
+      return 'unsupported';
+    }
+    const url = await this.endpointUrl();
+    this.log.error(`translation of ${o.subject} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    if (e instanceof ModelNotFoundError) {
+      const model = e.model || o.model;
+      const pull = vscode.l10n.t('Pull {0}', model);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Model {0} is not installed on {1}. Pull it, or choose another model for translation.', model, url), pull, ...buttons).then((pick) => {
+        if (pick === pull) {
+          void Promise.resolve(vscode.commands.executeCommand('ollamaAssistant.models.pull', model)).catch((err: unknown) => this.log.error(`cannot start the pull of ${model}: ${String(err)}`));
+        } else if (pick === resumeLabel) void o.interrupted?.resume();
+      });
+      return 'model-missing';
+    }
+    if (this.monitor.reportError(e, url)) {
+      if (o.interrupted) withResume(vscode.window.showWarningMessage(vscode.l10n.t('Translation of {0} stopped after {1} because the server cannot be reached. The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress), ...buttons));
+      return 'unreachable';
+    }
+    const why = describeError(e, url);
+    withResume(o.interrupted
+      ? vscode.window.showErrorMessage(vscode.l10n.t('Translation of {0} stopped after {1}: {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, why), ...buttons)
+      : vscode.window.showErrorMessage(vscode.l10n.t('Translation of {0} failed: {1}', o.subject, why)));
+    return 'error';
+  }
+
+  dispose(): void {
+    this.previews.dispose();
+    this.cache.clear();
+    this.partialResults.clear();
+  }
+}
+
+export function isCancel(e: unknown): boolean {
+  return e instanceof AbortError || (e instanceof Error && e.name === 'AbortError');
+}
+
+export function unsupportedMessage(e: UnsupportedInputError, subject: string): string {
+  return e.reason === 'not-utf8'
+    ? vscode.l10n.t('{0} is not valid UTF-8 (perhaps Windows-1252 or GBK). Re-save it as UTF-8 and try again.', subject)
+    : vscode.l10n.t('{0} looks like a binary file; only text can be translated. Nothing was changed.', subject);
+}
+
+/** The last path segment of a URI, for messages. */
+export function displayName(uri: vscode.Uri): string {
+  const p = uri.path.split('/');
+  return p[p.length - 1] || uri.toString();
+}

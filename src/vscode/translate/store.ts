@@ -1,0 +1,85 @@
+// Interrupted document and subtitle translations, kept in workspaceState so Resume can continue
+// them after a cancel, a failure or a window reload. A job is keyed by its source URI, a hash of the
+// source text and the target language; the options it ran with are saved too, so a resumed job
+// continues exactly as it started even if the settings changed meanwhile.
+import { createHash } from 'node:crypto';
+import type * as vscode from 'vscode';
+import type { DocumentFormat, DocumentJobState, Glossary, SubtitleJobState, TextEncodingName } from '../../core/translate';
+import { languageTag } from './langTag';
+
+interface JobSpecBase {
+  key: string;
+  /** The source document or file. */
+  uri: string;
+  /** For messages and pickers. */
+  name: string;
+  /** sha256 of the source text: a changed source cannot be resumed. */
+  hash: string;
+  target: string;
+  model: string;
+  glossary: Glossary;
+}
+
+export interface DocumentSpec extends JobSpecBase {
+  kind: 'document';
+  languageId: string;
+  format: DocumentFormat;
+  chunkChars: number;
+}
+
+export interface SubtitleSpec extends JobSpecBase {
+  kind: 'subtitles';
+  batchSize: number;
+  bilingual: boolean;
+  /** Where the translated file goes (decided before the first request, never the input). */
+  outputUri: string;
+  encoding: TextEncodingName;
+}
+
+interface Saved { done: number; total: number; savedAt: number }
+export type SavedDocumentJob = DocumentSpec & Saved & { state: DocumentJobState };
+export type SavedSubtitleJob = SubtitleSpec & Saved & { state: SubtitleJobState };
+export type SavedJob = SavedDocumentJob | SavedSubtitleJob;
+
+const STORAGE_KEY = 'ollamaAssistant.translation.jobs';
+/** Oldest interrupted jobs are forgotten beyond this many. */
+const MAX_JOBS = 20;
+
+export function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+export function jobKey(kind: SavedJob['kind'], uri: string, hash: string, target: string): string {
+  return `${kind}|${uri}|${hash}|${languageTag(target)}`;
+}
+
+export class JobStore {
+  constructor(private readonly memento: vscode.Memento) {}
+
+  all(): SavedJob[] {
+    const v = this.memento.get<Record<string, SavedJob>>(STORAGE_KEY) ?? {};
+    return Object.values(v).sort((a, b) => b.savedAt - a.savedAt);
+  }
+
+  get(key: string): SavedJob | undefined {
+    return this.memento.get<Record<string, SavedJob>>(STORAGE_KEY)?.[key];
+  }
+
+  forUri(uri: string): SavedJob[] {
+    return this.all().filter((j) => j.uri === uri);
+  }
+
+  async save(job: SavedJob): Promise<void> {
+    const v = { ...(this.memento.get<Record<string, SavedJob>>(STORAGE_KEY) ?? {}) };
+    v[job.key] = job;
+    const keep = Object.values(v).sort((a, b) => b.savedAt - a.savedAt).slice(0, MAX_JOBS);
+    await this.memento.update(STORAGE_KEY, Object.fromEntries(keep.map((j) => [j.key, j])));
+  }
+
+  async delete(key: string): Promise<void> {
+    const v = { ...(this.memento.get<Record<string, SavedJob>>(STORAGE_KEY) ?? {}) };
+    if (!(key in v)) return;
+    delete v[key];
+    await this.memento.update(STORAGE_KEY, v);
+  }
+}

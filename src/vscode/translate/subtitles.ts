@@ -1,0 +1,180 @@
+// Translate Subtitle File: an .srt/.vtt file is translated in numbered batches (neighbouring cues
+// as context, misaligned answers retried smaller: the core does that) and written next to the
+// input as <name>.<lang-tag>.<ext>. The input is never overwritten; timing, ids, styling, BOM and
+// line breaks are kept byte for byte. A cancelled or failed run is saved for Resume.
+import * as vscode from 'vscode';
+import {
+  cues, decodeText, detectSubtitleFormat, encodeText, JobStateMismatchError, parseSubtitles, serializeSubtitles, SubtitleJob,
+  UnsupportedInputError, type SubtitleFile, type SubtitleJobState, type TextEncodingName,
+} from '../../core/translate';
+import { languageTag, numberedFileName, translatedFileName } from './langTag';
+import { readTranslationSettings } from './settings';
+import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
+import { jobKey, textHash, type SavedSubtitleJob, type SubtitleSpec } from './store';
+
+const SUBTITLE_PATH = /\.(srt|vtt)$/i;
+
+interface SubSource { uri: vscode.Uri; name: string; text: string; encoding: TextEncodingName; file: SubtitleFile }
+
+type Read = { ok: true; source: SubSource } | { ok: false; outcome: TranslationOutcome };
+
+async function readSubtitles(svc: TranslationService, uri: vscode.Uri): Promise<Read> {
+  const name = displayName(uri);
+  try {
+    const { text, encoding } = decodeText(await vscode.workspace.fs.readFile(uri), name);
+    const format = detectSubtitleFormat(text, name);
+    if (!format) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0} is not an .srt or .vtt subtitle file.', name));
+      return { ok: false, outcome: { status: 'unsupported', reason: 'unsupported' } };
+    }
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open?.isDirty) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} has unsaved changes: the saved file is translated.', name));
+    }
+    return { ok: true, source: { uri, name, text, encoding, file: parseSubtitles(text, format) } };
+  } catch (e) {
+    if (e instanceof UnsupportedInputError) {
+      svc.log.warn(`${name}: ${e.message}`);
+      void vscode.window.showErrorMessage(unsupportedMessage(e, name));
+      return { ok: false, outcome: { status: 'unsupported', reason: 'unsupported' } };
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    svc.log.error(`cannot read ${uri.toString()}: ${msg}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}: {1}', name, msg));
+    return { ok: false, outcome: { status: 'failed', reason: 'error', message: msg } };
+  }
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try { await vscode.workspace.fs.stat(uri); return true; } catch { return false; }
+}
+
+/** Where the translation goes; asks before replacing an existing file. Undefined: the user cancelled. */
+async function chooseOutput(input: vscode.Uri, target: string): Promise<vscode.Uri | undefined> {
+  const dir = vscode.Uri.joinPath(input, '..');
+  const name = translatedFileName(displayName(input), languageTag(target));
+  const out = vscode.Uri.joinPath(dir, name);
+  if (!(await exists(out))) return out;
+  const replace = vscode.l10n.t('Replace');
+  const keep = vscode.l10n.t('Keep Both');
+  const pick = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already exists. Replace it with the new translation?', name), { modal: true }, replace, keep);
+  if (pick === replace) return out;
+  if (pick !== keep) return undefined;
+  for (let n = 2; ; n++) {
+    const candidate = vscode.Uri.joinPath(dir, numberedFileName(name, n));
+    if (!(await exists(candidate))) return candidate;
+  }
+}
+
+async function pickSubtitleFile(): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && active.scheme === 'file' && SUBTITLE_PATH.test(active.path)) return active;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false, openLabel: vscode.l10n.t('Translate'), filters: { [vscode.l10n.t('Subtitles')]: ['srt', 'vtt'] },
+  });
+  return picked?.[0];
+}
+
+export async function translateSubtitlesCommand(svc: TranslationService, uri?: vscode.Uri): Promise<TranslationOutcome> {
+  const input = uri ?? (await pickSubtitleFile());
+  if (!input) return { status: 'nothing' };
+  const read = await readSubtitles(svc, input);
+  if (!read.ok) return read.outcome;
+  const { source } = read;
+  if (cues(source.file).length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no subtitles to translate.', source.name));
+    return { status: 'nothing', done: 0, total: 0 };
+  }
+  const s = readTranslationSettings();
+  if (!svc.requireModel(s.model)) return { status: 'failed', reason: 'error' };
+  const output = await chooseOutput(input, s.target);
+  if (!output) return { status: 'cancelled', reason: 'cancelled' };
+  const hash = textHash(source.text);
+  const spec: SubtitleSpec = {
+    kind: 'subtitles', key: jobKey('subtitles', input.toString(), hash, s.target), uri: input.toString(), name: source.name, hash,
+    target: s.target, model: s.model, glossary: s.glossary, batchSize: s.subtitleBatchSize, bilingual: s.bilingualSubtitles,
+    outputUri: output.toString(), encoding: source.encoding,
+  };
+  await svc.jobs.delete(spec.key);
+  return runSubtitleJob(svc, spec, source.file);
+}
+
+export async function resumeSubtitles(svc: TranslationService, saved: SavedSubtitleJob): Promise<TranslationOutcome> {
+  const input = vscode.Uri.parse(saved.uri);
+  if (!(await exists(input))) {
+    await svc.jobs.delete(saved.key);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} is no longer there; its saved translation progress was discarded.', saved.name));
+    return { status: 'nothing' };
+  }
+  const read = await readSubtitles(svc, input);
+  if (!read.ok) return read.outcome;
+  if (textHash(read.source.text) !== saved.hash) {
+    await svc.jobs.delete(saved.key);
+    const again = vscode.l10n.t('Translate Again');
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} changed after its translation stopped, so the saved progress no longer fits it.', saved.name), again).then((pick) => {
+      if (pick === again) void translateSubtitlesCommand(svc, input);
+    });
+    return { status: 'nothing' };
+  }
+  return runSubtitleJob(svc, saved, read.source.file, saved.state);
+}
+
+async function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file: SubtitleFile, state?: SubtitleJobState): Promise<TranslationOutcome> {
+  if (svc.running.has(spec.key)) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} is already being translated.', spec.name));
+    return { status: 'nothing', jobKey: spec.key };
+  }
+  const options = { target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, batchSize: spec.batchSize, bilingual: spec.bilingual, contextCues: 3 };
+  let job: SubtitleJob;
+  try {
+    job = new SubtitleJob(file, options, state);
+  } catch (e) {
+    if (!(e instanceof JobStateMismatchError)) throw e;
+    await svc.jobs.delete(spec.key);
+    svc.log.warn(`${spec.name}: ${e.message}`);
+    job = new SubtitleJob(file, options);
+  }
+  const { parallelRequests } = readTranslationSettings();
+  const translate = svc.translateFn(spec.model);
+  const cueMsg = (d: number, t: number): string => vscode.l10n.t('{0} of {1} cues', d, t);
+  const settled = (st: SubtitleJobState): number => Object.keys(st.done).length;
+  const t0 = Date.now();
+  const output = vscode.Uri.parse(spec.outputUri);
+  svc.running.add(spec.key);
+  try {
+    const r = await svc.withProgress(vscode.l10n.t('Translating {0} into {1}', spec.name, spec.target), (report, signal) => {
+      const done0 = settled(job.state);
+      report(done0, job.total, cueMsg(done0, job.total));
+      return job.run(translate, { concurrency: parallelRequests, signal, onProgress: (p) => report(p.done, p.total, cueMsg(p.done, p.total)) });
+    });
+    if (output.toString() === spec.uri) throw new Error('refusing to overwrite the input file');
+    await vscode.workspace.fs.writeFile(output, encodeText(serializeSubtitles(r.file), spec.encoding));
+    await svc.jobs.delete(spec.key);
+    svc.log.info(`translated ${spec.name} into ${spec.target} with ${spec.model}: ${job.total} cues, ${r.requests} requests, ${r.cachedCues} from the cache, ${r.failures.length} kept in the original, ${Date.now() - t0} ms -> ${output.fsPath}`);
+    void svc.reportSuccess();
+    const open = vscode.l10n.t('Open');
+    if (r.failures.length) {
+      for (const f of r.failures) svc.log.warn(`${spec.name}, cue ${f.id}: kept in the original (${f.reason})`);
+      const show = vscode.l10n.t('Show Log');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Wrote {0}. {1} of {2} cues could not be translated and keep their original text: {3}', displayName(output), r.failures.length, job.total, r.failedCueIds.slice(0, 10).join(', ') + (r.failedCueIds.length > 10 ? ', …' : '')), open, show).then((pick) => {
+        if (pick === open) void vscode.window.showTextDocument(output);
+        else if (pick === show) svc.log.show(true);
+      });
+    } else {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Wrote {0} ({1} cues).', displayName(output), job.total), open).then((pick) => {
+        if (pick === open) void vscode.window.showTextDocument(output);
+      });
+    }
+    return { status: 'done', uri: output.toString(), requests: r.requests, done: job.total - r.failures.length, total: job.total, failedCues: r.failedCueIds, jobKey: spec.key };
+  } catch (e) {
+    const done = settled(job.state);
+    if (done > 0) await svc.jobs.save({ ...spec, kind: 'subtitles', done, total: job.total, savedAt: Date.now(), state: job.state });
+    const reason = await svc.reportFailure(e, {
+      model: spec.model, subject: spec.name,
+      ...(done > 0 ? { interrupted: { subject: spec.name, progress: cueMsg(done, job.total), resume: () => vscode.commands.executeCommand('ollamaAssistant.translate.resume', spec.key) } } : {}),
+    });
+    return { status: done > 0 ? 'partial' : isCancel(e) ? 'cancelled' : 'failed', reason, done, total: job.total, jobKey: spec.key };
+  } finally {
+    svc.running.delete(spec.key);
+  }
+}
