@@ -1,8 +1,30 @@
-// Registers the models feature. (Stub: the feature is being built.)
+// Registers model management: the Models view, the model commands, the model-details documents and
+// Modelfile language support. Nothing here touches the network: the view fetches when it is shown.
+import * as vscode from 'vscode';
 import type { ExtensionContextOwner } from '../context';
 import type { ConnectionMonitor } from '../status';
+import { registerModelCommands } from './commands';
+import { registerModelfile } from './modelfile';
+import { ModelsEnv } from './shared';
+import { MODEL_SCHEME, ModelDocumentProvider } from './showDocument';
+import { MODELS_VIEW_ID, ModelsTreeProvider } from './tree';
+
+export type { OperationResult, ProgressReport, CommandOptions } from './shared';
+export type { ModelsNode } from './tree';
 
 export function registerModels(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
-  void ctx;
-  void monitor;
+  const env = new ModelsEnv(ctx, monitor);
+  // Owned like every disposable, which is also how tests reach the provider (by its viewId) from
+  // the extension's exported ctx: the extension is bundled, so its modules cannot be imported.
+  const tree = ctx.own(new ModelsTreeProvider(env));
+  const view = ctx.own(vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: false }));
+  tree.setVisible(view.visible);
+  ctx.own(view.onDidChangeVisibility((e) => tree.setVisible(e.visible)));
+
+  const docs = ctx.own(new ModelDocumentProvider(env));
+  ctx.own(vscode.workspace.registerTextDocumentContentProvider(MODEL_SCHEME, docs));
+  ctx.own(vscode.workspace.onDidCloseTextDocument((d) => { if (d.uri.scheme === MODEL_SCHEME) docs.forget(d.uri); }));
+
+  registerModelCommands(env, tree, docs);
+  registerModelfile(env, tree);
 }

@@ -1,0 +1,227 @@
+// Modelfiles in the editor: parse problems as diagnostics while typing, completions and hovers from
+// the language tables, and "Create Model from Modelfile": parse (refusing while there are errors),
+// upload the local weights as blobs (hash, then only what the server lacks), then /api/create with
+// the server's progress.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  buildCreateRequest, completionsInDocument, finalizeCreateRequest, ModelfileBuildError, parseModelfile, uploadModelFiles,
+  type CreateDraft, type ModelfileCompletion, type ModelfileError, type ParseResult, type UploadProgress,
+} from '../../core/modelfile';
+import { defaultModelName, formatBytes, hoverInDocument, isValidModelName, sameModel, TransferProgress, uploadFraction } from '../../core/models';
+import { abortOn, commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
+import type { ModelsTreeProvider } from './tree';
+
+export const MODELFILE_LANGUAGE = 'modelfile';
+const SELECTOR: vscode.DocumentSelector = { language: MODELFILE_LANGUAGE };
+
+export function registerModelfile(env: ModelsEnv, tree: ModelsTreeProvider): void {
+  const diagnostics = env.ctx.own(new ModelfileDiagnostics());
+  env.ctx.own(vscode.languages.registerCompletionItemProvider(SELECTOR, { provideCompletionItems }, ' '));
+  env.ctx.own(vscode.languages.registerHoverProvider(SELECTOR, { provideHover }));
+  const create = new ModelfileCreator(env, tree, diagnostics);
+  env.ctx.own(vscode.commands.registerCommand('ollamaAssistant.models.createFromModelfile',
+    (arg?: unknown, opts?: unknown) => create.run(arg, commandOptions(opts))));
+}
+
+/** Parse problems of every open Modelfile, kept current as it is edited. */
+export class ModelfileDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection(MODELFILE_LANGUAGE);
+  private readonly subs: vscode.Disposable[];
+
+  constructor() {
+    this.subs = [
+      vscode.workspace.onDidOpenTextDocument((d) => this.update(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.update(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+    ];
+    for (const d of vscode.workspace.textDocuments) this.update(d);
+  }
+
+  update(doc: vscode.TextDocument): void {
+    if (doc.languageId !== MODELFILE_LANGUAGE) {
+      // A document switched to another language keeps no Modelfile problems.
+      if (this.collection.has(doc.uri)) this.collection.delete(doc.uri);
+      return;
+    }
+    this.set(doc.uri, parseModelfile(doc.getText()));
+  }
+
+  set(uri: vscode.Uri, parsed: ParseResult, extra: vscode.Diagnostic[] = []): void {
+    this.collection.set(uri, [
+      ...parsed.errors.map((e) => toDiagnostic(e, vscode.DiagnosticSeverity.Error)),
+      ...parsed.warnings.map((e) => toDiagnostic(e, vscode.DiagnosticSeverity.Warning)),
+      ...extra,
+    ]);
+  }
+
+  dispose(): void {
+    this.subs.forEach((s) => s.dispose());
+    this.collection.dispose();
+  }
+}
+
+function toDiagnostic(e: ModelfileError, severity: vscode.DiagnosticSeverity): vscode.Diagnostic {
+  // The parser counts from 1 with an exclusive end column; the editor counts from 0.
+  const range = new vscode.Range(Math.max(0, e.line - 1), Math.max(0, e.column - 1), Math.max(0, e.endLine - 1), Math.max(0, e.endColumn - 1));
+  const d = new vscode.Diagnostic(range, e.message, severity);
+  d.source = 'Modelfile';
+  return d;
+}
+
+const KINDS: Record<ModelfileCompletion['kind'], vscode.CompletionItemKind> = {
+  instruction: vscode.CompletionItemKind.Keyword,
+  parameter: vscode.CompletionItemKind.Property,
+  role: vscode.CompletionItemKind.EnumMember,
+};
+
+function provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): vscode.CompletionItem[] {
+  return completionsInDocument(doc.getText(), pos.line + 1, pos.character).map((c) => {
+    const item = new vscode.CompletionItem(c.label, KINDS[c.kind]);
+    item.detail = c.detail;
+    item.documentation = new vscode.MarkdownString(c.documentation);
+    item.range = new vscode.Range(pos.line, c.replaceStart, pos.line, pos.character);
+    item.insertText = c.snippet ? new vscode.SnippetString(c.snippet) : c.insertText;
+    // After PARAMETER / MESSAGE the next word has its own list: open it right away.
+    if (c.retrigger) item.command = { command: 'editor.action.triggerSuggest', title: 'Suggest' };
+    return item;
+  });
+}
+
+function provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+  const h = hoverInDocument(doc.getText(), pos.line + 1, pos.character);
+  return h && new vscode.Hover(new vscode.MarkdownString(h.markdown), new vscode.Range(pos.line, h.start, pos.line, h.end));
+}
+
+class ModelfileCreator {
+  constructor(private readonly env: ModelsEnv, private readonly tree: ModelsTreeProvider, private readonly diagnostics: ModelfileDiagnostics) {}
+
+  /** `arg`: the Modelfile's Uri (explorer, editor title) or nothing (the active editor). */
+  async run(arg: unknown, o: CommandOptions): Promise<OperationResult> {
+    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (!uri) {
+      const error = vscode.l10n.t('Open a Modelfile to create a model from it.');
+      void vscode.window.showErrorMessage(error);
+      return { ok: false, error };
+    }
+    const fileName = path.posix.basename(uri.path);
+    let text: string;
+    try {
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    } catch (e) {
+      const error = vscode.l10n.t('Could not read {0}: {1}', fileName, e instanceof Error ? e.message : String(e));
+      void vscode.window.showErrorMessage(error);
+      return { ok: false, error };
+    }
+
+    const parsed = parseModelfile(text);
+    this.diagnostics.set(uri, parsed);
+    if (parsed.errors.length > 0) {
+      const first = parsed.errors[0];
+      const error = vscode.l10n.t('Line {0}: {1}', first.line, first.message);
+      const problems = vscode.l10n.t('Show Problems');
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('{0} has {1} error(s); fix them before creating a model. {2}', fileName, parsed.errors.length, error), problems,
+      ).then((pick) => { if (pick === problems) void vscode.commands.executeCommand('workbench.actions.view.problems'); });
+      return { ok: false, error };
+    }
+
+    const installed = this.tree.snapshot?.installed ?? [];
+    const name = (o.name ?? await vscode.window.showInputBox({
+      title: vscode.l10n.t('Create a Model from {0}', fileName),
+      prompt: vscode.l10n.t('Name of the new model'),
+      value: defaultModelName(uri.scheme === 'file' ? uri.fsPath : uri.path),
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        if (!v.trim()) return vscode.l10n.t('Enter a name for the new model.');
+        if (!isValidModelName(v)) return invalidNameMessage();
+        if (installed.some((m) => sameModel(m.name, v))) {
+          return { message: vscode.l10n.t('{0} exists and will be replaced.', v.trim()), severity: vscode.InputBoxValidationSeverity.Warning };
+        }
+        return undefined;
+      },
+    }))?.trim();
+    if (!name) return { ok: false, cancelled: true };
+    if (!isValidModelName(name)) {
+      void vscode.window.showErrorMessage(invalidNameMessage());
+      return { ok: false, model: name, error: invalidNameMessage() };
+    }
+
+    let draft: CreateDraft;
+    try {
+      draft = await buildCreateRequest(name, parsed, { modelfileDir: this.baseDir(uri), homeDir: os.homedir() });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      if (e instanceof ModelfileBuildError && e.line) {
+        // Point at the line (a missing file, say) until the next edit re-parses the document.
+        const line = e.line - 1;
+        const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, text.split(/\r\n|\r|\n/)[line]?.length ?? 0), error, vscode.DiagnosticSeverity.Error);
+        d.source = 'Modelfile';
+        this.diagnostics.set(uri, parsed, [d]);
+      }
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not create {0}: {1}', name, error));
+      return { ok: false, model: name, error };
+    }
+    return this.create(name, draft, o);
+  }
+
+  /** Where relative paths in the Modelfile point: its folder (or the workspace for an unsaved one). */
+  private baseDir(uri: vscode.Uri): string {
+    if (uri.scheme === 'file') return path.dirname(uri.fsPath);
+    const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
+    return folder?.uri.scheme === 'file' ? folder.uri.fsPath : os.homedir();
+  }
+
+  private create(name: string, draft: CreateDraft, o: CommandOptions): Thenable<OperationResult> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating {0}', name), cancellable: true },
+      async (progress, token) => {
+        const abort = abortOn(token, o.token);
+        const sink = new ProgressSink(progress);
+        // With local files, uploading is the first half of the bar and the server's work the second.
+        const base = draft.uploads.length > 0 ? 50 : 0;
+        let url = '';
+        try {
+          const c = await this.env.connect();
+          url = c.url;
+          const digests = await uploadModelFiles(c.client, draft.uploads.map((u) => ({ path: u.path, name: u.name })), {
+            signal: abort.signal,
+            onProgress: (p) => sink.report(uploadMessage(p), uploadFraction(p) * base, `${p.phase} ${p.index}`),
+          });
+          const request = finalizeCreateRequest(draft, digests);
+          const stream = await c.client.create({ ...request, stream: true }, { signal: abort.signal });
+          const tracker = new TransferProgress();
+          let status = '';
+          for await (const line of stream) {
+            const s = tracker.update(line);
+            status = s.status;
+            const message = s.layer ? vscode.l10n.t('{0}: {1}%', s.status, Math.floor(s.layer.percent)) : s.status;
+            sink.report(message, base + ((100 - base) * s.percent) / 100, s.layer ? `layer ${s.layer.digest}` : `status ${s.status}`);
+          }
+          sink.finish(status);
+          this.env.ctx.log.info(`create ${name}: ${status}`);
+          void vscode.window.showInformationMessage(vscode.l10n.t('Created {0}.', name));
+          return { ok: true, model: name, status, reports: sink.reports };
+        } catch (e) {
+          return { ...this.env.fail(e, url, (t) => vscode.l10n.t('Could not create {0}: {1}', name, t), name, abort.signal), reports: sink.reports };
+        } finally {
+          abort.dispose();
+          this.tree.refresh();
+        }
+      },
+    );
+  }
+}
+
+function uploadMessage(p: UploadProgress): string {
+  const name = path.basename(p.name);
+  switch (p.phase) {
+    case 'hashing': return vscode.l10n.t('Hashing {0}: {1}%', name, p.total > 0 ? Math.floor((p.completed / p.total) * 100) : 0);
+    case 'checking': return vscode.l10n.t('Checking whether the server has {0}…', name);
+    case 'uploading': return vscode.l10n.t('Uploading {0}: {1} of {2}', name, formatBytes(p.completed), formatBytes(p.total));
+    case 'uploaded': return vscode.l10n.t('Uploaded {0}.', name);
+    case 'exists': return vscode.l10n.t('{0} is already on the server.', name);
+  }
+}

@@ -1,0 +1,238 @@
+// The Models view: installed models (/api/tags) and the ones loaded in memory (/api/ps). It fetches
+// only when VS Code asks for children (the view is visible) or after a refresh; a failure never pops
+// up from here: an unreachable server goes to the ConnectionMonitor, which flips the context key
+// behind the view's welcome content, and any other error becomes one item in the tree.
+import * as vscode from 'vscode';
+import { expiryOf, formatBytes, formatRelative, processorSplit, sameModel } from '../../core/models';
+import type { ModelResponse, RunningModel } from '../../core/ollama/types';
+import { errorText, NativeApiRequiredError, type ModelsEnv } from './shared';
+
+export const MODELS_VIEW_ID = 'ollamaAssistant.modelsView';
+
+export type ModelsNode =
+  | { kind: 'section'; section: 'installed' | 'running'; models: ModelResponse[] | RunningModel[]; running: RunningModel[] }
+  | { kind: 'model'; model: ModelResponse; running?: RunningModel }
+  | { kind: 'running'; model: RunningModel }
+  | { kind: 'message'; text: string; tooltip?: string; icon: 'error' | 'info' };
+
+export interface ModelsSnapshot {
+  installed: ModelResponse[];
+  running: RunningModel[];
+  url: string;
+}
+
+type Loaded = { ok: true; snapshot: ModelsSnapshot } | { ok: false; nodes: ModelsNode[] };
+
+/** Longest wait for the next unload before refreshing anyway (setTimeout's limit is ~24.8 days). */
+const MAX_TIMER_MS = 24 * 3600_000;
+
+export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
+  /** Tests find the provider among the extension's disposables by this id. */
+  readonly viewId = MODELS_VIEW_ID;
+  private readonly changed = new vscode.EventEmitter<ModelsNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private generation = 0;
+  private loading: { generation: number; promise: Promise<Loaded> } | undefined;
+  private failed = false;
+  private visible = false;
+  private stale = false;
+  private unloadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The lists of the last successful fetch. */
+  snapshot: ModelsSnapshot | undefined;
+
+  constructor(private readonly env: ModelsEnv) {
+    env.ctx.own(env.ctx.onDidChangeClient(() => this.refresh()));
+    // A successful "Test Connection" after a failure brings the list back. Only that transition:
+    // the monitor also fires for the errors and successes this view reports itself.
+    env.ctx.own(env.monitor.onDidChange((s) => { if (s?.reachable && this.failed) this.refresh(); }));
+  }
+
+  /** Drop what is known and ask VS Code for the children again (it fetches if the view is visible). */
+  refresh(): void {
+    this.generation++;
+    this.stale = false;
+    this.changed.fire();
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.stale) this.refresh();
+  }
+
+  async getChildren(node?: ModelsNode): Promise<ModelsNode[]> {
+    if (node?.kind === 'section') {
+      if (node.section === 'running') return (node.models as RunningModel[]).map((m) => ({ kind: 'running', model: m }));
+      return (node.models as ModelResponse[]).map((m) => ({ kind: 'model', model: m, running: node.running.find((r) => sameModel(r.name, m.name)) }));
+    }
+    if (node) return [];
+    const r = await this.load();
+    if (!r.ok) return r.nodes;
+    const { installed, running } = r.snapshot;
+    if (installed.length === 0 && running.length === 0) return []; // the view's "No models installed yet" welcome
+    return [
+      { kind: 'section', section: 'installed', models: installed, running },
+      { kind: 'section', section: 'running', models: running, running },
+    ];
+  }
+
+  /** Fresh lists; callers that ask while a fetch of the same generation runs share it. */
+  load(): Promise<Loaded> {
+    if (this.loading?.generation !== this.generation) {
+      const generation = this.generation;
+      const promise = this.fetch();
+      this.loading = { generation, promise };
+      void promise.finally(() => { if (this.loading?.promise === promise) this.loading = undefined; });
+    }
+    return this.loading!.promise;
+  }
+
+  private async fetch(): Promise<Loaded> {
+    let url = '';
+    try {
+      const c = await this.env.connect();
+      url = c.url;
+      const [tags, ps] = await Promise.all([c.client.list(), c.client.ps()]);
+      this.snapshot = { installed: tags.models, running: ps.models, url };
+      this.failed = false;
+      this.env.monitor.reportSuccess(url);
+      this.scheduleUnloadRefresh(ps.models);
+      return { ok: true, snapshot: this.snapshot };
+    } catch (e) {
+      this.failed = true;
+      this.snapshot = undefined;
+      if (e instanceof NativeApiRequiredError) return { ok: false, nodes: [{ kind: 'message', text: e.message, icon: 'info' }] };
+      url ||= await this.env.url();
+      this.env.ctx.log.warn(`models view: ${errorText(e, url)}`);
+      if (this.env.monitor.reportError(e, url)) return { ok: false, nodes: [] };
+      const text = errorText(e, url);
+      return { ok: false, nodes: [{ kind: 'message', text: vscode.l10n.t('Could not list the models: {0}', text), tooltip: text, icon: 'error' }] };
+    }
+  }
+
+  /** Refresh when the next model unloads, so the Running section does not show a stale entry. */
+  private scheduleUnloadRefresh(running: RunningModel[]): void {
+    if (this.unloadTimer) clearTimeout(this.unloadTimer);
+    this.unloadTimer = undefined;
+    const now = Date.now();
+    const next = Math.min(...running.map((r) => expiryOf(r.expires_at, now)).map((x) => (x.kind === 'at' ? x.ms : Infinity)));
+    if (!Number.isFinite(next)) return;
+    this.unloadTimer = setTimeout(() => {
+      this.unloadTimer = undefined;
+      if (this.visible) this.refresh();
+      else this.stale = true;
+    }, Math.min(MAX_TIMER_MS, Math.max(1000, next - now + 1000)));
+  }
+
+  getTreeItem(node: ModelsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'section': return sectionItem(node);
+      case 'model': return installedItem(node.model, node.running);
+      case 'running': return runningItem(node.model);
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.tooltip ?? node.text;
+        item.contextValue = 'message';
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this.unloadTimer) clearTimeout(this.unloadTimer);
+    this.changed.dispose();
+  }
+}
+
+/** The model name behind a tree node (or a plain string argument). */
+export function modelNameOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg.trim() || undefined;
+  if (arg && typeof arg === 'object' && 'kind' in arg) {
+    const n = arg as ModelsNode;
+    if (n.kind === 'model' || n.kind === 'running') return n.model.name;
+  }
+  return undefined;
+}
+
+function sectionItem(node: Extract<ModelsNode, { kind: 'section' }>): vscode.TreeItem {
+  const installed = node.section === 'installed';
+  const n = node.models.length;
+  const item = new vscode.TreeItem(
+    installed ? vscode.l10n.t('Installed') : vscode.l10n.t('Running'),
+    n > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+  );
+  item.id = `section/${node.section}`;
+  item.description = n > 0 ? String(n) : installed ? vscode.l10n.t('none') : vscode.l10n.t('no model loaded');
+  item.iconPath = new vscode.ThemeIcon(installed ? 'library' : 'pulse');
+  item.tooltip = installed
+    ? vscode.l10n.t('Models installed on the server ({0})', n)
+    : vscode.l10n.t('Models loaded in memory ({0})', n);
+  item.contextValue = `section-${node.section}`;
+  return item;
+}
+
+const locale = () => vscode.env.language;
+
+function when(iso: string | undefined): { relative: string; absolute: string } | undefined {
+  const ms = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(ms) || ms <= 0) return undefined;
+  return { relative: formatRelative(ms, Date.now(), locale()), absolute: new Date(ms).toLocaleString(locale()) };
+}
+
+function installedItem(m: ModelResponse, running: RunningModel | undefined): vscode.TreeItem {
+  const d = m.details ?? {};
+  const modified = when(m.modified_at);
+  const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.None);
+  item.id = `installed/${m.name}`;
+  item.description = [d.family, d.parameter_size, d.quantization_level, formatBytes(m.size), modified?.relative].filter(Boolean).join(' · ');
+  const lines = [
+    `**${m.name}**`,
+    d.family ? vscode.l10n.t('Family: {0}', d.family) : '',
+    d.parameter_size ? vscode.l10n.t('Parameters: {0}', d.parameter_size) : '',
+    d.quantization_level ? vscode.l10n.t('Quantization: {0}', d.quantization_level) : '',
+    vscode.l10n.t('Size on disk: {0}', formatBytes(m.size)),
+    modified ? vscode.l10n.t('Modified: {0} ({1})', modified.absolute, modified.relative) : '',
+    m.capabilities?.length ? vscode.l10n.t('Capabilities: {0}', m.capabilities.join(', ')) : '',
+    running ? vscode.l10n.t('Loaded in memory') : '',
+  ];
+  item.tooltip = new vscode.MarkdownString(lines.filter(Boolean).join('  \n'));
+  item.iconPath = running ? new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon('vm');
+  item.contextValue = 'model';
+  return item;
+}
+
+/** "100% GPU", "100% CPU", "48% CPU / 52% GPU". */
+export function processorText(size: number, sizeVram: number): string {
+  const s = processorSplit(size, sizeVram);
+  if (!s) return vscode.l10n.t('GPU share unknown');
+  if (s.cpuPercent === 0) return vscode.l10n.t('{0}% GPU', s.gpuPercent);
+  if (s.gpuPercent === 0) return vscode.l10n.t('{0}% CPU', s.cpuPercent);
+  return vscode.l10n.t('{0}% CPU / {1}% GPU', s.cpuPercent, s.gpuPercent);
+}
+
+/** "unloads in 4 minutes", or "stays loaded forever" for a negative keep_alive. */
+export function unloadText(expiresAt: string | undefined): string {
+  const x = expiryOf(expiresAt, Date.now());
+  if (x.kind === 'forever') return vscode.l10n.t('stays loaded forever');
+  if (x.kind === 'unknown') return '';
+  return vscode.l10n.t('unloads {0}', formatRelative(x.ms, Date.now(), locale()));
+}
+
+function runningItem(m: RunningModel): vscode.TreeItem {
+  const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.None);
+  item.id = `running/${m.name}`;
+  const unload = unloadText(m.expires_at);
+  item.description = [formatBytes(m.size), processorText(m.size, m.size_vram), unload].filter(Boolean).join(' · ');
+  const x = expiryOf(m.expires_at, Date.now());
+  const lines = [
+    `**${m.name}**`,
+    vscode.l10n.t('Memory: {0}', formatBytes(m.size)),
+    vscode.l10n.t('VRAM: {0} ({1})', formatBytes(m.size_vram), processorText(m.size, m.size_vram)),
+    m.context_length ? vscode.l10n.t('Context length: {0}', m.context_length) : '',
+    x.kind === 'at' ? vscode.l10n.t('Unloads at {0} ({1})', new Date(x.ms).toLocaleString(locale()), formatRelative(x.ms, Date.now(), locale())) : unload,
+  ];
+  item.tooltip = new vscode.MarkdownString(lines.filter(Boolean).join('  \n'));
+  item.iconPath = new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('charts.green'));
+  item.contextValue = 'modelRunning';
+  return item;
+}
