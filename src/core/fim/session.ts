@@ -126,6 +126,20 @@ export class CompletionSession {
     return this.follow(inf, k > 0 ? prefix.slice(prefix.length - k) : '', seq, prefix, suffix, key, opts.signal);
   }
 
+  /**
+   * A keystroke, before any debounce: abort the running stream at once unless (prefix, suffix)
+   * continues it, so a stale answer does not keep the server busy while the user pauses. Returns
+   * true when the stream was kept.
+   */
+  keystroke(prefix: string, suffix: string, key = ''): boolean {
+    const cur = this.current;
+    if (!cur) return false;
+    if (this.typedSince(cur, prefix, suffix, key) >= 0) return true;
+    if (!cur.done) cur.abort('completion superseded by typing');
+    this.current = undefined;
+    return false;
+  }
+
   /** Abort the stream in flight (document closed, model changed, completion dismissed). */
   cancel(): void {
     this.current?.abort('completion cancelled');

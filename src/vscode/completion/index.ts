@@ -1,8 +1,245 @@
-// Registers the completion feature. (Stub: the feature is being built.)
+// Inline (ghost text) code completion: an InlineCompletionItemProvider over the CompletionEngine,
+// the edit and cursor hooks that abort a stale stream at the keystroke (VS Code cancels a provider
+// call only when the text changes, and only after its own delay), the status bar item, the trigger and
+// pause commands, and the messages a user can act on (a model that cannot fill in the middle, a
+// model that is not installed). An unreachable server goes to the ConnectionMonitor, which says so once.
+import * as vscode from 'vscode';
+import { computeWindows, type FimWindows, type TextAccessor } from '../../core/fim';
+import { ModelNotFoundError } from '../../core/ollama/errors';
 import type { ExtensionContextOwner } from '../context';
-import type { ConnectionMonitor } from '../status';
+import { describeError, type ConnectionMonitor } from '../status';
+import { CompletionEngine, type EngineResult, type EngineState, type EngineStats } from './engine';
+import { affectsCompletion, COMPLETION_MODEL_SETTING, completionEnabled, engineSettings, languageEnabled } from './settings';
+import { CompletionStatusItem, type CompletionMode } from './statusItem';
+
+const PAUSED_KEY = 'ollamaAssistant.completion.paused';
+/** Automatic completion rests this long after the server was unreachable or the model missing. */
+const BACKOFF_UNREACHABLE_MS = 5_000;
+const BACKOFF_MISSING_MS = 30_000;
+/** Documents that are not code someone types: output panes, debug consoles, diff-only views. */
+const IGNORED_SCHEMES = new Set(['output', 'debug', 'git', 'vscode-scm', 'comment']);
+
+/** What the hidden `ollamaAssistant.completion.debugInfo` command returns (tests, bug reports). */
+export interface CompletionDebugInfo {
+  stats: EngineStats;
+  state: EngineState;
+  mode: CompletionMode;
+  statusText: string;
+  paused: boolean;
+  inFlight: boolean;
+  /** Provider calls the editor cancelled (a newer keystroke, a dismissed suggestion). */
+  tokenCancels: number;
+  /** Messages shown to the user, in order (`unsupported:<model>`, `missing:<model>`). */
+  notices: string[];
+  /** The last result handed to the editor. */
+  last?: { kind: EngineResult['kind']; text?: string; source?: string };
+}
+
+function accessor(doc: vscode.TextDocument): TextAccessor {
+  const end = doc.lineAt(doc.lineCount - 1).range.end;
+  return {
+    length: doc.offsetAt(end),
+    getText: (s, e) => doc.getText(new vscode.Range(doc.positionAt(s), doc.positionAt(e))),
+  };
+}
+
+function windowsAt(doc: vscode.TextDocument, offset: number): FimWindows {
+  return computeWindows(accessor(doc), offset);
+}
+
+class CompletionController implements vscode.InlineCompletionItemProvider, vscode.Disposable {
+  private readonly engine: CompletionEngine;
+  private readonly status: CompletionStatusItem;
+  private paused: boolean;
+  private readonly told = new Set<string>();
+  private readonly notices: string[] = [];
+  private backoffUntil = 0;
+  private last: CompletionDebugInfo['last'];
+  private tokenCancels = 0;
+
+  constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
+    this.paused = ctx.ext.globalState.get<boolean>(PAUSED_KEY) === true;
+    this.status = new CompletionStatusItem();
+    this.engine = new CompletionEngine({
+      backend: () => ctx.llm(),
+      show: async (model) => {
+        const { config } = await ctx.endpoint();
+        if (config.backend !== 'ollama') return {};
+        return (await ctx.ollama()).show({ model });
+      },
+      settings: engineSettings,
+      log: ctx.log,
+      onState: (state, error) => this.status.set(state, error === undefined ? undefined : error instanceof Error ? error.message : String(error)),
+    });
+    this.refreshMode();
+  }
+
+  register(): void {
+    const ctx = this.ctx;
+    ctx.own(this);
+    ctx.own(vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, this));
+    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.trigger', () => this.trigger()));
+    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.togglePause', () => this.togglePause()));
+    // Not contributed (no palette entry): the state tests assert on and a bug report can quote.
+    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.debugInfo', (): CompletionDebugInfo => ({
+      stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text,
+      paused: this.paused, inFlight: this.engine.inFlight, tokenCancels: this.tokenCancels, notices: [...this.notices], ...(this.last ? { last: this.last } : {}),
+    })));
+    ctx.own(vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)));
+    ctx.own(vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)));
+    ctx.own(vscode.workspace.onDidCloseTextDocument((d) => this.engine.close(d.uri.toString())));
+    ctx.own(vscode.window.onDidChangeActiveTextEditor(() => this.refreshMode()));
+    ctx.own(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsCompletion(e)) return;
+      if (e.affectsConfiguration(COMPLETION_MODEL_SETTING)) this.told.clear();
+      this.backoffUntil = 0;
+      this.engine.reset();
+      this.refreshMode();
+    }));
+    ctx.own(ctx.onDidChangeClient(() => {
+      this.told.clear();
+      this.backoffUntil = 0;
+      this.engine.reset(true);
+    }));
+  }
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument, position: vscode.Position, context: vscode.InlineCompletionContext, token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const manual = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    if (IGNORED_SCHEMES.has(document.uri.scheme)) return undefined;
+    if (!manual) {
+      if (this.paused || !completionEnabled() || !languageEnabled(document.languageId)) return undefined;
+      // The suggest widget is open: its own item is what the user is choosing.
+      if (context.selectedCompletionInfo) return undefined;
+      if (Date.now() < this.backoffUntil) return undefined;
+    }
+    if (token.isCancellationRequested) return undefined;
+    const { prefix, suffix } = windowsAt(document, document.offsetAt(position));
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => { this.tokenCancels++; abort.abort(); });
+    try {
+      const r = await this.engine.complete({ doc: document.uri.toString(), prefix, suffix, manual, signal: abort.signal });
+      this.last = r.kind === 'completion' ? { kind: r.kind, text: r.text, source: r.source } : { kind: r.kind };
+      switch (r.kind) {
+        case 'completion':
+          if (r.source !== 'cache' && this.monitor.last && !this.monitor.last.reachable) void this.ctx.endpoint().then((ep) => this.monitor.reportSuccess(ep.url));
+          return r.text ? [new vscode.InlineCompletionItem(r.text, new vscode.Range(position, position))] : undefined;
+        case 'unsupported':
+          this.tellUnsupported(r);
+          return undefined;
+        case 'error':
+          this.onError(r, manual);
+          return undefined;
+        default:
+          return undefined;
+      }
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  /** Aborts, at the keystroke, a stream the new text does not continue. */
+  private onEdit(e: vscode.TextDocumentChangeEvent): void {
+    if (e.contentChanges.length === 0) return;
+    const doc = e.document;
+    this.engine.edit(doc.uri.toString(), () => {
+      if (e.contentChanges.length !== 1) return undefined;
+      const c = e.contentChanges[0];
+      return windowsAt(doc, c.rangeOffset + c.text.length);
+    });
+  }
+
+  /** The cursor left the spot a completion is being made for (VS Code keeps that request alive). */
+  private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
+    const doc = e.textEditor.document;
+    this.engine.edit(doc.uri.toString(), () => {
+      const sel = e.selections;
+      if (sel.length !== 1 || !sel[0].isEmpty) return undefined;
+      return windowsAt(doc, doc.offsetAt(sel[0].active));
+    });
+  }
+
+  private async trigger(): Promise<void> {
+    // An explicit trigger reaches the provider as InlineCompletionTriggerKind.Invoke, which neither
+    // pause nor the enable settings hold back, and skips the debounce.
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+  }
+
+  private async togglePause(): Promise<boolean> {
+    this.paused = !this.paused;
+    await this.ctx.ext.globalState.update(PAUSED_KEY, this.paused);
+    if (this.paused) this.engine.reset();
+    this.refreshMode();
+    this.ctx.log.info(`inline completion ${this.paused ? 'paused' : 'resumed'}`);
+    return this.paused;
+  }
+
+  private refreshMode(): void {
+    const lang = vscode.window.activeTextEditor?.document.languageId ?? '';
+    const mode: CompletionMode = this.paused ? 'paused' : !completionEnabled() ? 'off' : lang && !languageEnabled(lang) ? 'language-off' : 'on';
+    this.status.update(mode, engineSettings().model, lang);
+  }
+
+  private tellUnsupported(r: Extract<EngineResult, { kind: 'unsupported' }>): void {
+    if (!this.once(`unsupported:${r.model}`)) return;
+    this.ctx.log.warn(r.message);
+    const msg = r.reason === 'instruct'
+      ? vscode.l10n.t('{0} is a chat/instruct model and cannot fill in the middle, so inline completion will not work with it. Use a base/code model such as {1}.', r.model, r.suggestion)
+      : vscode.l10n.t('{0} cannot fill in the middle (no "insert" capability and no known code-completion format), so inline completion will not work with it. Use a code model such as {1}.', r.model, r.suggestion);
+    const use = vscode.l10n.t('Use {0}', r.suggestion);
+    const open = vscode.l10n.t('Open Setting');
+    void vscode.window.showWarningMessage(msg, use, open).then(async (pick) => {
+      if (pick === use) await vscode.workspace.getConfiguration().update(COMPLETION_MODEL_SETTING, r.suggestion, vscode.ConfigurationTarget.Global);
+      else if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', COMPLETION_MODEL_SETTING);
+    });
+  }
+
+  private onError(r: Extract<EngineResult, { kind: 'error' }>, manual: boolean): void {
+    const e = r.error;
+    if (this.monitor.reportError(e, r.url)) {
+      this.backoffUntil = Date.now() + BACKOFF_UNREACHABLE_MS;
+      return;
+    }
+    if (e instanceof ModelNotFoundError) {
+      this.backoffUntil = Date.now() + BACKOFF_MISSING_MS;
+      if (!this.once(`missing:${r.model}`)) return;
+      this.ctx.log.warn(`completion model ${r.model} is not installed on ${r.url}`);
+      const pull = vscode.l10n.t('Pull');
+      const open = vscode.l10n.t('Open Setting');
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('The inline completion model {0} is not installed on {1}. Pull it?', r.model, r.url), pull, open,
+      ).then(async (pick) => {
+        if (pick === pull) {
+          this.backoffUntil = 0;
+          await vscode.commands.executeCommand('ollamaAssistant.models.pull', r.model);
+          this.engine.invalidateModel(r.model);
+        } else if (pick === open) {
+          await vscode.commands.executeCommand('workbench.action.openSettings', COMPLETION_MODEL_SETTING);
+        }
+      });
+      return;
+    }
+    const text = describeError(e, r.url);
+    this.ctx.log.warn(`completion with ${r.model} failed: ${text}`);
+    // Asked by hand, the user is waiting for an answer; automatic failures stay in the status bar.
+    if (manual) void vscode.window.showWarningMessage(vscode.l10n.t('Inline completion failed: {0}', text));
+  }
+
+  /** True the first time `key` is seen since the model or server last changed. */
+  private once(key: string): boolean {
+    if (this.told.has(key)) return false;
+    this.told.add(key);
+    this.notices.push(key);
+    return true;
+  }
+
+  dispose(): void {
+    this.engine.reset();
+    this.status.dispose();
+  }
+}
 
 export function registerCompletion(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
-  void ctx;
-  void monitor;
+  new CompletionController(ctx, monitor).register();
 }

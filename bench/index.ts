@@ -1,0 +1,33 @@
+// `npm run bench`: every benchmark in sequence, each printing its own block. Add a bench by
+// appending to BENCHES.
+import { completionBench } from './completion';
+import { benchTranslateSubtitlesHttp } from './translateHttp';
+
+interface Bench {
+  name: string;
+  run(out: (line: string) => void): Promise<void>;
+}
+
+const BENCHES: Bench[] = [
+  { name: 'inline completion', run: completionBench },
+  // Prints its own lines; the signature predates the shared `out` callback.
+  { name: 'subtitle translation (1,000 cues, 4 parallel slots)', run: async () => benchTranslateSubtitlesHttp() },
+];
+
+async function main(): Promise<void> {
+  let failed = 0;
+  for (const b of BENCHES) {
+    const t0 = performance.now();
+    process.stdout.write(`\n== ${b.name} ==\n`);
+    try {
+      await b.run((line) => process.stdout.write(`  ${line}\n`));
+    } catch (e) {
+      failed++;
+      process.stdout.write(`  FAILED: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    }
+    process.stdout.write(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  }
+  if (failed) process.exitCode = 1;
+}
+
+void main();
