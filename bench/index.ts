@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in sequence, each printing its own block. Add a bench by
 // appending to BENCHES.
+import { benchChatRender } from './chatRender';
 import { completionBench } from './completion';
 import { benchTranslateSubtitlesHttp } from './translateHttp';
 
@@ -10,6 +11,7 @@ interface Bench {
 
 const BENCHES: Bench[] = [
   { name: 'inline completion', run: completionBench },
+  { name: 'chat render cost per streamed token (headless chromium)', run: benchChatRender },
   // Prints its own lines; the signature predates the shared `out` callback.
   { name: 'subtitle translation (1,000 cues, 4 parallel slots)', run: async () => benchTranslateSubtitlesHttp() },
 ];

@@ -34,6 +34,14 @@ step "integration tests with display language zh-cn"
 LOCALE=zh-cn LANGPACK_DIR=test/fixtures/langpack-zh-cn EXT_ENV='{"OA_GREP":"zh-cn"}' node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-zh-cn.log"
 [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 
+step "integration: chat history survives a restart of the host (two runs, one user-data dir)"
+RESTART_UD=$(mktemp -d)
+EXT_ENV='{"OA_GREP":"chat restart \\(before\\)"}' USER_DATA="$RESTART_UD" node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-restart-before.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+EXT_ENV='{"OA_GREP":"chat restart \\(after\\)"}' USER_DATA="$RESTART_UD" node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-restart-after.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+rm -rf "$RESTART_UD"
+
 step "runner self-check: a false assertion must fail the run"
 EXT_ENV='{"OA_PROVE_FAILURE":"1","OA_GREP":"deliberate failure"}' node scripts/run-integration.mjs > "$LOGS/prove-failure.log" 2>&1
 rc=$?
@@ -47,8 +55,8 @@ step "package"
 bash scripts/package.sh || fail=1
 
 up=$(count "$LOGS/unit.log" passing); uf=$(count "$LOGS/unit.log" failing)
-ip=$(( $(count "$LOGS/integration.log" passing) + $(count "$LOGS/integration-zh-cn.log" passing) ))
-if_=$(( $(count "$LOGS/integration.log" failing) + $(count "$LOGS/integration-zh-cn.log" failing) ))
+ip=0; if_=0
+for f in "$LOGS"/integration*.log; do ip=$((ip + $(count "$f" passing))); if_=$((if_ + $(count "$f" failing))); done
 echo
 echo "unit: $up passing, $uf failing; integration: $ip passing, $if_ failing"
 [ "$uf" = 0 ] && [ "$if_" = 0 ] && [ "$up" -gt 0 ] && [ "$ip" -gt 0 ] || fail=1

@@ -1,8 +1,57 @@
-// Registers the chat feature. (Stub: the feature is being built.)
+// Registers the chat feature: the sidebar webview view, its controller (state, history, streaming)
+// and the chat commands. Test builds also get `ollamaAssistant.chat.test`, which lets the
+// integration tests read the state and drive the webview the way a user would.
+import * as vscode from 'vscode';
+import type { TestOp } from '../../shared/chatProtocol';
 import type { ExtensionContextOwner } from '../context';
 import type { ConnectionMonitor } from '../status';
+import { ChatController } from './controller';
+import { CHAT_VIEW_ID, ChatViewProvider } from './view';
+
+export type ChatTestRequest =
+  | { op: 'state' }
+  | { op: 'reveal' }
+  | { op: 'idle' }
+  | { op: 'webview'; test: TestOp }
+  | { op: 'switch'; id: string }
+  | { op: 'delete'; id: string }
+  | { op: 'newChat' };
 
 export function registerChat(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
-  void ctx;
-  void monitor;
+  const controller = new ChatController(ctx, monitor);
+  const provider = new ChatViewProvider(ctx.ext.extensionUri, {
+    onMessage: (m) => controller.onMessage(m),
+    onReady: () => controller.onReady(),
+  });
+  controller.attach(provider);
+  // The controller is disposed last so that its final save sees the answer as it was.
+  ctx.own(provider);
+  ctx.own(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider));
+  const cmd = (id: string, f: (...args: unknown[]) => unknown) => ctx.own(vscode.commands.registerCommand(id, f));
+  cmd('ollamaAssistant.chat.focus', () => provider.reveal(false));
+  cmd('ollamaAssistant.chat.newSession', async () => { await controller.newChat(); await provider.reveal(false); });
+  cmd('ollamaAssistant.chat.showHistory', () => controller.showHistory());
+  cmd('ollamaAssistant.chat.clear', () => controller.clear());
+  cmd('ollamaAssistant.chat.askAboutSelection', () => controller.askAboutSelection());
+  cmd('ollamaAssistant.chat.attachActiveFile', () => controller.attachActiveFile());
+  cmd('ollamaAssistant.chat.attachImage', () => controller.pickImages());
+  cmd('ollamaAssistant.chat.stop', () => controller.stop());
+  cmd('ollamaAssistant.chat.selectModel', () => controller.pickModel());
+  if (ctx.ext.extensionMode === vscode.ExtensionMode.Test) {
+    cmd('ollamaAssistant.chat.test', async (arg: unknown) => {
+      const r = arg as ChatTestRequest;
+      await controller.whenLoaded();
+      switch (r.op) {
+        case 'state': return controller.testState();
+        case 'reveal': return provider.reveal(true);
+        case 'idle': await controller.testIdle(); return controller.testState();
+        case 'webview': return controller.testWebview(r.test);
+        case 'switch': return controller.switchTo(r.id);
+        case 'delete': await controller.deleteSession(r.id); return controller.testState();
+        case 'newChat': await controller.newChat(); return controller.testState();
+        default: throw new Error(`unknown chat test op ${JSON.stringify(r)}`);
+      }
+    });
+  }
+  ctx.own(controller);
 }

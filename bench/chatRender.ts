@@ -1,0 +1,196 @@
+// Chat rendering cost per streamed token, early and late in a long answer. The webview's own
+// renderer (src/webview/render.ts with its markdown/sanitizer/highlighter, bundled by esbuild the
+// way esbuild.js bundles the webview) runs in headless Debian chromium; 20,000 tokens of realistic
+// markdown (paragraphs, lists, code fences) stream through it 4 tokens per frame, each frame
+// followed by a forced layout. The cost per token around token 1,000 and around token 20,000
+// should be about the same (ratio ≈ 1): finished blocks are never rendered again. For contrast, a
+// naive renderer that re-renders the whole message every frame is timed at the same two points.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const TOKENS = 20_000;
+const PER_FRAME = 4;
+/** Tokens measured on each side of a point (the window is [point - W/2, point + W/2), clipped). */
+const WINDOW = 1_000;
+const NAIVE_FRAMES = 60;
+
+function repoRoot(): string {
+  for (const d of [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..'), process.cwd()]) {
+    if (fs.existsSync(path.join(d, 'src', 'webview', 'render.ts'))) return d;
+  }
+  throw new Error('cannot find src/webview/render.ts');
+}
+
+/** A long, realistic answer: headings, paragraphs with inline code and links, lists, code fences. */
+export function syntheticAnswer(minTokens: number): string[] {
+  const words = ['the', 'function', 'returns', 'a', 'value', 'when', 'called', 'with', 'two', 'numbers', 'and', 'we', 'can', 'test', 'it',
+    'using', 'mocha', 'because', 'every', 'module', 'exports', 'named', 'helpers', 'for', 'parsing', 'streamed', 'responses'];
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const sentence = () => {
+    const n = 8 + rnd(10);
+    const w: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = words[rnd(words.length)]!;
+      w.push(rnd(12) === 0 ? `\`${x}()\`` : rnd(25) === 0 ? `**${x}**` : rnd(40) === 0 ? `[${x}](https://example.com/${x})` : x);
+    }
+    const s = w.join(' ');
+    return s[0]!.toUpperCase() + s.slice(1) + '.';
+  };
+  const parts: string[] = [];
+  let section = 0;
+  const tokensOf = (s: string) => s.match(/\s+|\S+\s*/g)?.length ?? 0;
+  let count = 0;
+  while (count < minTokens) {
+    section++;
+    const block: string[] = [];
+    block.push(`## Step ${section}: ${sentence().slice(0, 40)}`, '');
+    block.push([sentence(), sentence(), sentence()].join(' '), '');
+    block.push(...Array.from({ length: 3 + rnd(4) }, () => `- ${sentence()}`), '');
+    block.push('```typescript');
+    for (let i = 0; i < 6 + rnd(10); i++) block.push(`  const value${i} = compute(${i}, "text ${i}"); // ${words[rnd(words.length)]}`);
+    block.push('```', '');
+    block.push([sentence(), sentence()].join(' '), '');
+    if (section % 3 === 0) block.push('1. first item', '2. second item with `code`', '3. third item', '');
+    if (section % 4 === 0) block.push('```python', 'def add(a, b):', '    return a + b', '', 'print(add(1, 2))', '```', '');
+    const text = block.join('\n') + '\n';
+    parts.push(text);
+    count += tokensOf(text);
+  }
+  // Split like a model's tokenizer roughly does: words with their trailing space, long words in pieces.
+  const tokens: string[] = [];
+  for (const m of parts.join('').matchAll(/\s+|\S+\s*/g)) {
+    const piece = m[0];
+    if (piece.length <= 6) tokens.push(piece);
+    else for (let i = 0; i < piece.length; i += 5) tokens.push(piece.slice(i, i + 5));
+  }
+  return tokens.slice(0, minTokens);
+}
+
+export interface ChatRenderResult {
+  tokens: number;
+  frames: number;
+  totalMs: number;
+  earlyMsPerToken: number;
+  lateMsPerToken: number;
+  ratio: number;
+  naiveEarlyMsPerToken: number;
+  naiveLateMsPerToken: number;
+  naiveRatio: number;
+  blocks: number;
+  /** The incremental DOM has the same text and code blocks as a single render of the whole answer. */
+  sameAsFullRender: boolean;
+}
+
+async function bundleRenderer(root: string): Promise<string> {
+  const r = await esbuild.build({
+    stdin: {
+      contents: "export { MarkdownStream } from './src/webview/render';\nexport { renderMarkdown } from './src/webview/markdown';\n",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    globalName: 'OA',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  return r.outputFiles[0]!.text;
+}
+
+export async function runChatRender(): Promise<ChatRenderResult> {
+  const root = repoRoot();
+  const bundle = await bundleRenderer(root);
+  const css = fs.readFileSync(path.join(root, 'media', 'chat.css'), 'utf8');
+  const tokens = syntheticAnswer(TOKENS);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+    await page.setContent('<!DOCTYPE html><html><head></head><body class="vscode-dark"><div class="messages"><div class="msg msg-assistant"><div class="msg-body markdown" id="out"></div></div></div></body></html>');
+    await page.addStyleTag({ content: css });
+    await page.addScriptTag({ content: bundle });
+    return await page.evaluate(({ tokens, perFrame, window, naiveFrames }) => {
+      interface Stream { append(t: string): void; flush(): void; finish(): void }
+      const OA = (globalThis as unknown as { OA: { MarkdownStream: new (el: HTMLElement, s: (cb: () => void) => void) => Stream; renderMarkdown: (s: string) => DocumentFragment } }).OA;
+      const out = document.getElementById('out')!;
+      const layout = () => out.getBoundingClientRect().height;
+      // Warm up the JIT on a different text, then start clean.
+      const warm = new OA.MarkdownStream(out, () => undefined);
+      for (let i = 0; i < 2000; i++) { warm.append(tokens[i % tokens.length]!); if (i % perFrame === 0) { warm.flush(); layout(); } }
+      out.replaceChildren();
+
+      const stream = new OA.MarkdownStream(out, () => undefined);
+      const frameMs: number[] = [];
+      const t0 = performance.now();
+      for (let i = 0; i < tokens.length; i += perFrame) {
+        const s = performance.now();
+        for (let k = i; k < Math.min(i + perFrame, tokens.length); k++) stream.append(tokens[k]!);
+        stream.flush();
+        layout();
+        frameMs.push(performance.now() - s);
+      }
+      stream.finish();
+      const totalMs = performance.now() - t0;
+      const perToken = (from: number, to: number) => {
+        const a = Math.max(0, Math.floor(from / perFrame));
+        const b = Math.min(frameMs.length, Math.ceil(to / perFrame));
+        let sum = 0;
+        for (let f = a; f < b; f++) sum += frameMs[f]!;
+        return sum / ((b - a) * perFrame);
+      };
+      const n = tokens.length;
+      const early = perToken(1000 - window / 2, 1000 + window / 2);
+      const late = perToken(n - window, n);
+      const blocks = out.querySelectorAll('.md-block').length;
+      // The incremental result shows the same text and code blocks as one render of the whole answer.
+      const norm = (t: string | null) => (t ?? '').replace(/\s+/g, ' ').trim();
+      const incText = norm(out.textContent);
+      const incCode = out.querySelectorAll('pre code').length;
+      const whole = document.createElement('div');
+      whole.append(OA.renderMarkdown(tokens.join('')));
+      const sameAsFullRender = incText === norm(whole.textContent) && incCode === whole.querySelectorAll('pre code').length;
+
+      // Naive: the whole message rendered again every frame, at the same two points.
+      const naive = (at: number) => {
+        let text = tokens.slice(0, at).join('');
+        const s = performance.now();
+        for (let f = 0; f < naiveFrames; f++) {
+          for (let k = 0; k < perFrame; k++) text += tokens[(at + f * perFrame + k) % n]!;
+          out.replaceChildren(OA.renderMarkdown(text));
+          layout();
+        }
+        return (performance.now() - s) / (naiveFrames * perFrame);
+      };
+      const naiveEarly = naive(1000);
+      const naiveLate = naive(n - naiveFrames * perFrame);
+      return {
+        tokens: n, frames: frameMs.length, totalMs, earlyMsPerToken: early, lateMsPerToken: late, ratio: late / early,
+        naiveEarlyMsPerToken: naiveEarly, naiveLateMsPerToken: naiveLate, naiveRatio: naiveLate / naiveEarly, blocks, sameAsFullRender,
+      };
+    }, { tokens, perFrame: PER_FRAME, window: WINDOW, naiveFrames: NAIVE_FRAMES });
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Prints its lines through `out` (default: console.log). */
+export async function benchChatRender(out: (line: string) => void = (l) => console.log(l)): Promise<void> {
+  const r = await runChatRender();
+  const f = (x: number) => x.toFixed(4);
+  out(`chat render: ${r.tokens} tokens streamed through the webview renderer in ${r.frames} frames (${PER_FRAME} tokens/frame, forced layout each frame), ${(r.totalMs / 1000).toFixed(1)} s, ${r.blocks} blocks, same text as one full render: ${r.sameAsFullRender ? 'yes' : 'NO'}`);
+  out(`incremental: ${f(r.earlyMsPerToken)} ms/token around token 1,000, ${f(r.lateMsPerToken)} ms/token around token ${r.tokens.toLocaleString('en')}: ratio ${r.ratio.toFixed(2)} (≈1 means the cost does not grow with the answer)`);
+  out(`naive full re-render per frame, for comparison: ${f(r.naiveEarlyMsPerToken)} ms/token around 1,000, ${f(r.naiveLateMsPerToken)} ms/token around ${r.tokens.toLocaleString('en')}: ratio ${r.naiveRatio.toFixed(1)}`);
+}
+
+if (require.main === module) {
+  benchChatRender().catch((e) => { console.error(e); process.exit(1); });
+}

@@ -1,0 +1,200 @@
+// The chat domain model: sessions of user/assistant messages with their context attachments,
+// images, streaming state, errors and answer statistics, and how a session becomes the message list
+// the backend receives. Pure: no vscode, no Node, no DOM.
+import type { LlmMessage } from '../llm/backend';
+
+export type ChatRole = 'user' | 'assistant';
+
+/** `streaming` only while an answer arrives; a stored `streaming` message was cut by a reload or a
+ * crash and reads back as `interrupted`. `stopped` is a user's Stop; `error` keeps any partial text. */
+export type MessageState = 'done' | 'streaming' | 'interrupted' | 'stopped' | 'error';
+
+/** Code or a file put into the prompt as a fenced block. */
+export interface ContextAttachment {
+  kind: 'selection' | 'file';
+  /** Workspace-relative path (or the document's name for untitled files). */
+  path: string;
+  /** VS Code language id; also the fence's info string. */
+  language: string;
+  text: string;
+  /** 1-based, inclusive, for selections. */
+  startLine?: number;
+  endLine?: number;
+  /** The text was cut to the attachment size limit. */
+  truncated?: boolean;
+}
+
+export interface ImageAttachment {
+  name: string;
+  /** image/png, image/jpeg, image/webp or image/gif */
+  mime: string;
+  /** Plain base64 (no data: prefix), as Ollama wants it. */
+  data: string;
+}
+
+export type ChatErrorKind = 'unreachable' | 'modelMissing' | 'midStream' | 'other';
+
+export interface ChatErrorInfo {
+  kind: ChatErrorKind;
+  /** Already localised, complete sentence. */
+  message: string;
+  model?: string;
+  url?: string;
+}
+
+export interface AnswerStats {
+  tokensPerSecond?: number;
+  /** Time to first token, measured by the extension from sending the request. */
+  ttftMs?: number;
+  /** Server-side model load + prompt evaluation (Ollama timing fields). */
+  loadMs?: number;
+  promptMs?: number;
+  promptTokens?: number;
+  outputTokens?: number;
+  totalMs?: number;
+  doneReason?: string;
+  /** Older messages left out to fit the context window when this answer was requested. */
+  trimmedMessages?: number;
+}
+
+export interface ChatMessage {
+  id: string;
+  role: ChatRole;
+  /** What the user typed, or the answer text received so far. */
+  text: string;
+  context?: ContextAttachment[];
+  images?: ImageAttachment[];
+  /** Assistant messages only. */
+  state?: MessageState;
+  thinking?: string;
+  error?: ChatErrorInfo;
+  stats?: AnswerStats;
+  model?: string;
+  createdAt: number;
+}
+
+export interface ChatSession {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  messages: ChatMessage[];
+}
+
+export interface SessionSummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  messageCount: number;
+}
+
+let counter = 0;
+/** A unique id (random UUID where available). */
+export function newId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  counter = (counter + 1) % 1e6;
+  return `${Date.now().toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export function newSession(now = Date.now()): ChatSession {
+  return { id: newId(), title: '', createdAt: now, updatedAt: now, messages: [] };
+}
+
+export function summarize(s: ChatSession): SessionSummary {
+  return { id: s.id, title: s.title, createdAt: s.createdAt, updatedAt: s.updatedAt, messageCount: s.messages.length };
+}
+
+/** A title from the first user message: its first line, at most `max` characters. */
+export function titleFrom(text: string, max = 60): string {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  const clean = line.replace(/\s+/g, ' ');
+  return clean.length > max ? clean.slice(0, max - 1).trimEnd() + '…' : clean;
+}
+
+/** A fence longer than any backtick run in `text`, so the block cannot be closed from inside. */
+export function fenceFor(text: string): string {
+  let longest = 0;
+  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/** The user turn as the model sees it: the typed text, then each attachment as a fenced block with
+ * its file name and language. */
+export function composeUserContent(m: Pick<ChatMessage, 'text' | 'context'>): string {
+  const parts: string[] = [];
+  if (m.text.trim()) parts.push(m.text.trim());
+  for (const a of m.context ?? []) {
+    const fence = fenceFor(a.text);
+    const what = a.kind === 'selection' ? 'Selected code from' : 'File';
+    const body = a.text.endsWith('\n') ? a.text : a.text + '\n';
+    parts.push(`${what} \`${a.path}\`${a.startLine !== undefined ? ` (lines ${a.startLine}-${a.endLine})` : ''}, language ${a.language}${a.truncated ? ' (truncated)' : ''}:\n${fence}${a.language}\n${body}${fence}`);
+  }
+  return parts.join('\n\n');
+}
+
+/** The messages sent for the answer that follows `history` (which ends with the user's turn):
+ * the system prompt first (when set), then every turn. Assistant turns that produced no text
+ * (failed before the first token) are left out; partial answers are kept as they are. */
+export function toLlmMessages(history: readonly ChatMessage[], systemPrompt: string): LlmMessage[] {
+  const out: LlmMessage[] = [];
+  if (systemPrompt.trim()) out.push({ role: 'system', content: systemPrompt });
+  for (const m of history) {
+    if (m.role === 'user') {
+      const content = composeUserContent(m);
+      out.push(m.images?.length ? { role: 'user', content, images: m.images.map((i) => i.data) } : { role: 'user', content });
+    } else if (m.text) {
+      out.push({ role: 'assistant', content: m.text });
+    }
+  }
+  return out;
+}
+
+/** A message read back from storage that was still streaming was cut by a reload or crash. */
+export function markInterrupted(s: ChatSession): number {
+  let n = 0;
+  for (const m of s.messages) if (m.state === 'streaming') { m.state = 'interrupted'; n++; }
+  return n;
+}
+
+/** Index of the last user message, or -1. */
+export function lastUserIndex(messages: readonly ChatMessage[]): number {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user') return i;
+  return -1;
+}
+
+const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
+export function isSupportedImageMime(mime: string): boolean { return IMAGE_MIMES.has(mime); }
+
+/** The image type from the first bytes of base64 data, or undefined when it is not one we accept. */
+export function sniffImageMime(b64: string): string | undefined {
+  if (b64.startsWith('iVBOR')) return 'image/png';
+  if (b64.startsWith('/9j/')) return 'image/jpeg';
+  if (b64.startsWith('UklGR')) return 'image/webp';
+  if (b64.startsWith('R0lGOD')) return 'image/gif';
+  return undefined;
+}
+
+export function mimeFromFileName(name: string): string | undefined {
+  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  return ext === 'png' ? 'image/png' : ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : ext === 'gif' ? 'image/gif' : undefined;
+}
+
+const FENCE_LANGUAGES: Record<string, string> = {
+  ts: 'typescript', tsx: 'typescriptreact', js: 'javascript', jsx: 'javascriptreact', mjs: 'javascript', cjs: 'javascript',
+  py: 'python', python3: 'python', sh: 'shellscript', bash: 'shellscript', shell: 'shellscript', zsh: 'shellscript', console: 'shellscript',
+  'c++': 'cpp', cc: 'cpp', hpp: 'cpp', h: 'c', cs: 'csharp', 'c#': 'csharp', yml: 'yaml', md: 'markdown', rs: 'rust', golang: 'go',
+  rb: 'ruby', kt: 'kotlin', ps1: 'powershell', pwsh: 'powershell', dockerfile: 'dockerfile', docker: 'dockerfile', html: 'html',
+  xml: 'xml', svg: 'xml', jsonc: 'jsonc', json5: 'jsonc', text: 'plaintext', txt: 'plaintext', plain: 'plaintext', objc: 'objective-c',
+};
+
+/** The VS Code language id for a fence info string ("ts" -> "typescript"); `known` is the set of
+ * languages the editor has. Unknown languages become plaintext. */
+export function languageIdForFence(info: string, known: ReadonlySet<string>): string {
+  const lang = info.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (!lang) return 'plaintext';
+  if (known.has(lang)) return lang;
+  const mapped = FENCE_LANGUAGES[lang];
+  return mapped && known.has(mapped) ? mapped : 'plaintext';
+}

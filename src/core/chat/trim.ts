@@ -1,0 +1,98 @@
+// Fitting a conversation into the model's context window. Tokens are estimated conservatively
+// (characters / 3.5: real tokenizers average 3.5-4.5 characters per token on English and code, so
+// this over-counts and leaves headroom). When the conversation is too long the OLDEST turns go
+// first; the system prompt and the newest message (the question being asked) always stay.
+import type { LlmMessage } from '../llm/backend';
+
+export const CHARS_PER_TOKEN = 3.5;
+/** Per-message template overhead (role markers, separators). */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+/** What one image costs in a vision model's context (llava: 576 patches; newer models more). */
+export const IMAGE_TOKENS = 768;
+/** Used when neither the setting nor the model says how large the window is. */
+export const DEFAULT_CONTEXT_TOKENS = 4096;
+/** Cap for a context length taken from the model's metadata: the server does not load a model with
+ * its full trained window (often 128k) unless num_ctx asks for it, and we do not send num_ctx on our
+ * own (that would reload the model for other features), so the usable window is far smaller. */
+export const MAX_AUTO_CONTEXT_TOKENS = 8192;
+
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+export function estimateMessageTokens(m: LlmMessage): number {
+  return MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.images?.length ?? 0) * IMAGE_TOKENS;
+}
+
+/** The context window to plan for: the num_ctx setting; else the model's own context length from
+ * /api/show (`<arch>.context_length`) capped at MAX_AUTO_CONTEXT_TOKENS; else 4096. */
+export function resolveContextLength(numCtxSetting: number | undefined, modelInfo: Record<string, unknown> | undefined): number {
+  if (typeof numCtxSetting === 'number' && Number.isFinite(numCtxSetting) && numCtxSetting > 0) return Math.floor(numCtxSetting);
+  const fromModel = modelContextLength(modelInfo);
+  if (fromModel) return Math.min(fromModel, MAX_AUTO_CONTEXT_TOKENS);
+  return DEFAULT_CONTEXT_TOKENS;
+}
+
+/** `model_info['<general.architecture>.context_length']`, or any `*.context_length` key. */
+export function modelContextLength(info: Record<string, unknown> | undefined): number | undefined {
+  if (!info) return undefined;
+  const arch = info['general.architecture'];
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  if (typeof arch === 'string' && ok(info[`${arch}.context_length`])) return info[`${arch}.context_length`] as number;
+  for (const [k, v] of Object.entries(info)) if (k.endsWith('.context_length') && ok(v)) return v;
+  return undefined;
+}
+
+/** Room kept free for the answer: num_predict when set (at most half the window), else a quarter of
+ * the window up to 1024 tokens. */
+export function answerReserve(numCtx: number, numPredict?: number): number {
+  if (typeof numPredict === 'number' && numPredict > 0) return Math.min(Math.floor(numPredict), Math.floor(numCtx / 2));
+  return Math.min(1024, Math.floor(numCtx / 4));
+}
+
+export function promptBudget(numCtx: number, numPredict?: number): number {
+  return Math.max(1, numCtx - answerReserve(numCtx, numPredict));
+}
+
+export interface TrimResult {
+  messages: LlmMessage[];
+  /** How many non-system messages were left out. */
+  dropped: number;
+  estimatedTokens: number;
+  budget: number;
+  /** Even the system prompt and the newest message alone exceed the budget (sent anyway). */
+  overBudget: boolean;
+}
+
+/** Drops the oldest non-system messages until the estimate fits `budget`. System messages and the
+ * last message are never dropped; an assistant message left at the front of the conversation
+ * (its question gone) is dropped too, so the history starts with a user turn. */
+export function trimToContext(messages: readonly LlmMessage[], budget: number): TrimResult {
+  const cost = messages.map(estimateMessageTokens);
+  let total = cost.reduce((a, b) => a + b, 0);
+  const keep = messages.map(() => true);
+  const lastIdx = messages.length - 1;
+  let dropped = 0;
+  let i = 0;
+  const dropNext = (): boolean => {
+    while (i < lastIdx && (messages[i]!.role === 'system' || !keep[i])) i++;
+    if (i >= lastIdx) return false;
+    keep[i] = false;
+    total -= cost[i]!;
+    dropped++;
+    return true;
+  };
+  while (total > budget && dropNext()) {
+    // Do not leave an answer without its question at the front.
+    let j = i + 1;
+    while (j < lastIdx && messages[j]!.role === 'system') j++;
+    if (j < lastIdx && messages[j]!.role === 'assistant') { i = j; dropNext(); }
+  }
+  return {
+    messages: messages.filter((_, k) => keep[k]),
+    dropped,
+    estimatedTokens: total,
+    budget,
+    overBudget: total > budget,
+  };
+}

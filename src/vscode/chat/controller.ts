@@ -1,0 +1,756 @@
+// The chat's state and behaviour on the extension side: sessions and their history on disk, the
+// pending attachments, the one answer being streamed, and the translation of failures into
+// messages with the action that fixes them. The webview only renders what this sends.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  composeUserContent,
+  isSupportedImageMime,
+  languageIdForFence,
+  lastUserIndex,
+  newId,
+  newSession,
+  sniffImageMime,
+  summarize,
+  titleFrom,
+  toLlmMessages,
+  type ChatErrorInfo,
+  type ChatMessage,
+  type ChatSession,
+  type ContextAttachment,
+  type ImageAttachment,
+} from '../../core/chat/conversation';
+import { HistoryStore, type HistoryIndex } from '../../core/chat/history';
+import { Throttle } from '../../core/chat/throttle';
+import { promptBudget, resolveContextLength, trimToContext } from '../../core/chat/trim';
+import {
+  ConnectionError,
+  IncompleteStreamError,
+  isAbort,
+  ModelNotFoundError,
+  StreamError,
+  TimeoutError,
+} from '../../core/ollama/errors';
+import type {
+  AttachmentView,
+  ChatAction,
+  ChatStateView,
+  CodeAction,
+  FromWebview,
+  MessageView,
+  ModelOption,
+  NoticeView,
+  TestOp,
+  ToWebview,
+} from '../../shared/chatProtocol';
+import { generationDefaults, modelFor, SECTION } from '../config';
+import type { ExtensionContextOwner } from '../context';
+import { describeError, isUnreachable, type ConnectionMonitor } from '../status';
+import { errorActions, stateLabel, statsLine, webviewStrings } from './strings';
+import type { ChatViewProvider } from './view';
+
+const SAVE_INTERVAL_MS = 500;
+const DELTA_INTERVAL_MS = 25;
+/** Attachments larger than this are cut (the context window could not hold them anyway). */
+export const MAX_ATTACHMENT_CHARS = 100_000;
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+export const MAX_IMAGE_BASE64_CHARS = Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 4;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+interface PendingAttachment { id: string; context?: ContextAttachment; image?: ImageAttachment }
+
+interface Run {
+  session: ChatSession;
+  message: ChatMessage;
+  abort: AbortController;
+  userStopped: boolean;
+}
+
+interface ModelFacts { capabilities?: string[]; modelInfo?: Record<string, unknown> }
+
+export interface ChatTestState {
+  ready: boolean;
+  busy: boolean;
+  model: string;
+  session: ChatSession;
+  index: HistoryIndex;
+  attachments: string[];
+  links: { href: string; opened: boolean }[];
+  notice?: string;
+}
+
+export class ChatController implements vscode.Disposable {
+  private readonly store: HistoryStore;
+  private index: HistoryIndex = { sessions: [] };
+  private session: ChatSession = newSession();
+  private loading: Promise<void> | undefined;
+  private run: Run | undefined;
+  private pending: PendingAttachment[] = [];
+  private notice: NoticeView | undefined;
+  private models: string[] = [];
+  private modelsFetchedAt = 0;
+  private readonly facts = new Map<string, Promise<ModelFacts | undefined>>();
+  private readonly dirty = new Set<ChatSession>();
+  private readonly saver: Throttle;
+  private delta: { id: string; offset: number; text: string; thinking: string } | undefined;
+  private deltaTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+  /** A send is being checked (vision capability) before its answer starts. */
+  private sending = false;
+  private view: ChatViewProvider | undefined;
+  private readonly testWaiters = new Map<number, (r: unknown) => void>();
+  private nextTestId = 1;
+  /** Links the webview asked to open, and whether they were opened (tests read this). */
+  readonly links: { href: string; opened: boolean }[] = [];
+
+  constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
+    this.store = new HistoryStore(path.join(ctx.ext.globalStorageUri.fsPath, 'chat'));
+    this.saver = new Throttle(SAVE_INTERVAL_MS, () => this.writeDirty());
+    ctx.own(ctx.onDidChangeClient(() => { this.facts.clear(); this.modelsFetchedAt = 0; if (this.view?.isReady) void this.refreshModels(true); }));
+    ctx.own(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.chat.model`)) this.postModels();
+    }));
+  }
+
+  attach(view: ChatViewProvider): void { this.view = view; }
+
+  // ---- loading and saving --------------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    try {
+      this.index = await this.store.loadIndex();
+      const id = this.index.currentId ?? this.index.sessions[0]?.id;
+      const s = id ? await this.store.readSession(id) : undefined;
+      if (s) this.session = s;
+    } catch (e) {
+      this.ctx.log.error(`chat history could not be read from ${this.store.dir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** The history is read on first use (the view or a command), not at activation. */
+  private get loaded(): Promise<void> { return (this.loading ??= this.load()); }
+
+  /** Resolves once the history is read (tests, commands). */
+  whenLoaded(): Promise<void> { return this.loaded; }
+
+  private markDirty(s: ChatSession, now = false): void {
+    if (this.disposed) return;
+    this.dirty.add(s);
+    if (now) this.saver.flush(); else this.saver.schedule();
+  }
+
+  private writeDirty(): void {
+    for (const s of this.dirty) {
+      if (!s.messages.length) continue;
+      this.store.writeSession(s).catch((e) => this.ctx.log.error(`chat history write failed: ${(e as Error).message}`));
+    }
+    this.dirty.clear();
+  }
+
+  /** Puts the current session at the top of the index and writes the index. */
+  private saveIndex(): void {
+    if (this.disposed) return;
+    const list = this.index.sessions.filter((x) => x.id !== this.session.id);
+    if (this.session.messages.length) list.unshift(summarize(this.session));
+    list.sort((a, b) => b.updatedAt - a.updatedAt);
+    const max = Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('chat.maxHistorySessions') ?? 50);
+    while (list.length > max) {
+      const victim = list.pop()!;
+      void this.store.deleteSession(victim.id).catch(() => undefined);
+    }
+    this.index = { currentId: this.session.id, sessions: list };
+    this.store.writeIndex(this.index).catch((e) => this.ctx.log.error(`chat index write failed: ${(e as Error).message}`));
+  }
+
+  private touch(s: ChatSession): void {
+    s.updatedAt = Date.now();
+    this.markDirty(s, true);
+    if (s === this.session) this.saveIndex();
+  }
+
+  // ---- webview -------------------------------------------------------------------------------
+
+  private post(m: ToWebview): void { this.view?.post(m); }
+
+  onReady(): void {
+    void this.loaded.then(() => {
+      this.delta = undefined;
+      this.post({ type: 'init', strings: webviewStrings(), state: this.stateView() });
+      void this.refreshModels(false);
+    });
+  }
+
+  private stateView(): ChatStateView {
+    const busy = !!this.run;
+    return {
+      sessionId: this.session.id,
+      title: this.session.title,
+      messages: this.session.messages.map((m, i, all) => this.messageView(m, i, all, busy)),
+      busy,
+      model: this.selectedModel(),
+      models: this.modelOptions(),
+      attachments: this.attachmentViews(),
+      ...(this.notice ? { notice: this.notice } : {}),
+    };
+  }
+
+  private postState(): void {
+    this.flushDelta();
+    this.post({ type: 'state', state: this.stateView() });
+  }
+
+  private postComposer(): void {
+    this.post({ type: 'composer', attachments: this.attachmentViews(), notice: this.notice ?? null, busy: !!this.run });
+  }
+
+  private messageView(m: ChatMessage, i: number, all: readonly ChatMessage[], busy: boolean): MessageView {
+    const last = i === all.length - 1;
+    const v: MessageView = { id: m.id, role: m.role, markdown: m.role === 'user' ? composeUserContent(m) : m.text };
+    if (m.role === 'user') {
+      if (!busy && i === lastUserIndex(all)) v.editText = m.text;
+      if (m.images?.length) v.images = m.images.map((im) => ({ name: im.name, src: `data:${im.mime};base64,${im.data}` }));
+      return v;
+    }
+    if (m.state) v.state = m.state;
+    const label = stateLabel(m.state, m.error);
+    if (label) v.stateLabel = label;
+    if (m.thinking) v.thinking = m.thinking;
+    const stats = statsLine(m.stats);
+    if (stats) v.stats = stats;
+    if (m.model) v.model = m.model;
+    if (m.error) v.error = { kind: m.error.kind, message: m.error.message, actions: last && !busy ? errorActions(m.error) : [] };
+    if (last && !busy && m.state !== 'streaming') v.canRegenerate = true;
+    return v;
+  }
+
+  private attachmentViews(): AttachmentView[] {
+    return this.pending.map((p) => p.image
+      ? { id: p.id, kind: 'image' as const, label: p.image.name, src: `data:${p.image.mime};base64,${p.image.data}` }
+      : { id: p.id, kind: p.context!.kind, label: contextLabel(p.context!) });
+  }
+
+  private queueDelta(m: ChatMessage, text: string, thinking: string): void {
+    if (this.delta && this.delta.id !== m.id) this.flushDelta();
+    if (!this.delta) this.delta = { id: m.id, offset: m.text.length - text.length, text: '', thinking: '' };
+    this.delta.text += text;
+    this.delta.thinking += thinking;
+    this.deltaTimer ??= setTimeout(() => { this.deltaTimer = undefined; this.flushDelta(); }, DELTA_INTERVAL_MS);
+  }
+
+  private flushDelta(): void {
+    if (this.deltaTimer) { clearTimeout(this.deltaTimer); this.deltaTimer = undefined; }
+    const d = this.delta;
+    this.delta = undefined;
+    if (!d || (!d.text && !d.thinking)) return;
+    this.post({ type: 'delta', id: d.id, offset: d.offset, text: d.text, ...(d.thinking ? { thinking: d.thinking } : {}) });
+  }
+
+  onMessage(m: FromWebview): void {
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    switch (m.type) {
+      case 'send': { const t = str(m.text); if (t !== undefined) void this.send(t); break; }
+      case 'editLast': { const t = str(m.text); if (t !== undefined) void this.editLast(t); break; }
+      case 'stop': this.stop(); break;
+      case 'regenerate': void this.regenerate(); break;
+      case 'clear': void this.clear(); break;
+      case 'selectModel': { const name = str(m.model); if (name) void this.setModel(name); break; }
+      case 'refreshModels': void this.refreshModels(false); break;
+      case 'action': void this.runAction(m.action, str(m.arg)); break;
+      case 'codeAction': { const code = str(m.code); if (code !== undefined) void this.codeAction(m.action, code, str(m.language) ?? ''); break; }
+      case 'copyText': { const t = str(m.text); if (t !== undefined) void vscode.env.clipboard.writeText(t); break; }
+      case 'openLink': { const h = str(m.href); if (h) void this.openLink(h); break; }
+      case 'addImage': this.addImage(str(m.name) ?? 'image', str(m.mime) ?? '', str(m.data) ?? ''); break;
+      case 'removeAttachment': this.pending = this.pending.filter((p) => p.id !== m.id); this.postComposer(); break;
+      case 'attachFile': void this.attachActiveFile(); break;
+      case 'attachImage': void this.pickImages(); break;
+      case 'resync': this.postState(); break;
+      case 'testResult': this.testWaiters.get(m.id)?.(m.result); this.testWaiters.delete(m.id); break;
+      default: break;
+    }
+  }
+
+  // ---- models --------------------------------------------------------------------------------
+
+  currentModel(): string { return modelFor('chat') || 'llama3.2'; }
+
+  private modelOptions(): ModelOption[] {
+    const current = this.currentModel();
+    const opts: ModelOption[] = this.models.map((name) => ({ name, installed: true }));
+    if (!this.models.some((n) => sameModel(n, current))) opts.unshift({ name: current, installed: false });
+    return opts;
+  }
+
+  /** The configured model as the server lists it ("llama3.2" -> "llama3.2:latest"). */
+  private selectedModel(): string {
+    const current = this.currentModel();
+    return this.models.find((n) => sameModel(n, current)) ?? current;
+  }
+
+  private postModels(): void {
+    this.post({ type: 'models', models: this.modelOptions(), current: this.selectedModel() });
+  }
+
+  /** The installed models from /api/tags (or /v1/models), at most every few seconds unless forced. */
+  async refreshModels(force: boolean): Promise<string[]> {
+    if (!force && Date.now() - this.modelsFetchedAt < 3000) { this.postModels(); return this.models; }
+    this.modelsFetchedAt = Date.now();
+    try {
+      const llm = await this.ctx.llm();
+      this.models = (await llm.listModels()).map((m) => m.name);
+    } catch (e) {
+      this.ctx.log.warn(`chat: could not list models: ${(e as Error).message}`);
+    }
+    this.postModels();
+    return this.models;
+  }
+
+  /** Remembers the choice in the `ollamaAssistant.chat.model` setting (user settings, or the
+   * workspace settings when the workspace already sets it). */
+  async setModel(name: string): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration(SECTION);
+    const target = cfg.inspect<string>('chat.model')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await cfg.update('chat.model', name, target);
+    if (this.notice) { this.notice = undefined; this.postComposer(); }
+    this.postModels();
+  }
+
+  async pickModel(): Promise<void> {
+    const current = this.currentModel();
+    const models = await this.refreshModels(true);
+    const items: vscode.QuickPickItem[] = models.map((name) => ({ label: name, ...(sameModel(name, current) ? { description: vscode.l10n.t('current') } : {}) }));
+    if (!items.length) items.push({ label: current, description: vscode.l10n.t('current') });
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Chat model'), placeHolder: vscode.l10n.t('Choose the model that answers in the chat') });
+    if (pick) await this.setModel(pick.label);
+  }
+
+  /** Capabilities and context length from /api/show (Ollama only), cached per model. */
+  private modelFacts(model: string): Promise<ModelFacts | undefined> {
+    let p = this.facts.get(model);
+    if (!p) {
+      p = (async () => {
+        const { config } = await this.ctx.endpoint();
+        if (config.backend !== 'ollama') return undefined;
+        const r = await (await this.ctx.ollama()).show({ model });
+        return { ...(r.capabilities ? { capabilities: r.capabilities } : {}), ...(r.model_info ? { modelInfo: r.model_info } : {}) };
+      })();
+      this.facts.set(model, p);
+      p.catch(() => { if (this.facts.get(model) === p) this.facts.delete(model); });
+    }
+    return p;
+  }
+
+  // ---- attachments ---------------------------------------------------------------------------
+
+  addContext(a: ContextAttachment): void {
+    this.pending.push({ id: newId(), context: a });
+    this.notice = undefined;
+    this.postComposer();
+  }
+
+  private addImage(name: string, mime: string, data: string): boolean {
+    const problem = !isSupportedImageMime(mime) || sniffImageMime(data) === undefined ? vscode.l10n.t('Only PNG, JPEG, WebP and GIF images can be attached.')
+      : data.length > MAX_IMAGE_BASE64_CHARS ? vscode.l10n.t('That image is too large (over 20 MB).')
+        : !BASE64.test(data) ? vscode.l10n.t('That image could not be read.') : undefined;
+    if (problem) { this.notice = { kind: 'error', message: problem, actions: [] }; this.postComposer(); return false; }
+    this.pending.push({ id: newId(), image: { name: name.slice(0, 200), mime: sniffImageMime(data)!, data } });
+    this.notice = undefined;
+    this.postComposer();
+    return true;
+  }
+
+  async attachActiveFile(): Promise<void> {
+    const ed = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    if (!ed) { void vscode.window.showWarningMessage(vscode.l10n.t('Open a file in an editor first.')); return; }
+    const text = ed.document.getText();
+    this.addContext({
+      kind: 'file', path: docPath(ed.document), language: ed.document.languageId,
+      text: text.slice(0, MAX_ATTACHMENT_CHARS), ...(text.length > MAX_ATTACHMENT_CHARS ? { truncated: true } : {}),
+    });
+    await this.view?.reveal(false);
+  }
+
+  async askAboutSelection(): Promise<void> {
+    const ed = vscode.window.activeTextEditor;
+    if (!ed) { void vscode.window.showWarningMessage(vscode.l10n.t('Select some code in an editor first.')); return; }
+    const sel = ed.selection;
+    if (sel.isEmpty) { await this.attachActiveFile(); return; }
+    // A selection that ends at column 0 of a line does not include that line.
+    const endLine = sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line - 1 : sel.end.line;
+    const text = ed.document.getText(sel);
+    this.addContext({
+      kind: 'selection', path: docPath(ed.document), language: ed.document.languageId,
+      text: text.slice(0, MAX_ATTACHMENT_CHARS), startLine: sel.start.line + 1, endLine: endLine + 1,
+      ...(text.length > MAX_ATTACHMENT_CHARS ? { truncated: true } : {}),
+    });
+    await this.view?.reveal(false);
+    this.post({ type: 'setInput', text: '', focus: true });
+  }
+
+  async pickImages(): Promise<void> {
+    const uris = await vscode.window.showOpenDialog({
+      canSelectMany: true, openLabel: vscode.l10n.t('Attach'), title: vscode.l10n.t('Attach an image'),
+      filters: { [vscode.l10n.t('Images')]: ['png', 'jpg', 'jpeg', 'webp', 'gif'] },
+    });
+    if (!uris?.length) return;
+    for (const uri of uris) {
+      try {
+        if ((await vscode.workspace.fs.stat(uri)).size > MAX_IMAGE_BYTES) {
+          this.notice = { kind: 'error', message: vscode.l10n.t('That image is too large (over 20 MB).'), actions: [] };
+          this.postComposer();
+          continue;
+        }
+        const bytes = await vscode.workspace.fs.readFile(uri);
+        const data = Buffer.from(bytes).toString('base64');
+        this.addImage(path.basename(uri.path), sniffImageMime(data) ?? '', data);
+      } catch (e) {
+        void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}: {1}', uri.fsPath, (e as Error).message));
+      }
+    }
+    await this.view?.reveal(false);
+  }
+
+  // ---- conversation --------------------------------------------------------------------------
+
+  get busy(): boolean { return !!this.run; }
+
+  async send(text: string): Promise<void> {
+    await this.loaded;
+    if (this.run || this.sending || this.disposed) return;
+    this.sending = true;
+    try { await this.sendNow(text); } finally { this.sending = false; }
+  }
+
+  private async sendNow(text: string): Promise<void> {
+    const images = this.pending.flatMap((p) => (p.image ? [p.image] : []));
+    const context = this.pending.flatMap((p) => (p.context ? [p.context] : []));
+    if (!text.trim() && !context.length && !images.length) return;
+    const model = this.currentModel();
+    if (images.length) {
+      const refusal = await this.visionRefusal(model);
+      if (refusal) { this.notice = refusal; this.postComposer(); return; }
+    }
+    const user: ChatMessage = {
+      id: newId(), role: 'user', text: text.trim(), createdAt: Date.now(),
+      ...(context.length ? { context } : {}), ...(images.length ? { images } : {}),
+    };
+    this.session.messages.push(user);
+    if (!this.session.title) this.session.title = titleFrom(user.text) || (context[0] ? contextLabel(context[0]) : images[0]?.name ?? '');
+    this.pending = [];
+    this.notice = undefined;
+    this.post({ type: 'setInput', text: '', focus: true });
+    await this.answer(model);
+  }
+
+  /** A notice when `model` is known to lack the vision capability. */
+  private async visionRefusal(model: string): Promise<NoticeView | undefined> {
+    let facts: ModelFacts | undefined;
+    try { facts = await this.modelFacts(model); } catch { return undefined; }
+    if (!facts?.capabilities || facts.capabilities.includes('vision')) return undefined;
+    return {
+      kind: 'error',
+      message: vscode.l10n.t('{0} cannot read images: it does not have the vision capability. Choose a vision model (such as llava) or remove the image.', model),
+      actions: [{ action: 'selectModel', label: vscode.l10n.t('Choose Another Model') }],
+    };
+  }
+
+  async regenerate(): Promise<void> {
+    await this.loaded;
+    if (this.run) return;
+    const msgs = this.session.messages;
+    if (!msgs.length) return;
+    if (msgs[msgs.length - 1]!.role === 'assistant') msgs.pop();
+    if (!msgs.length || msgs[msgs.length - 1]!.role !== 'user') { this.postState(); return; }
+    await this.answer(this.currentModel());
+  }
+
+  async editLast(text: string): Promise<void> {
+    await this.loaded;
+    if (this.run) return;
+    const msgs = this.session.messages;
+    const i = lastUserIndex(msgs);
+    if (i < 0) { await this.send(text); return; }
+    const old = msgs[i]!;
+    msgs.splice(i);
+    msgs.push({ ...old, id: newId(), text: text.trim(), createdAt: Date.now() });
+    if (i === 0) this.session.title = titleFrom(text) || this.session.title;
+    this.post({ type: 'setInput', text: '', focus: true });
+    await this.answer(this.currentModel());
+  }
+
+  stop(): void {
+    if (!this.run) return;
+    this.run.userStopped = true;
+    this.run.abort.abort();
+  }
+
+  async clear(): Promise<void> {
+    await this.loaded;
+    this.stop();
+    this.session.messages = [];
+    this.session.title = '';
+    this.notice = undefined;
+    // An emptied session is removed from the history rather than kept as an empty file.
+    void this.store.deleteSession(this.session.id).catch(() => undefined);
+    this.saveIndex();
+    this.postState();
+  }
+
+  async newChat(): Promise<void> {
+    await this.loaded;
+    this.stop();
+    if (this.session.messages.length) {
+      this.touch(this.session);
+      this.session = newSession();
+      this.saveIndex();
+    }
+    this.notice = undefined;
+    this.postState();
+  }
+
+  async switchTo(id: string): Promise<boolean> {
+    await this.loaded;
+    if (id === this.session.id) return true;
+    const s = await this.store.readSession(id);
+    if (!s) return false;
+    this.stop();
+    this.session = s;
+    this.notice = undefined;
+    this.saveIndex();
+    this.postState();
+    return true;
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.loaded;
+    this.index = { ...this.index, sessions: this.index.sessions.filter((x) => x.id !== id) };
+    await this.store.deleteSession(id).catch(() => undefined);
+    if (id === this.session.id) {
+      this.stop();
+      const next = this.index.sessions[0] ? await this.store.readSession(this.index.sessions[0].id) : undefined;
+      this.session = next ?? newSession();
+      this.postState();
+    }
+    this.saveIndex();
+  }
+
+  async showHistory(): Promise<void> {
+    await this.loaded;
+    this.saveIndex();
+    const del: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Delete this chat') };
+    const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>();
+    qp.title = vscode.l10n.t('Chat history');
+    qp.placeholder = vscode.l10n.t('Choose a chat to continue');
+    const fill = () => {
+      qp.items = this.index.sessions.map((s) => ({
+        id: s.id,
+        label: s.title || vscode.l10n.t('New chat'),
+        description: new Date(s.updatedAt).toLocaleString(vscode.env.language),
+        detail: vscode.l10n.t('{0} messages', s.messageCount),
+        buttons: [del],
+        ...(s.id === this.session.id ? { picked: true } : {}),
+      }));
+    };
+    fill();
+    await new Promise<void>((resolve) => {
+      qp.onDidTriggerItemButton(async (e) => { await this.deleteSession(e.item.id); fill(); });
+      qp.onDidAccept(async () => {
+        const item = qp.selectedItems[0];
+        qp.hide();
+        if (item) { await this.switchTo(item.id); await this.view?.reveal(false); }
+      });
+      qp.onDidHide(() => { qp.dispose(); resolve(); });
+      qp.show();
+    });
+  }
+
+  /** Streams the answer to the conversation as it stands (ending with the user's turn). */
+  private async answer(model: string): Promise<void> {
+    const session = this.session;
+    const history = session.messages.slice();
+    const message: ChatMessage = { id: newId(), role: 'assistant', text: '', state: 'streaming', model, createdAt: Date.now() };
+    session.messages.push(message);
+    const run: Run = { session, message, abort: new AbortController(), userStopped: false };
+    this.run = run;
+    this.touch(session);
+    this.postState();
+    let url = '';
+    const started = performance.now();
+    try {
+      url = (await this.ctx.endpoint()).url;
+      let facts: ModelFacts | undefined;
+      try { facts = await this.modelFacts(model); } catch (e) { if (e instanceof ModelNotFoundError) throw e; }
+      const defaults = generationDefaults();
+      const numCtx = resolveContextLength(defaults.options.numCtx, facts?.modelInfo);
+      const system = vscode.workspace.getConfiguration(SECTION).get<string>('chat.systemPrompt') ?? '';
+      const trimmed = trimToContext(toLlmMessages(history, system), promptBudget(numCtx, defaults.options.numPredict));
+      if (trimmed.dropped) this.ctx.log.info(`chat: left out ${trimmed.dropped} older messages to fit ${numCtx} tokens`);
+      const llm = await this.ctx.llm();
+      const stream = await llm.chat({
+        model, messages: trimmed.messages, options: defaults.options,
+        ...(defaults.keepAlive !== undefined ? { keepAlive: defaults.keepAlive } : {}),
+      }, { signal: run.abort.signal });
+      for await (const c of stream) {
+        if (run.abort.signal.aborted) break;
+        if (c.text || c.thinking) {
+          if (c.text && message.stats?.ttftMs === undefined) message.stats = { ...message.stats, ttftMs: performance.now() - started };
+          message.text += c.text;
+          if (c.thinking) message.thinking = (message.thinking ?? '') + c.thinking;
+          this.queueDelta(message, c.text, c.thinking ?? '');
+          this.markDirty(session);
+        }
+        if (c.done) {
+          message.stats = {
+            ...message.stats,
+            ...(c.stats?.tokensPerSecond !== undefined ? { tokensPerSecond: c.stats.tokensPerSecond } : {}),
+            ...(c.stats?.loadMs !== undefined ? { loadMs: c.stats.loadMs } : {}),
+            ...(c.stats?.promptMs !== undefined ? { promptMs: c.stats.promptMs } : {}),
+            ...(c.stats?.totalMs !== undefined ? { totalMs: c.stats.totalMs } : {}),
+            ...(c.stats ? { promptTokens: c.stats.promptTokens, outputTokens: c.stats.outputTokens } : {}),
+            ...(c.doneReason ? { doneReason: c.doneReason } : {}),
+            ...(trimmed.dropped ? { trimmedMessages: trimmed.dropped } : {}),
+          };
+        }
+      }
+      if (run.abort.signal.aborted) throw new DOMException('aborted', 'AbortError');
+      message.state = 'done';
+      this.monitor.reportSuccess(url);
+    } catch (e) {
+      if (this.disposed) return;
+      if (isAbort(e) || run.abort.signal.aborted || (e instanceof DOMException && e.name === 'AbortError')) {
+        message.state = run.userStopped ? 'stopped' : 'interrupted';
+      } else {
+        message.state = 'error';
+        message.error = this.describe(e, url, model, message.text.length > 0);
+        if (message.error.kind === 'unreachable') this.monitor.reportError(e, url);
+        this.ctx.log.warn(`chat: ${message.error.message}`);
+      }
+    } finally {
+      if (this.run === run) this.run = undefined;
+    }
+    if (this.disposed) return;
+    this.touch(session);
+    // The whole state: buttons on other messages (edit, regenerate, error actions) change too.
+    if (session === this.session) this.postState();
+  }
+
+  private describe(e: unknown, url: string, model: string, partial: boolean): ChatErrorInfo {
+    if (e instanceof ModelNotFoundError) {
+      const name = e.model || model;
+      return { kind: 'modelMissing', model: name, url, message: vscode.l10n.t('Model {0} is not installed on {1}.', name, url) };
+    }
+    if (isUnreachable(e) && !partial) return { kind: 'unreachable', url, message: describeError(e, url) };
+    if (partial && (e instanceof StreamError || e instanceof IncompleteStreamError || e instanceof TimeoutError || e instanceof ConnectionError)) {
+      return { kind: 'midStream', url, message: vscode.l10n.t('The answer broke off: {0} The part received is kept.', describeError(e, url)) };
+    }
+    return { kind: 'other', url, message: describeError(e, url) };
+  }
+
+  // ---- actions from the webview --------------------------------------------------------------
+
+  private async runAction(action: ChatAction, arg: string | undefined): Promise<void> {
+    switch (action) {
+      case 'retry': await this.regenerate(); break;
+      case 'openEndpointSetting': await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.endpoint`); break;
+      case 'testConnection': await vscode.commands.executeCommand('ollamaAssistant.testConnection'); break;
+      case 'selectModel': await this.pickModel(); break;
+      case 'pullModel':
+        try {
+          await vscode.commands.executeCommand('ollamaAssistant.models.pull', arg ?? this.currentModel());
+        } catch (e) {
+          void vscode.window.showErrorMessage(vscode.l10n.t('Could not start pulling {0}: {1}', arg ?? '', (e as Error).message));
+        }
+        break;
+      default: break;
+    }
+  }
+
+  private async codeAction(action: CodeAction, code: string, language: string): Promise<void> {
+    if (action === 'copy') { await vscode.env.clipboard.writeText(code); return; }
+    if (action === 'insert') {
+      const ed = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+      if (!ed) { void vscode.window.showWarningMessage(vscode.l10n.t('Open an editor to insert the code into.')); return; }
+      const ok = await ed.edit((b) => { for (const s of ed.selections) b.replace(s, code); });
+      if (ok) await vscode.window.showTextDocument(ed.document, { viewColumn: ed.viewColumn, preserveFocus: false });
+      return;
+    }
+    if (action === 'open') {
+      const known = new Set(await vscode.languages.getLanguages());
+      const doc = await vscode.workspace.openTextDocument({ content: code, language: languageIdForFence(language, known) });
+      await vscode.window.showTextDocument(doc, { preview: false });
+    }
+  }
+
+  /** Opens http(s) and mailto links from answers in the system browser; anything else is refused. */
+  private async openLink(href: string): Promise<void> {
+    let url: URL | undefined;
+    try { url = new URL(href); } catch { url = undefined; }
+    const ok = !!url && (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'mailto:');
+    this.links.push({ href, opened: ok });
+    if (!ok) { this.ctx.log.warn(`chat: refused to open link ${JSON.stringify(href.slice(0, 200))}`); return; }
+    await vscode.env.openExternal(vscode.Uri.parse(url!.toString(), true));
+  }
+
+  // ---- tests ---------------------------------------------------------------------------------
+
+  testState(): ChatTestState {
+    return {
+      ready: !!this.view?.isReady, busy: !!this.run, model: this.currentModel(), session: this.session, index: this.index,
+      attachments: this.attachmentViews().map((a) => a.label), links: this.links,
+      ...(this.notice ? { notice: this.notice.message } : {}),
+    };
+  }
+
+  /** Sends a test operation to the webview and waits for its answer. */
+  testWebview(op: TestOp, timeoutMs = 10000): Promise<unknown> {
+    const id = this.nextTestId++;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.testWaiters.delete(id); reject(new Error(`webview did not answer test op ${op.op}`)); }, timeoutMs);
+      this.testWaiters.set(id, (r) => { clearTimeout(t); resolve(r); });
+      if (!this.view?.post({ type: 'test', id, op })) { clearTimeout(t); this.testWaiters.delete(id); reject(new Error('chat webview is not ready')); }
+    });
+  }
+
+  async testIdle(): Promise<void> {
+    while (this.run) await new Promise((r) => setTimeout(r, 20));
+    this.saver.flush();
+    await this.store.idle();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    // Last save, synchronously: the host may not wait for anything asynchronous. An answer still
+    // streaming is written as such and reads back as interrupted.
+    try {
+      this.saver.cancel();
+      for (const s of new Set([...this.dirty, ...(this.run ? [this.run.session] : [])])) if (s.messages.length) this.store.writeSessionSync(s);
+      if (this.session.messages.length || this.index.sessions.length) {
+        const list = this.index.sessions.filter((x) => x.id !== this.session.id);
+        if (this.session.messages.length) list.unshift(summarize(this.session));
+        this.store.writeIndexSync({ currentId: this.session.id, sessions: list });
+      }
+    } catch (e) {
+      this.ctx.log.error(`chat history final write failed: ${(e as Error).message}`);
+    }
+    this.disposed = true;
+    this.store.close();
+    if (this.deltaTimer) clearTimeout(this.deltaTimer);
+    this.run?.abort.abort();
+  }
+}
+
+/** The chip of an attachment: "src/a.ts (lines 3-9, typescript)". */
+function contextLabel(a: ContextAttachment): string {
+  if (a.startLine === undefined || a.endLine === undefined) return vscode.l10n.t('{0} ({1})', a.path, a.language);
+  if (a.startLine === a.endLine) return vscode.l10n.t('{0} (line {1}, {2})', a.path, a.startLine, a.language);
+  return vscode.l10n.t('{0} (lines {1}-{2}, {3})', a.path, a.startLine, a.endLine, a.language);
+}
+
+function docPath(doc: vscode.TextDocument): string {
+  return doc.isUntitled ? doc.fileName : vscode.workspace.asRelativePath(doc.uri, false);
+}
+
+/** "llama3.2" and "llama3.2:latest" are the same model. */
+export function sameModel(a: string, b: string): boolean {
+  const norm = (s: string) => ((s.split('/').pop() ?? s).includes(':') ? s : `${s}:latest`).toLowerCase();
+  return norm(a) === norm(b);
+}

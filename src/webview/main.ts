@@ -1,0 +1,531 @@
+// The chat view's webview: renders the state the extension sends (messages, the streaming answer,
+// attachments, models) and reports what the user does. It keeps no state of its own that matters:
+// when the view is shown again it says `ready` and gets everything back. Links never navigate the
+// view; they go to the extension, which opens only http(s)/mailto in the browser.
+import type {
+  ActionView,
+  AttachmentView,
+  ChatStateView,
+  ChatStrings,
+  DomReport,
+  FromWebview,
+  MessageView,
+  ModelOption,
+  NoticeView,
+  TestOp,
+  ToWebview,
+} from '../shared/chatProtocol';
+import { codeLanguage, setCodeBlockLabels } from './markdown';
+import { MarkdownStream } from './render';
+
+interface VsCodeApi { postMessage(m: FromWebview): void }
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const api = acquireVsCodeApi();
+const post = (m: FromWebview): void => api.postMessage(m);
+// Scripts in the document when the view started: our bundle and the webview host's own API script.
+const bootScripts = new Set(Array.from(document.querySelectorAll('script')));
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+
+let S: ChatStrings | undefined;
+let busy = false;
+let editing = false;
+let stick = true;
+
+interface Rendered {
+  el: HTMLElement;
+  body: HTMLElement;
+  stream: MarkdownStream;
+  /** Markdown shown so far. */
+  text: string;
+  view: MessageView;
+}
+const rendered = new Map<string, Rendered>();
+
+// ---- DOM skeleton ------------------------------------------------------------------------------
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const app = document.getElementById('app')!;
+const header = h('div', 'toolbar');
+const modelLabel = h('label', 'model-label');
+const modelSelect = h('select', 'model-select');
+modelSelect.id = 'model';
+modelLabel.htmlFor = 'model';
+header.append(modelLabel, modelSelect);
+const messagesEl = h('div', 'messages');
+messagesEl.setAttribute('role', 'log');
+const emptyHint = h('div', 'empty-hint');
+messagesEl.append(emptyHint);
+const noticeEl = h('div', 'notice');
+noticeEl.hidden = true;
+const composer = h('div', 'composer');
+const attachmentsEl = h('div', 'attachments');
+const editBanner = h('div', 'edit-banner');
+editBanner.hidden = true;
+const editText = h('span');
+const editCancel = h('button', 'link-button');
+editCancel.type = 'button';
+editBanner.append(editText, editCancel);
+const input = h('textarea', 'input');
+input.rows = 3;
+const actions = h('div', 'composer-actions');
+const attachFileBtn = iconButton('M9.5 1.5H4.5a1 1 0 0 0-1 1v11a1 1 0 0 0 1 1h7a1 1 0 0 0 1-1V4.5z M9.5 1.5v3h3 M8 7v5 M5.5 9.5h5');
+const attachImageBtn = iconButton('M2 3h12v10H2z M2 11.5l3.5-3.5 3 3 2-2 3.5 3.5 M10.5 6.2a1.2 1.2 0 1 0 0.01 0');
+const spacer = h('span', 'spacer');
+const sendBtn = h('button', 'send-button');
+sendBtn.type = 'button';
+actions.append(attachFileBtn, attachImageBtn, spacer, sendBtn);
+composer.append(attachmentsEl, editBanner, input, actions);
+app.append(header, messagesEl, noticeEl, composer);
+
+/** A button with a stroked SVG icon in the theme's colour (no icon font, no emoji font needed). */
+function iconButton(d: string): HTMLButtonElement {
+  const b = h('button', 'icon-button');
+  b.type = 'button';
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('width', '16');
+  svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(NS, 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill', 'none');
+  path.setAttribute('stroke', 'currentColor');
+  path.setAttribute('stroke-width', '1.2');
+  path.setAttribute('stroke-linejoin', 'round');
+  svg.append(path);
+  b.append(svg);
+  return b;
+}
+
+function applyStrings(s: ChatStrings): void {
+  S = s;
+  setCodeBlockLabels(s);
+  modelLabel.textContent = s.model;
+  emptyHint.textContent = s.emptyHint;
+  input.placeholder = s.placeholder;
+  editText.textContent = s.editing;
+  editCancel.textContent = s.cancel;
+  attachFileBtn.title = s.attachFile;
+  attachFileBtn.setAttribute('aria-label', s.attachFile);
+  attachImageBtn.title = s.attachImage;
+  attachImageBtn.setAttribute('aria-label', s.attachImage);
+  setBusy(busy);
+}
+
+function setBusy(b: boolean): void {
+  busy = b;
+  sendBtn.textContent = b ? S?.stop ?? 'Stop' : S?.send ?? 'Send';
+  sendBtn.classList.toggle('stop', b);
+  sendBtn.dataset.role = b ? 'stop' : 'send';
+  document.body.classList.toggle('busy', b);
+}
+
+// ---- messages ----------------------------------------------------------------------------------
+
+function scrollToEnd(): void {
+  if (stick) messagesEl.scrollTop = messagesEl.scrollHeight;
+}
+messagesEl.addEventListener('scroll', () => {
+  stick = messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 48;
+});
+
+function createMessage(v: MessageView): Rendered {
+  const el = h('div', `msg msg-${v.role}`);
+  el.dataset.id = v.id;
+  const head = h('div', 'msg-head');
+  const body = h('div', 'msg-body markdown');
+  el.append(head, body);
+  const stream = new MarkdownStream(body);
+  stream.onRender = scrollToEnd;
+  const r: Rendered = { el, body, stream, text: '', view: v };
+  updateMessage(r, v, true);
+  return r;
+}
+
+function updateMessage(r: Rendered, v: MessageView, fresh = false): void {
+  const { el } = r;
+  el.dataset.state = v.state ?? 'done';
+  const head = el.querySelector('.msg-head')!;
+  head.textContent = v.role === 'user' ? S?.you ?? 'You' : v.model ?? S?.assistant ?? 'Assistant';
+  // Text: continue the stream when the new text extends what is shown, else render again.
+  if (fresh || v.markdown !== r.text) {
+    if (!fresh && v.markdown.startsWith(r.text)) r.stream.append(v.markdown.slice(r.text.length));
+    else r.stream.reset(v.markdown);
+    r.text = v.markdown;
+  }
+  if (v.state !== 'streaming') r.stream.finish();
+  setThinking(r, v.thinking);
+  setImages(r, v.images);
+  setPart(el, 'msg-status', v.stateLabel, (p, t) => { p.textContent = t; });
+  setPart(el, 'msg-error', v.error, (p, e) => {
+    p.replaceChildren(h('div', 'error-text', e.message), actionButtons(e.actions));
+    p.dataset.kind = e.kind;
+  });
+  const foot = footButtons(v);
+  setPart(el, 'msg-foot', v.stats || foot.childElementCount ? v : undefined, (p) => {
+    p.replaceChildren(h('span', 'msg-stats', v.stats ?? ''), foot);
+  });
+  r.view = v;
+}
+
+/** Keeps a child with class `cls` (in a fixed order after the body) present or absent. */
+function setPart<T>(el: HTMLElement, cls: string, value: T | undefined, fill: (p: HTMLElement, v: T) => void): void {
+  let p = el.querySelector<HTMLElement>(`:scope > .${cls}`);
+  if (value === undefined || value === '' || value === null) { p?.remove(); return; }
+  if (!p) {
+    p = h('div', cls);
+    const order = ['msg-status', 'msg-error', 'msg-foot'];
+    const after = order.slice(order.indexOf(cls) + 1).map((c) => el.querySelector(`:scope > .${c}`)).find(Boolean) ?? null;
+    el.insertBefore(p, after);
+  }
+  fill(p, value);
+}
+
+function setThinking(r: Rendered, thinking: string | undefined): void {
+  let d = r.el.querySelector<HTMLDetailsElement>(':scope > details.msg-thinking');
+  if (!thinking) { d?.remove(); return; }
+  if (!d) {
+    d = h('details', 'msg-thinking');
+    d.append(h('summary', undefined, S?.thinking ?? 'Thinking'), h('div', 'thinking-text'));
+    r.el.insertBefore(d, r.body);
+  }
+  const t = d.querySelector('.thinking-text')!;
+  if (t.textContent !== thinking) t.textContent = thinking;
+}
+
+function setImages(r: Rendered, images: MessageView['images']): void {
+  let box = r.el.querySelector<HTMLElement>(':scope > .msg-images');
+  if (!images?.length) { box?.remove(); return; }
+  if (box && box.childElementCount === images.length) return;
+  if (!box) { box = h('div', 'msg-images'); r.el.insertBefore(box, r.body.nextSibling); }
+  box.replaceChildren(...images.map((im) => thumb(im.src, im.name)));
+}
+
+function thumb(src: string, name: string): HTMLImageElement {
+  const img = h('img', 'thumb');
+  // Only image data URLs made by the extension reach here; anything else is not shown.
+  if (/^data:image\/(png|jpeg|webp|gif);base64,/.test(src)) img.src = src;
+  img.alt = name;
+  img.title = name;
+  return img;
+}
+
+function actionButtons(list: ActionView[]): HTMLElement {
+  const box = h('div', 'actions');
+  for (const a of list) {
+    const b = h('button', 'action-button', a.label);
+    b.type = 'button';
+    b.dataset.action = a.action;
+    if (a.arg !== undefined) b.dataset.arg = a.arg;
+    box.append(b);
+  }
+  return box;
+}
+
+function footButtons(v: MessageView): HTMLElement {
+  const box = h('span', 'msg-buttons');
+  const add = (action: string, label: string) => {
+    const b = h('button', 'link-button', label);
+    b.type = 'button';
+    b.dataset.msgAction = action;
+    box.append(b);
+  };
+  if (v.role === 'assistant' && v.markdown && v.state !== 'streaming') add('copyAnswer', S?.copyAnswer ?? 'Copy');
+  if (v.canRegenerate) add('regenerate', S?.regenerate ?? 'Regenerate');
+  if (v.role === 'user' && v.editText !== undefined && !busy) add('edit', S?.edit ?? 'Edit');
+  return box;
+}
+
+function renderMessages(views: MessageView[]): void {
+  const ids = new Set(views.map((v) => v.id));
+  for (const [id, r] of rendered) if (!ids.has(id)) { r.stream.dispose(); r.el.remove(); rendered.delete(id); }
+  let prev: Element = emptyHint;
+  for (const v of views) {
+    let r = rendered.get(v.id);
+    if (!r) { r = createMessage(v); rendered.set(v.id, r); } else updateMessage(r, v);
+    if (prev.nextElementSibling !== r.el) prev.after(r.el);
+    prev = r.el;
+  }
+  emptyHint.hidden = views.length > 0;
+  stick = true;
+  scrollToEnd();
+}
+
+// ---- composer ----------------------------------------------------------------------------------
+
+function renderModels(models: ModelOption[], current: string): void {
+  modelSelect.replaceChildren(...models.map((m) => {
+    const o = h('option', undefined, m.installed ? m.name : `${m.name} ${S?.modelNotInstalled ?? ''}`);
+    o.value = m.name;
+    return o;
+  }));
+  modelSelect.value = current;
+  if (modelSelect.value !== current) {
+    const o = h('option', undefined, current);
+    o.value = current;
+    modelSelect.prepend(o);
+    modelSelect.value = current;
+  }
+}
+
+function renderAttachments(list: AttachmentView[]): void {
+  attachmentsEl.replaceChildren(...list.map((a) => {
+    const chip = h('span', `chip chip-${a.kind}`);
+    if (a.src) chip.append(thumb(a.src, a.label));
+    chip.append(h('span', 'chip-label', a.label));
+    const x = h('button', 'chip-remove', '×');
+    x.type = 'button';
+    x.dataset.remove = a.id;
+    x.title = S?.remove ?? 'Remove';
+    x.setAttribute('aria-label', S?.remove ?? 'Remove');
+    chip.append(x);
+    return chip;
+  }));
+  attachmentsEl.hidden = list.length === 0;
+}
+
+function renderNotice(n: NoticeView | null | undefined): void {
+  if (!n) { noticeEl.hidden = true; noticeEl.replaceChildren(); return; }
+  noticeEl.hidden = false;
+  noticeEl.dataset.kind = n.kind;
+  noticeEl.replaceChildren(h('div', 'notice-text', n.message), actionButtons(n.actions));
+}
+
+function localNotice(message: string): void { renderNotice({ kind: 'error', message, actions: [] }); }
+
+function applyState(s: ChatStateView): void {
+  setBusy(s.busy);
+  renderModels(s.models, s.model);
+  renderMessages(s.messages);
+  renderAttachments(s.attachments);
+  renderNotice(s.notice);
+  if (editing && !s.messages.some((m) => m.editText !== undefined)) setEditing(false);
+}
+
+function setEditing(on: boolean, text = ''): void {
+  editing = on;
+  editBanner.hidden = !on;
+  if (on) { input.value = text; input.focus(); input.setSelectionRange(text.length, text.length); }
+}
+
+function submit(): void {
+  if (busy) { post({ type: 'stop' }); return; }
+  const text = input.value;
+  if (editing) { post({ type: 'editLast', text }); setEditing(false); return; }
+  post({ type: 'send', text });
+}
+
+sendBtn.addEventListener('click', submit);
+input.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); if (!busy) submit(); }
+  else if (e.key === 'Escape' && editing) { setEditing(false); input.value = ''; }
+});
+editCancel.addEventListener('click', () => { setEditing(false); input.value = ''; });
+attachFileBtn.addEventListener('click', () => post({ type: 'attachFile' }));
+attachImageBtn.addEventListener('click', () => post({ type: 'attachImage' }));
+modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
+modelSelect.addEventListener('focus', () => post({ type: 'refreshModels' }));
+
+input.addEventListener('paste', (e) => { void onPaste(e); });
+async function onPaste(e: ClipboardEvent): Promise<void> {
+  const files = Array.from(e.clipboardData?.items ?? []).filter((i) => i.kind === 'file' && i.type.startsWith('image/')).map((i) => i.getAsFile()).filter((f): f is File => !!f);
+  if (!files.length) return;
+  e.preventDefault();
+  for (const f of files) {
+    if (!/^image\/(png|jpeg|webp|gif)$/.test(f.type)) { localNotice(S?.imageUnsupported ?? ''); continue; }
+    if (f.size > MAX_IMAGE_BYTES) { localNotice(S?.imageTooLarge ?? ''); continue; }
+    const data = await readBase64(f);
+    post({ type: 'addImage', name: f.name || 'pasted-image', mime: f.type, data });
+  }
+}
+
+function readBase64(f: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(f);
+  });
+}
+
+// One click handler for everything rendered: links, code block buttons, actions.
+document.addEventListener('click', (e) => {
+  const target = e.target as Element | null;
+  const link = target?.closest('a');
+  if (link) {
+    e.preventDefault();
+    e.stopPropagation();
+    const href = link.getAttribute('href');
+    if (href) post({ type: 'openLink', href });
+    return;
+  }
+  const btn = target?.closest('button');
+  if (!btn) return;
+  if (btn.dataset.codeAction) {
+    const code = btn.closest('.code-block')?.querySelector('pre code');
+    if (!code) return;
+    const action = btn.dataset.codeAction as 'copy' | 'insert' | 'open';
+    post({ type: 'codeAction', action, code: code.textContent ?? '', language: codeLanguage(code) });
+    if (action === 'copy') flash(btn, S?.copied ?? 'Copied');
+  } else if (btn.dataset.action) {
+    post({ type: 'action', action: btn.dataset.action as ActionView['action'], ...(btn.dataset.arg !== undefined ? { arg: btn.dataset.arg } : {}) });
+  } else if (btn.dataset.msgAction) {
+    const id = btn.closest<HTMLElement>('.msg')?.dataset.id;
+    const r = id ? rendered.get(id) : undefined;
+    if (!r) return;
+    if (btn.dataset.msgAction === 'regenerate') post({ type: 'regenerate' });
+    else if (btn.dataset.msgAction === 'edit') setEditing(true, r.view.editText ?? '');
+    else if (btn.dataset.msgAction === 'copyAnswer') { post({ type: 'copyText', text: r.text }); flash(btn, S?.copied ?? 'Copied'); }
+  } else if (btn.dataset.remove) {
+    post({ type: 'removeAttachment', id: btn.dataset.remove });
+  }
+}, true);
+// Middle-click on a link would otherwise reach the webview host's own link handling.
+document.addEventListener('auxclick', (e) => {
+  if ((e.target as Element | null)?.closest('a')) { e.preventDefault(); e.stopPropagation(); }
+}, true);
+
+function flash(btn: HTMLElement, text: string): void {
+  const old = btn.textContent;
+  btn.textContent = text;
+  setTimeout(() => { btn.textContent = old; }, 1200);
+}
+
+// ---- messages from the extension ---------------------------------------------------------------
+
+window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
+  const m = ev.data;
+  if (!m || typeof m !== 'object') return;
+  switch (m.type) {
+    case 'init': applyStrings(m.strings); applyState(m.state); break;
+    case 'state': applyState(m.state); break;
+    case 'delta': {
+      const r = rendered.get(m.id);
+      if (!r || m.offset !== r.text.length) { post({ type: 'resync' }); break; }
+      r.text += m.text;
+      r.stream.append(m.text);
+      if (m.thinking) {
+        r.view = { ...r.view, thinking: (r.view.thinking ?? '') + m.thinking };
+        setThinking(r, r.view.thinking);
+      }
+      break;
+    }
+    case 'composer': setBusy(m.busy); renderAttachments(m.attachments); renderNotice(m.notice); break;
+    case 'models': renderModels(m.models, m.current); break;
+    case 'setInput': if (!editing) input.value = m.text; if (m.focus) input.focus(); break;
+    case 'test': void runTest(m.op).then((result) => post({ type: 'testResult', id: m.id, result }), (e) => post({ type: 'testResult', id: m.id, result: { error: String(e) } })); break;
+    default: break;
+  }
+});
+
+// ---- test hooks (the extension sends these only in its test mode) -------------------------------
+
+async function runTest(op: TestOp): Promise<unknown> {
+  switch (op.op) {
+    case 'report': return report();
+    case 'click': {
+      const els = document.querySelectorAll<HTMLElement>(op.selector);
+      const el = els[op.index ?? 0];
+      if (!el) return false;
+      el.click();
+      return true;
+    }
+    case 'clickLink': {
+      const a = messagesEl.querySelectorAll('a')[op.index];
+      if (!a) return false;
+      a.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+      return true;
+    }
+    case 'send': input.value = op.text; sendBtn.click(); return true;
+    case 'editLast': {
+      const b = Array.from(messagesEl.querySelectorAll<HTMLElement>('[data-msg-action="edit"]')).pop();
+      if (!b) return false;
+      b.click();
+      input.value = op.text;
+      sendBtn.click();
+      return true;
+    }
+    case 'paste': {
+      const bytes = Uint8Array.from(atob(op.base64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], op.name, { type: op.mime }));
+      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      return true;
+    }
+    case 'post': post(op.message); return true;
+    case 'selectModel':
+      modelSelect.value = op.model;
+      modelSelect.dispatchEvent(new Event('change'));
+      return modelSelect.value === op.model;
+    default: return false;
+  }
+}
+
+function report(): DomReport {
+  const all = Array.from(document.querySelectorAll('*'));
+  const onAttributes: string[] = [];
+  const badUrls: string[] = [];
+  for (const el of all) {
+    for (const a of Array.from(el.attributes)) {
+      if (/^on/i.test(a.name)) onAttributes.push(`${el.tagName.toLowerCase()}.${a.name}`);
+      if (['href', 'src', 'action', 'formaction', 'xlink:href', 'srcdoc', 'data', 'poster'].includes(a.name.toLowerCase())) {
+        const v = a.value.replace(/[\s\u0000-\u001f]/g, '').toLowerCase();
+        const ownImage = el.classList.contains('thumb') && /^data:image\/(png|jpeg|webp|gif);base64,/.test(v);
+        if (/^(javascript|vbscript):/.test(v) || (v.startsWith('data:') && !ownImage) || a.name.toLowerCase() === 'srcdoc') {
+          badUrls.push(`${el.tagName.toLowerCase()}.${a.name}=${a.value.slice(0, 80)}`);
+        }
+      }
+    }
+  }
+  const count = (sel: string, root: ParentNode = document) => root.querySelectorAll(sel).length;
+  return {
+    scripts: Array.from(document.querySelectorAll('script')).filter((s) => !bootScripts.has(s)).length,
+    iframes: count('iframe, frame'),
+    objects: count('object'),
+    embeds: count('embed'),
+    forms: count('form, input:not(.input), textarea:not(.input)'),
+    styleElements: count('style', messagesEl),
+    styleAttributes: count('[style]', messagesEl),
+    onAttributes,
+    badUrls,
+    links: Array.from(messagesEl.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
+    canary: '__oaXss' in window,
+    messages: Array.from(rendered.values()).map((r) => ({
+      id: r.view.id,
+      role: r.view.role,
+      state: r.el.dataset.state ?? '',
+      text: r.body.textContent ?? '',
+      ...(r.view.error ? { error: r.view.error.message } : {}),
+      ...(r.view.stats ? { stats: r.view.stats } : {}),
+      ...(r.view.stateLabel ? { stateLabel: r.view.stateLabel } : {}),
+    })),
+    codeBlocks: Array.from(messagesEl.querySelectorAll('.code-block')).map((b) => {
+      const code = b.querySelector('pre code')!;
+      return {
+        language: codeLanguage(code),
+        text: code.textContent ?? '',
+        highlighted: code.querySelector('[class^="hljs-"]') !== null,
+        buttons: Array.from(b.querySelectorAll<HTMLElement>('[data-code-action]')).map((x) => x.dataset.codeAction ?? ''),
+      };
+    }),
+    actions: Array.from(document.querySelectorAll<HTMLElement>('[data-action]')).map((b) => ({ action: b.dataset.action ?? '', ...(b.dataset.arg !== undefined ? { arg: b.dataset.arg } : {}), label: b.textContent ?? '' })),
+    ...(noticeEl.hidden ? {} : { notice: noticeEl.textContent ?? '' }),
+    attachments: Array.from(attachmentsEl.querySelectorAll('.chip-label')).map((c) => c.textContent ?? ''),
+    models: Array.from(modelSelect.options).map((o) => o.value),
+    selectedModel: modelSelect.value,
+    busy,
+    images: count('img', messagesEl),
+    input: input.value,
+  };
+}
+
+setBusy(false);
+post({ type: 'ready' });
