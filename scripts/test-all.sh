@@ -11,8 +11,9 @@ step() { echo; echo "=== $* ==="; }
 count() { grep -Eo '^\s*[0-9]+ (passing|failing|pending)' "$1" | awk -v k="$2" '$2==k {s+=$1} END {print s+0}'; }
 
 step "dependencies"
-bash scripts/ensure-deps.sh || exit 1
+# apt packages first: they include build headers some npm install scripts can use
 bash scripts/setup-test-host.sh || exit 1
+bash scripts/ensure-deps.sh || exit 1
 
 step "typecheck + core purity"
 npx tsc -p . --noEmit || fail=1
