@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 node esbuild.js --production
 npx vsce package --no-dependencies --allow-missing-repository --skip-license -o ollama-assistant.vsix
+node scripts/check-vsix.mjs
 ls -l ollama-assistant.vsix dist/extension.js | awk '{print $5, $9}'

@@ -1,0 +1,20 @@
+// Checks that every file package.json points at (main, l10n, icons, grammars, language
+// configurations, walkthrough media) goes into the .vsix (`vsce ls` applies .vscodeignore), so a
+// missing .vscodeignore exception fails the build instead of shipping a broken extension.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const listing = execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+const files = new Set(listing.map((f) => f.trim()));
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const c = pkg.contributes ?? {};
+const wanted = new Set([pkg.main.replace(/^\.\//, ''), 'package.nls.json', 'package.nls.zh-cn.json', 'l10n/bundle.l10n.zh-cn.json', 'dist/webview/main.js']);
+const add = (p) => { if (typeof p === 'string' && !p.startsWith('$(')) wanted.add(p.replace(/^\.\//, '')); };
+for (const g of c.grammars ?? []) add(g.path);
+for (const l of c.languages ?? []) add(l.configuration);
+for (const v of c.viewsContainers?.activitybar ?? []) add(v.icon);
+for (const views of Object.values(c.views ?? {})) for (const v of views) add(v.icon);
+for (const w of c.walkthroughs ?? []) for (const s of w.steps ?? []) { add(s.media?.image); add(s.media?.markdown); add(s.media?.svg); }
+const missing = [...wanted].filter((p) => !files.has(p));
+if (missing.length) { console.error(`missing from the .vsix (see .vscodeignore):\n  ${missing.join('\n  ')}`); process.exit(1); }
+console.log(`vsix check: ok (${wanted.size} referenced files present, ${files.size} files in total)`);
