@@ -87,7 +87,8 @@ export class ExtensionContextOwner implements vscode.Disposable {
   resetClient(why: string): void {
     const old = this.clients;
     this.clients = undefined;
-    void old?.then((c) => closeClients(c)).catch(() => undefined);
+    // Requests in flight (a pull, an upload, an answer) finish on the old client; new ones use the new.
+    void old?.then((c) => retireClients(c)).catch(() => undefined);
     this.log.info(`connection reset: ${why}`);
     this.onDidChangeClientEmitter.fire();
   }
@@ -96,6 +97,10 @@ export class ExtensionContextOwner implements vscode.Disposable {
     void this.clients?.then((c) => closeClients(c)).catch(() => undefined);
     this.clients = undefined;
   }
+}
+
+function retireClients(c: Clients): Promise<unknown> {
+  return Promise.all([c.ollama.retire(), c.llm instanceof OllamaBackend ? undefined : c.llm.retire()]);
 }
 
 function closeClients(c: Clients): Promise<unknown> {

@@ -74,6 +74,8 @@ export class ConnectionMonitor implements vscode.Disposable {
         this.last = { reachable: true, url, modelCount: models.length, models: models.map((m) => m.name), ...(remoteNote ? { remoteNote } : {}) };
       }
     } catch (e) {
+      // A check cut short by a client reset says nothing about the server.
+      if (e instanceof AbortError) return { reachable: false, url, error: describeError(e, url) };
       this.last = { reachable: false, url, error: describeError(e, url) };
     }
     this.render();

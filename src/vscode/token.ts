@@ -1,5 +1,6 @@
 // The API token lives in SecretStorage only: never in settings, never in the log.
 import * as vscode from 'vscode';
+import { isHeaderValue } from '../core/http/headers';
 import { TOKEN_SECRET_KEY, type ExtensionContextOwner } from './context';
 
 export function registerToken(ctx: ExtensionContextOwner): void {
@@ -9,8 +10,13 @@ export function registerToken(ctx: ExtensionContextOwner): void {
       prompt: vscode.l10n.t('Sent as "Authorization: Bearer <token>" to the endpoint. Stored in the secret store, not in settings.'),
       password: true,
       ignoreFocusOut: true,
+      validateInput: (v) => (isHeaderValue(v.trim()) ? undefined : vscode.l10n.t('The token contains characters an HTTP header cannot carry (only printable ASCII and Latin-1). Nothing was saved.')),
     });
     if (token === undefined || token.trim() === '') return false;
+    if (!isHeaderValue(token.trim())) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('The token contains characters an HTTP header cannot carry (only printable ASCII and Latin-1). Nothing was saved.'));
+      return false;
+    }
     await ctx.ext.secrets.store(TOKEN_SECRET_KEY, token.trim());
     ctx.resetClient('API token set');
     ctx.log.info('API token stored in the secret store');

@@ -402,3 +402,34 @@ describe('OllamaClient against the protocol test server', function () {
     });
   });
 });
+
+describe('client lifecycle and buffered objects', () => {
+  let server: OllamaTestServer;
+  before(async () => { server = await OllamaTestServer.start(); });
+  after(async () => { await server.close(); });
+
+  it('abort() stops objects already buffered from the same network chunk', async () => {
+    const c = new OllamaClient({ host: server.url });
+    // No delays: many lines arrive in one chunk.
+    const it = await c.generate({ model: 'llama3.2', prompt: 'one two three four five six seven eight nine ten', stream: true });
+    let after = 0;
+    let aborted = false;
+    await assert.rejects(async () => {
+      for await (const _ of it) { if (aborted) after++; else { aborted = true; it.abort(); } }
+    }, AbortError);
+    assert.strictEqual(after, 0, 'objects delivered after abort()');
+    await c.close();
+  });
+
+  it('a retired client lets a stream in flight finish and refuses new requests with AbortError (not "unreachable")', async () => {
+    const c = new OllamaClient({ host: server.url });
+    server.setFaults({ tokenDelayMs: 20 }, { times: 1 });
+    const it = await c.generate({ model: 'llama3.2', prompt: 'a b c d e', stream: true });
+    const retired = c.retire();
+    let s = '';
+    for await (const x of it) s += x.response;
+    assert.strictEqual(s, server.lastReplyText);
+    await retired;
+    await assert.rejects(c.version(), (e: unknown) => e instanceof AbortError && !(e instanceof ConnectionError));
+  });
+});

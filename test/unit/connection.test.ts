@@ -57,3 +57,11 @@ describe('header assembly', () => {
     assert.deepStrictEqual(redactHeaders({ Authorization: 'Bearer x', 'X-Api-Key': 'k', Accept: 'a' }), { Authorization: '***', 'X-Api-Key': '***', Accept: 'a' });
   });
 });
+
+describe('header values', () => {
+  it('refuses a token with characters beyond Latin-1 instead of letting the request fail as "unreachable"', () => {
+    const r = assembleHeaders({ 'X-Ok': 'a' }, 'tok…en');
+    assert.deepStrictEqual(r.headers, { 'X-Ok': 'a' });
+    assert.strictEqual(r.dropped.length, 1);
+  });
+});

@@ -26,6 +26,9 @@ export class CompletionCache {
   private readonly prefixKeyChars: number;
   private readonly suffixKeyChars: number;
   private readonly maxTypeThrough: number;
+  /** Longest completion stored since the last clear: no typed-through text can be longer, so the
+   * lookback on every keystroke stops there instead of at maxTypeThrough. */
+  private longest = 0;
 
   constructor(opts: CompletionCacheOptions = {}) {
     this.lru = new LRUCache<string, string>({ max: opts.max ?? 200 });
@@ -38,12 +41,14 @@ export class CompletionCache {
 
   set(model: string, prefix: string, suffix: string, completion: string): void {
     if (completion === '') return;
+    this.longest = Math.max(this.longest, completion.length);
     this.lru.set(this.key(model, prefix, prefix.length, suffix), completion);
   }
 
   /** An exact hit, else the remainder of a completion whose first characters were typed since. */
   get(model: string, prefix: string, suffix: string): CacheHit | undefined {
-    const limit = Math.min(this.maxTypeThrough, prefix.length);
+    if (this.lru.size === 0) return undefined;
+    const limit = Math.min(this.maxTypeThrough, prefix.length, this.longest - 1);
     for (let k = 0; k <= limit; k++) {
       const key = this.key(model, prefix, prefix.length - k, suffix);
       const c = this.lru.peek(key);
@@ -56,7 +61,7 @@ export class CompletionCache {
     return undefined;
   }
 
-  clear(): void { this.lru.clear(); }
+  clear(): void { this.lru.clear(); this.longest = 0; }
 
   /** Key of the prefix as it was when it ended at `end`. */
   private key(model: string, prefix: string, end: number, suffix: string): string {

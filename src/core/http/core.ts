@@ -33,12 +33,17 @@ export interface SendOptions {
   contentType?: string;
   /** For error classification: a 404 with a JSON body on a model endpoint means this model is missing. */
   model?: string;
+  /** Overrides the client's idle limit for this call (0 = none): pulls and creates go silent while the
+   * server verifies or converts gigabytes, with no progress line for minutes. */
+  idleTimeoutMs?: number;
 }
 
 export interface OpenResponse {
   res: TransportResponse;
   url: string;
   signal: AbortSignal;
+  /** The silence this response may keep inside its body. */
+  idleTimeoutMs: number;
   /** Must be called once the response is finished with (unregisters the AbortController). */
   release(): void;
 }
@@ -68,6 +73,7 @@ function errCode(e: unknown): string | undefined {
 
 export class HttpCore {
   private readonly inflight = new Set<AbortController>();
+  private closed = false;
 
   constructor(readonly opts: HttpCoreOptions) {}
 
@@ -79,14 +85,24 @@ export class HttpCore {
     this.inflight.clear();
   }
 
+  /** Abort everything in flight and release the connection pool. */
   async close(): Promise<void> {
+    this.closed = true;
     this.abortAll();
     await this.opts.transport.close();
+  }
+
+  /** Refuse new requests but let the ones in flight finish (a client replaced after a settings
+   * change must not cut a running pull, upload or answer). */
+  async retire(): Promise<void> {
+    this.closed = true;
+    await this.opts.transport.close({ graceful: true });
   }
 
   async open(method: string, path: string, o: SendOptions): Promise<OpenResponse> {
     const url = this.opts.baseUrl + path;
     if (o.signal?.aborted) throw new AbortError(`Request to ${url} was aborted before it was sent.`, { url });
+    if (this.closed) throw new AbortError(`The client for ${this.opts.baseUrl} was replaced (settings changed); try again.`, { url });
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -111,7 +127,7 @@ export class HttpCore {
     } else if (o.contentType) headers['Content-Type'] = o.contentType;
 
     const headersTimeoutMs = o.kind === 'metadata' ? this.opts.metadataTimeoutMs : this.opts.headersTimeoutMs;
-    const idleTimeoutMs = o.kind === 'metadata' ? this.opts.metadataTimeoutMs : this.opts.idleTimeoutMs;
+    const idleTimeoutMs = o.idleTimeoutMs ?? (o.kind === 'metadata' ? this.opts.metadataTimeoutMs : this.opts.idleTimeoutMs);
     let res: TransportResponse;
     try {
       res = await this.opts.transport.request({ method, url, headers, body, signal: controller.signal, headersTimeoutMs, idleTimeoutMs });
@@ -125,7 +141,7 @@ export class HttpCore {
       release();
       throw responseError(res, text, url, o.model);
     }
-    return { res, url, signal: controller.signal, release };
+    return { res, url, signal: controller.signal, idleTimeoutMs, release };
   }
 
   /** A request whose JSON reply (or empty reply) is wanted whole. */
@@ -155,14 +171,14 @@ export class HttpCore {
     isComplete: (obj: T) => boolean,
     extractError: (obj: unknown) => string | undefined = inBandError,
   ): AbortableAsyncIterator<T> {
-    const { res, url, signal, release } = open;
+    const { res, url, signal, release, idleTimeoutMs } = open;
     const controller = new AbortController();
     // `open` created the request's own controller; wire ours (iterator.abort()) to the body.
     const onAbort = () => res.body.destroy();
     controller.signal.addEventListener('abort', onAbort, { once: true });
     signal.addEventListener('abort', onAbort, { once: true });
     const self = this;
-    const idle = idleGuard(res.body, this.opts.idleTimeoutMs);
+    const idle = idleGuard(res.body, idleTimeoutMs);
     async function* run(): AsyncGenerator<T> {
       const it = parse(idle.body)[Symbol.asyncIterator]();
       let received = 0;
@@ -177,11 +193,13 @@ export class HttpCore {
             eof = true;
             if (controller.signal.aborted || signal.aborted) throw new AbortError(`Request to ${url} was aborted.`, { url, cause: e });
             if (idle.timedOut()) {
-              throw new TimeoutError(`The stream from ${url} went silent for ${self.opts.idleTimeoutMs / 1000} s.`, { url, phase: 'idle', timeoutMs: self.opts.idleTimeoutMs, cause: e });
+              throw new TimeoutError(`The stream from ${url} went silent for ${idleTimeoutMs / 1000} s.`, { url, phase: 'idle', timeoutMs: idleTimeoutMs, cause: e });
             }
-            throw self.mapStreamError(e, url, res.status, received);
+            throw self.mapStreamError(e, url, res.status, received, idleTimeoutMs);
           }
           if (r.done) { eof = true; break; }
+          // Objects already buffered from one network chunk must not outlive an abort.
+          if (controller.signal.aborted || signal.aborted) throw new AbortError(`Request to ${url} was aborted.`, { url });
           const msg = extractError(r.value);
           if (msg !== undefined) {
             throw new StreamError(msg, { status: res.status, url, error: msg, midStream: received > 0 });
@@ -213,7 +231,7 @@ export class HttpCore {
     return new AbortableAsyncIterator<T>(controller, run());
   }
 
-  mapStreamError(e: unknown, url: string, status: number, received: number): OllamaError {
+  mapStreamError(e: unknown, url: string, status: number, received: number, idleTimeoutMs = this.opts.idleTimeoutMs): OllamaError {
     if (e instanceof OllamaError) return e;
     if (e instanceof MalformedLineError) {
       return new ProtocolError(`The server at ${url} sent a line that is not JSON: ${e.raw.slice(0, 200)}`, { status, url, raw: e.raw.slice(0, 200), cause: e });
@@ -223,7 +241,7 @@ export class HttpCore {
     }
     const code = errCode(e);
     if (code === 'UND_ERR_BODY_TIMEOUT') {
-      return new TimeoutError(`The stream from ${url} went silent for ${this.opts.idleTimeoutMs / 1000} s.`, { url, phase: 'idle', timeoutMs: this.opts.idleTimeoutMs, cause: e });
+      return new TimeoutError(`The stream from ${url} went silent for ${idleTimeoutMs / 1000} s.`, { url, phase: 'idle', timeoutMs: idleTimeoutMs, cause: e });
     }
     return new IncompleteStreamError(
       `The connection to ${url} was lost mid-stream after ${received} objects${code ? ` (${code})` : ''}.`,
@@ -248,12 +266,16 @@ export class HttpCore {
     if (code === 'UND_ERR_BODY_TIMEOUT') {
       return new TimeoutError(`The reply from ${url} went silent for ${t.idleTimeoutMs / 1000} s.`, { url, phase: 'idle', timeoutMs: t.idleTimeoutMs, cause: e });
     }
-    if (code && (NETWORK_CODES.has(code) || code.startsWith('E') || code.startsWith('UND_ERR') || code.includes('CERT'))) {
+    if (code === 'UND_ERR_DESTROYED' || (code === 'UND_ERR_CLOSED' && this.closed)) {
+      return new AbortError(`The client for ${this.opts.baseUrl} was replaced (settings changed); try again.`, { url, cause: e });
+    }
+    if (code && (NETWORK_CODES.has(code) || code.includes('CERT') || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
       const why = code === 'ECONNREFUSED' ? 'connection refused - is Ollama running there?' : code;
       return new ConnectionError(`Cannot reach ${this.opts.baseUrl} (${why}).`, { url, code, cause: e });
     }
     const msg = e instanceof Error ? e.message : String(e);
-    return new ConnectionError(`Request to ${url} failed: ${msg}`, { url, code, cause: e });
+    // Not a network failure (an invalid header value, a bug): say what happened, not "unreachable".
+    return new OllamaError(`Request to ${url} failed: ${msg}${code ? ` (${code})` : ''}`, { url, cause: e });
   }
 }
 

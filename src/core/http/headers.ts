@@ -4,6 +4,12 @@
 
 const TOKEN_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** HTTP header values are bytes: tab, visible ASCII and Latin-1, no CR/LF/NUL (which would inject
+ * lines) and nothing beyond U+00FF (undici refuses it, which would look like a network failure). */
+export function isHeaderValue(v: string): boolean {
+  return /^[\t\x20-\x7e\x80-\xff]*$/.test(v);
+}
+
 export interface HeaderAssembly {
   headers: Record<string, string>;
   /** Custom header names that were dropped as invalid (for a warning in the log, values never logged). */
@@ -14,11 +20,12 @@ export function assembleHeaders(custom: Record<string, unknown> | undefined, tok
   const headers: Record<string, string> = {};
   const dropped: string[] = [];
   for (const [name, value] of Object.entries(custom ?? {})) {
-    if (!TOKEN_NAME.test(name) || typeof value !== 'string' || /[\r\n\0]/.test(value)) { dropped.push(name); continue; }
+    if (!TOKEN_NAME.test(name) || typeof value !== 'string' || !isHeaderValue(value)) { dropped.push(name); continue; }
     headers[name] = value;
   }
   const t = token?.trim();
-  if (t) {
+  if (t && !isHeaderValue(t)) dropped.push('Authorization (API token has characters a header cannot carry)');
+  else if (t) {
     for (const k of Object.keys(headers)) if (k.toLowerCase() === 'authorization') delete headers[k];
     headers['Authorization'] = /^(Bearer|Basic)\s/i.test(t) ? t : `Bearer ${t}`;
   }

@@ -3,6 +3,7 @@
 // never the global dispatcher: the extension host is shared with other extensions.
 import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 
 export interface TransportRequest {
   method: string;
@@ -31,7 +32,8 @@ export interface TransportResponse {
 
 export interface Transport {
   request(req: TransportRequest): Promise<TransportResponse>;
-  close(): Promise<void>;
+  /** Release the pool; `graceful` lets requests in flight finish first. */
+  close(opts?: { graceful?: boolean }): Promise<void>;
 }
 
 export interface UndiciTransportOptions {
@@ -54,9 +56,11 @@ export class UndiciTransport implements Transport {
   private readonly dispatcher: Dispatcher;
 
   constructor(opts: UndiciTransportOptions = {}) {
-    const connect = { timeout: opts.connectTimeoutMs ?? 10_000, ...(opts.ca ? { ca: opts.ca } : {}) };
+    // Node's `ca` replaces the built-in roots: keep them, the setting ADDS a certificate.
+    const ca = opts.ca ? [...rootCertificates, ...(Array.isArray(opts.ca) ? opts.ca : [opts.ca])] : undefined;
+    const connect = { timeout: opts.connectTimeoutMs ?? 10_000, ...(ca ? { ca } : {}) };
     this.dispatcher = opts.proxy
-      ? new ProxyAgent({ uri: opts.proxy, connect, requestTls: opts.ca ? { ca: opts.ca } : undefined, proxyTls: opts.ca ? { ca: opts.ca } : undefined })
+      ? new ProxyAgent({ uri: opts.proxy, connect, requestTls: ca ? { ca } : undefined, proxyTls: ca ? { ca } : undefined })
       : new Agent({ connect, connections: opts.connections ?? 16, keepAliveTimeout: 4_000 });
   }
 
@@ -83,8 +87,10 @@ export class UndiciTransport implements Transport {
         let n = 0;
         for await (const c of stream) {
           const b = c as Buffer;
-          if (n < limit) parts.push(b.subarray(0, limit - n));
+          parts.push(b.subarray(0, limit - n));
           n += b.length;
+          // Enough for a message: stop reading (a proxy may stream an endless error page).
+          if (n >= limit) { stream.destroy(); break; }
         }
         return Buffer.concat(parts).toString('utf8');
       },
@@ -92,7 +98,8 @@ export class UndiciTransport implements Transport {
     return { status: res.statusCode, statusText: STATUS_TEXT[res.statusCode] ?? '', headers, body };
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.destroy();
+  async close(opts: { graceful?: boolean } = {}): Promise<void> {
+    if (opts.graceful) await this.dispatcher.close();
+    else await this.dispatcher.destroy();
   }
 }

@@ -78,6 +78,8 @@ export interface LlmBackend {
   complete(p: CompletionParams, o?: CallOptions): Promise<AsyncIterable<StreamChunk>>;
   listModels(o?: CallOptions): Promise<ModelSummary[]>;
   close(): Promise<void>;
+  /** Refuse new requests, let those in flight finish. */
+  retire(): Promise<void>;
 }
 
 const NS_PER_MS = 1e6;
@@ -172,6 +174,7 @@ export class OllamaBackend implements LlmBackend {
   }
 
   close(): Promise<void> { return this.client.close(); }
+  retire(): Promise<void> { return this.client.retire(); }
 }
 
 function openAISampling(s: Sampling | undefined): Record<string, unknown> {
@@ -244,6 +247,7 @@ export class OpenAIBackend implements LlmBackend {
   }
 
   close(): Promise<void> { return this.client.close(); }
+  retire(): Promise<void> { return this.client.retire(); }
 }
 
 function sniffImageType(b64: string): string {

@@ -39,6 +39,9 @@ export interface ClientOptions {
 
 export interface CallOptions { signal?: AbortSignal }
 
+/** Silence allowed inside pull/push/create progress streams (30 min). */
+export const PROGRESS_IDLE_MS = 30 * 60_000;
+
 export interface BlobUploadOptions extends CallOptions {
   /** Called as bytes are handed to the connection. */
   onProgress?: (sentBytes: number) => void;
@@ -78,6 +81,9 @@ export class OllamaClient {
 
   /** Abort everything and release the connection pool. */
   close(): Promise<void> { return this.http.close(); }
+
+  /** Refuse new requests; let those in flight finish, then release the pool. */
+  retire(): Promise<void> { return this.http.retire(); }
 
   generate(request: GenerateRequest & { stream: true }, o?: CallOptions): Promise<AbortableAsyncIterator<GenerateResponse>>;
   generate(request: GenerateRequest & { stream?: false }, o?: CallOptions): Promise<GenerateResponse>;
@@ -240,6 +246,9 @@ export class OllamaClient {
   private async progress(path: string, request: { stream?: boolean }, model: string, o: CallOptions): Promise<ProgressResponse | AbortableAsyncIterator<ProgressResponse>> {
     const open = await this.http.open('POST', path, {
       kind: 'long', json: { ...request, stream: true }, signal: o.signal, model, accept: 'application/x-ndjson',
+      // The server verifies digests and converts models with no progress line for minutes; a caller
+      // cancels with its signal instead.
+      idleTimeoutMs: Math.max(this.http.opts.idleTimeoutMs, PROGRESS_IDLE_MS),
     });
     const it = this.http.stream<ProgressResponse>(open, (b) => parseNdjson(b, { maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.status === 'success');
     if (request.stream === true) return it;

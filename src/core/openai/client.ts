@@ -83,7 +83,9 @@ export function openAIBaseUrl(url: string): string {
 async function* sseObjects(body: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<unknown> {
   for await (const ev of parseSse(body, { maxLineBytes })) {
     const data = ev.data.trim();
-    if (data === '[DONE]') { yield { done: true } satisfies StreamDone; return; }
+    // Keep reading after [DONE] (normally nothing follows): returning here would unwind into the
+    // body and close a connection that could be reused.
+    if (data === '[DONE]') { yield { done: true } satisfies StreamDone; continue; }
     if (data === '') continue;
     try {
       yield JSON.parse(data);
@@ -104,6 +106,7 @@ export class OpenAICompatClient {
   get baseUrl(): string { return this.http.baseUrl; }
   abort(): void { this.http.abortAll(); }
   close(): Promise<void> { return this.http.close(); }
+  retire(): Promise<void> { return this.http.retire(); }
 
   chatCompletions(req: ChatCompletionRequest & { stream: true }, o?: CallOptions): Promise<AbortableAsyncIterator<ChatCompletionChunk | StreamDone>>;
   chatCompletions(req: ChatCompletionRequest & { stream?: false }, o?: CallOptions): Promise<ChatCompletion>;

@@ -240,10 +240,9 @@ export class CompletionEngine {
   /** Settings or the server changed: end every stream; `full` also forgets model lookups and the cache. */
   reset(full = false): void {
     for (const doc of [...this.docs.keys()]) this.close(doc);
-    if (full) {
-      this.shows.invalidate();
-      this.cache.clear();
-    }
+    // Cached completions were shaped with the old settings (max lines, model, options): drop them.
+    this.cache.clear();
+    if (full) this.shows.invalidate();
   }
 
   /** Forget what /api/show said about a model (after a pull). */

@@ -16,6 +16,8 @@ const PAUSED_KEY = 'ollamaAssistant.completion.paused';
 /** Automatic completion rests this long after the server was unreachable or the model missing. */
 const BACKOFF_UNREACHABLE_MS = 5_000;
 const BACKOFF_MISSING_MS = 30_000;
+/** Any other failure (500, 503 busy, 429): do not retry on every debounced keystroke. */
+const BACKOFF_OTHER_MS = 5_000;
 /** Documents that are not code someone types: output panes, debug consoles, diff-only views. */
 const IGNORED_SCHEMES = new Set(['output', 'debug', 'git', 'vscode-scm', 'comment']);
 
@@ -220,6 +222,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
       });
       return;
     }
+    this.backoffUntil = Date.now() + BACKOFF_OTHER_MS;
     const text = describeError(e, r.url);
     this.ctx.log.warn(`completion with ${r.model} failed: ${text}`);
     // Asked by hand, the user is waiting for an answer; automatic failures stay in the status bar.
