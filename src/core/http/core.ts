@@ -174,12 +174,16 @@ export class HttpCore {
     const { res, url, signal, release, idleTimeoutMs } = open;
     const controller = new AbortController();
     // `open` created the request's own controller; wire ours (iterator.abort()) to the body.
-    const onAbort = () => res.body.destroy();
+    let started = false;
+    // Destroying the body closes the connection; a stream aborted before its first next() never
+    // reaches the generator's finally, so release its bookkeeping here too.
+    const onAbort = () => { res.body.destroy(); if (!started) release(); };
     controller.signal.addEventListener('abort', onAbort, { once: true });
     signal.addEventListener('abort', onAbort, { once: true });
     const self = this;
     const idle = idleGuard(res.body, idleTimeoutMs);
     async function* run(): AsyncGenerator<T> {
+      started = true;
       const it = parse(idle.body)[Symbol.asyncIterator]();
       let received = 0;
       let complete = false;
