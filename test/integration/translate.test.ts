@@ -131,6 +131,32 @@ describe('translation (real extension host)', function () {
     assert.strictEqual(doc.getText(), 'Keep this line.\n〔译〕Hello world, run `npm test` and read https://example.com/docs.\nThis line stays as it is.\n');
   });
 
+  it('an answer cut off at num_predict never replaces the selection and is not cached', async () => {
+    await setSetting('translation.outputMode', 'replace');
+    const content = 'Intro line.\nThis sentence is much longer than three tokens, so the model stops at its length limit.\n';
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(1, 0, 1, doc.lineAt(1).text.length);
+    await setSetting('options', { num_predict: 3 });
+    try {
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const before = server.requests.length;
+        const r = await vscode.commands.executeCommand<Outcome>('ollamaAssistant.translate.selection');
+        assert.strictEqual(r.status, 'failed', JSON.stringify(r));
+        assert.strictEqual(r.reason, 'truncated');
+        assert.strictEqual(doc.getText(), content, 'the cut-off translation was written over the selection');
+        // Each attempt asks the model again: the cut-off answer was not cached.
+        assert.strictEqual(chatRequests(server, before).length, 1, `attempt ${attempt}`);
+      }
+    } finally {
+      await setSetting('options', undefined);
+    }
+    // With room to answer, the same selection is translated and replaced.
+    const ok = await vscode.commands.executeCommand<Outcome>('ollamaAssistant.translate.selection');
+    assert.strictEqual(ok.status, 'done', JSON.stringify(ok));
+    assert.strictEqual(doc.lineAt(1).text, '〔译〕This sentence is much longer than three tokens, so the model stops at its length limit.');
+  });
+
   it('streams into a read-only preview beside the editor (mode sideBySide) while the answer arrives', async () => {
     const source = path.join(dir, 'guide.md');
     const content = Object.keys(DICTIONARY).join('\n\n') + '\n';

@@ -131,6 +131,19 @@ describe('parseModelfile', () => {
     assert.strictEqual(e.value, 'ends with a quote"');
   });
 
+  it('reads a 20,000-line """ value (a long LICENSE) whole, blank and whitespace-only lines included', () => {
+    const body = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 3 ? '   ' : i % 11 === 5 ? '' : `line ${i} says "quoted" text`));
+    const text = `FROM m\nLICENSE """${body.join('\n')}\n"""  \nPARAMETER top_k 1\n`;
+    const [, license, topK] = ok(text);
+    assert.strictEqual(license.kind, 'license');
+    assert.strictEqual(license.value, body.join('\n') + '\n');
+    assert.deepStrictEqual([license.line, license.endLine], [2, 20_002]);
+    assert.deepStrictEqual([topK.kind, topK.line], ['parameter', 20_003]);
+    // Never closed: one error at the opening quote, whatever the length.
+    const open = parseModelfile(`FROM m\nLICENSE """${body.join('\n')}\n`);
+    assert.deepStrictEqual(errorsOf(open), [[2, 'unexpected EOF: the """ opened on line 2 is never closed']]);
+  });
+
   it('keeps the line breaks of the file inside a value (CRLF stays CRLF), counting CRLF as one line', () => {
     const ins = ok('FROM m\r\nSYSTEM """a\r\nb"""\r\nPARAMETER top_k 1\r\n');
     assert.strictEqual(ins[1].value, 'a\r\nb');

@@ -223,21 +223,29 @@ class Parser {
     const quote: QuoteStyle = first.startsWith('"""') ? '"""' : first.startsWith('"') ? '"' : '';
     if (quote === '') return { text: first.trimEnd(), quote, endLine: i };
 
-    let acc = first;
+    // The value's pieces (lines and the breaks between them), joined once at the end: only the
+    // current line can close the quote. (After clean() the only whitespace left is blanks and line
+    // breaks, so a blank line never closes it, and a line that ends with the quote does on every
+    // line after the first: the opening quote and a line break come before it.)
+    const parts = [first];
+    let cur = first;
     for (let j = i; ; j++) {
-      const t = acc.trimEnd();
-      if (t.length >= 2 * quote.length && t.endsWith(quote)) {
+      const t = cur.trimEnd();
+      if (t.endsWith(quote) && (j > i || t.length >= 2 * quote.length)) {
         if (quote === '"' && j > i) {
           this.warn(i + 1, p + 1, i + 1, p + 2, `this "…" value runs on to line ${j + 1}; use """…""" for multi-line text`);
         }
-        return { text: t.slice(quote.length, t.length - quote.length), quote, endLine: j };
+        parts[parts.length - 1] = t;
+        const whole = parts.join('');
+        return { text: whole.slice(quote.length, whole.length - quote.length), quote, endLine: j };
       }
       if (j + 1 >= this.lines.length) {
-        const hint = acc.slice(quote.length).includes(quote) ? ` (a closing ${quote} must end its line)` : '';
+        const hint = parts.join('').slice(quote.length).includes(quote) ? ` (a closing ${quote} must end its line)` : '';
         this.error(i + 1, p + 1, i + 1, p + 1 + quote.length, `unexpected EOF: the ${quote} opened on line ${i + 1} is never closed${hint}`);
         return undefined;
       }
-      acc += this.seps[j] + clean(this.lines[j + 1]);
+      cur = clean(this.lines[j + 1]);
+      parts.push(this.seps[j], cur);
     }
   }
 

@@ -2,6 +2,7 @@
 // Concurrent requests for the same key share one model call.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { AbortError } from '../ollama/errors';
 import type { GlossaryEntries } from './prompt';
 import { languageName } from './types';
 
@@ -49,12 +50,23 @@ export class TranslationCache {
   /**
    * The cached value, or compute() once: callers asking for the same key meanwhile share its
    * result. Failures, and values compute() marks `store: false` (a flawed translation), are not kept.
+   * `signal` is the caller's own: when the request it shares is cancelled by the caller that started
+   * it, a caller whose own signal is still live computes the value itself instead of failing.
    */
-  async getOrCompute(key: string, compute: () => Promise<{ value: string; store: boolean }>): Promise<{ value: string; hit: boolean }> {
-    const cached = this.lru.get(key);
-    if (cached !== undefined) return { value: cached, hit: true };
-    const inFlight = this.pending.get(key);
-    if (inFlight) return { value: (await inFlight).value, hit: true };
+  async getOrCompute(key: string, compute: () => Promise<{ value: string; store: boolean }>, signal?: AbortSignal): Promise<{ value: string; hit: boolean }> {
+    for (;;) {
+      const cached = this.lru.get(key);
+      if (cached !== undefined) return { value: cached, hit: true };
+      const inFlight = this.pending.get(key);
+      if (!inFlight) break;
+      try {
+        return { value: (await inFlight).value, hit: true };
+      } catch (e) {
+        // Someone else's cancel is not ours: look again (another waiter may have started a new
+        // request meanwhile), else compute below.
+        if (!isAbortLike(e) || signal?.aborted) throw e;
+      }
+    }
     const p = compute();
     this.pending.set(key, p);
     try {
@@ -62,7 +74,11 @@ export class TranslationCache {
       if (r.store) this.lru.set(key, r.value);
       return { value: r.value, hit: false };
     } finally {
-      this.pending.delete(key);
+      if (this.pending.get(key) === p) this.pending.delete(key);
     }
   }
+}
+
+function isAbortLike(e: unknown): boolean {
+  return e instanceof AbortError || (e instanceof Error && e.name === 'AbortError');
 }

@@ -8,7 +8,7 @@ import { chunkDocument, joinChunks, type DocChunk, type DocumentFormat } from '.
 import { runQueue } from './pool';
 import { relevantGlossary, textSystemPrompt } from './prompt';
 import { protect, restore } from './protect';
-import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, JobStateMismatchError, languageName, throwIfAborted, type Glossary, type TranslateFn } from './types';
+import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, JobStateMismatchError, languageName, throwIfAborted, TranslationTruncatedError, type Glossary, type TranslateFn } from './types';
 
 export interface TextTranslateOptions {
   /** Language name or code; default Simplified Chinese. */
@@ -67,7 +67,7 @@ export async function translatePiece(body: string, translate: TranslateFn, o: Te
     return { text: r.value, requests, cached: false, issues };
   }
   const key = cacheKey({ kind: 'text', text: body, target, model: o.model, glossary, format: o.format });
-  const r = await o.cache.getOrCompute(key, compute);
+  const r = await o.cache.getOrCompute(key, compute, o.signal);
   return { text: r.value, requests, cached: r.hit, issues: r.hit ? [] : issues };
 }
 
@@ -165,6 +165,9 @@ export class DocumentJob {
     return joinChunks(this.chunks, this.chunks.map((_c, i) => this.done.get(i)));
   }
 
+  /** Chunk i's translation, when it is done. */
+  translation(i: number): string | undefined { return this.done.get(i); }
+
   issues(): Array<{ chunk: number; messages: string[] }> {
     return [...this.issueMap].sort(([a], [b]) => a - b).map(([chunk, messages]) => ({ chunk, messages: [...messages] }));
   }
@@ -179,14 +182,31 @@ export class DocumentJob {
     let requests = 0;
     try {
       const todo = this.chunks.map((_c, i) => i).filter((i) => this.chunks[i]!.translate && !this.done.has(i));
+      // Chunks whose answer the model cut off at its length limit: they stay undone (source text,
+      // nothing cached), the other chunks go on, and the run then rejects so the job can be resumed
+      // once num_predict is raised or the chunks are smaller.
+      const truncated: number[] = [];
       await runQueue(todo, { concurrency: ro.concurrency ?? DEFAULT_CONCURRENCY, signal: ro.signal }, async (i, ctx) => {
-        const r = await translatePiece(this.chunks[i]!.body, translate, { ...this.opts, signal: ctx.signal });
+        let r: PieceResult;
+        try {
+          r = await translatePiece(this.chunks[i]!.body, translate, { ...this.opts, signal: ctx.signal });
+        } catch (e) {
+          if (!(e instanceof TranslationTruncatedError) || !ctx.live()) throw e;
+          truncated.push(i);
+          return;
+        }
         if (!ctx.live()) return;
         requests += r.requests;
         this.done.set(i, r.text);
         if (r.issues.length) this.issueMap.set(i, r.issues); else this.issueMap.delete(i);
         ro.onProgress?.({ done: this.done.size, total: this.total, chunk: i, requests });
       });
+      if (truncated.length) {
+        truncated.sort((a, b) => a - b);
+        throw new TranslationTruncatedError(
+          `The model stopped at its length limit (num_predict / num_ctx) in ${truncated.length} of ${this.total} chunks (${truncated.map((i) => i + 1).join(', ')}); they keep their source text`,
+          { chunks: truncated });
+      }
       return { text: this.text(), requests, issues: this.issues() };
     } finally {
       this.running = false;

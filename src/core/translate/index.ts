@@ -26,3 +26,4 @@ export {
   type SubtitleTranslateOptions, type SubtitleProgress, type SubtitleFailure, type SubtitleResult, type SubtitleJobState,
 } from './subtitleJob';
 export { runQueue, type TaskContext } from './pool';
+export { LiveDocumentView } from './live';

@@ -9,7 +9,7 @@ import type { JobRunOptions } from './document';
 import { runQueue } from './pool';
 import { batchSystemPrompt, relevantGlossary } from './prompt';
 import { cloneSubtitles, cues, cueLabel, parseSubtitles, serializeSubtitles, withCueText, type Cue, type SubtitleFile, type SubtitleFormat } from './subtitles';
-import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, hasTranslatableText, JobStateMismatchError, languageName, type Glossary, type TranslateFn } from './types';
+import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, hasTranslatableText, JobStateMismatchError, languageName, TranslationTruncatedError, type Glossary, type TranslateFn, type TranslateRequest } from './types';
 import { assertTranslatableText } from './binary';
 
 export interface SubtitleTranslateOptions {
@@ -77,17 +77,40 @@ interface Prepared {
   translatable: boolean;
 }
 
-const LINE_TAGS = /^((?:\s*(?:<v(?:\.[^\s>]*)?(?:\s[^>]*)?>|\{\\[^}]*\}))*\s*)([\s\S]*?)(\s*(?:<\/v>)?\s*)$/;
+/** One leading tag: a voice <v Speaker> / <v.loud Speaker>, or an ASS override {\an8}. Sticky. */
+const LEADING_TAG = /<v(?:\.[^\s>]*)?(?:\s[^>]*)?>|\{\\[^}]*\}/y;
+const SPACES = /\s*/y;
+
+/**
+ * Splits a cue line into [leading tags and the whitespace around them, the text, trailing
+ * whitespace with one closing </v>]. Linear in the line's length: a scan for the tags, then
+ * trimEnd/endsWith for the tail (one regex with a lazy middle and two \s* at the end was cubic).
+ */
+export function splitLineTags(line: string): [prefix: string, core: string, suffix: string] {
+  let pos = 0;
+  for (;;) {
+    SPACES.lastIndex = pos;
+    SPACES.exec(line);
+    const afterSpaces = SPACES.lastIndex;
+    LEADING_TAG.lastIndex = afterSpaces;
+    if (!LEADING_TAG.exec(line)) { pos = afterSpaces; break; }
+    pos = LEADING_TAG.lastIndex;
+  }
+  const rest = line.slice(pos);
+  let core = rest.trimEnd();
+  if (core.endsWith('</v>')) core = core.slice(0, -'</v>'.length).trimEnd();
+  return [line.slice(0, pos), core, rest.slice(core.length)];
+}
 
 function prepare(cue: Cue, index: number): Prepared {
   const prefixes: string[] = [];
   const suffixes: string[] = [];
   const cores: string[] = [];
   for (const line of cue.lines) {
-    const m = LINE_TAGS.exec(line)!;
-    prefixes.push(m[1]!);
-    cores.push(m[2]!);
-    suffixes.push(m[3]!);
+    const [prefix, core, suffix] = splitLineTags(line);
+    prefixes.push(prefix);
+    cores.push(core);
+    suffixes.push(suffix);
   }
   const send = joinItemLines(cores);
   return { index, cue, prefixes, suffixes, send, translatable: hasTranslatableText(send) };
@@ -217,14 +240,24 @@ export class SubtitleJob {
       const batches = makeBatches(toSend, { size: this.opts.batchSize ?? 30, maxChars: this.opts.maxBatchChars ?? 2500, slots: concurrency });
       await runQueue(batches, { concurrency, signal: ro.signal }, async (items, ctx) => {
         const glossary = relevantGlossary(this.opts.glossary, items.map((i) => i.text).join('\n'));
-        const answer = await translate({
+        const req: TranslateRequest = {
           system: batchSystemPrompt({ target: this.opts.target, glossary }),
           user: buildBatchUser(items, this.context(items)),
           signal: ctx.signal,
-        });
+        };
+        let answer: string | undefined;
+        try {
+          answer = await translate(req);
+        } catch (e) {
+          // Cut off at the length limit: nothing of this answer is used (or cached); smaller
+          // batches are tried below like a misaligned answer.
+          if (!(e instanceof TranslationTruncatedError)) throw e;
+        }
         if (!ctx.live()) return;
         requests++;
-        let check = validateBatch(parseNumberedAnswer(answer), items, answer);
+        let check = answer === undefined
+          ? { ok: false as const, reason: 'the model stopped at its length limit (num_predict / num_ctx); raise num_predict' }
+          : validateBatch(parseNumberedAnswer(answer), items, answer);
         if (check.ok) {
           for (const it of items) {
             const f = finish(it.p, check.texts.get(it.id)!);

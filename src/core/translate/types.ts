@@ -9,7 +9,11 @@ export interface TranslateRequest {
   signal?: AbortSignal;
 }
 
-/** Sends one request and resolves with the model's whole answer (the caller adapts LlmBackend.chat). */
+/**
+ * Sends one request and resolves with the model's whole answer (the caller adapts LlmBackend.chat).
+ * An answer the model stopped at its length limit must reject with TranslationTruncatedError, never
+ * resolve: a cut-off translation is not a translation of the whole text.
+ */
 export type TranslateFn = (req: TranslateRequest) => Promise<string>;
 
 /** term -> translation, applied to every request through the system prompt. */
@@ -27,6 +31,24 @@ export class UnsupportedInputError extends Error {
     super(message);
     this.name = 'UnsupportedInputError';
     this.reason = reason;
+  }
+}
+
+/**
+ * The model stopped at its length limit (num_predict, or the context window) before the answer was
+ * complete. A cut-off answer is never cached and never used as a translation; the remedy is a
+ * higher num_predict or smaller pieces.
+ */
+export class TranslationTruncatedError extends Error {
+  /** The answer as far as it got (empty when the error sums up several pieces). */
+  readonly partial: string;
+  /** Document jobs: the chunks whose answer was cut short (0-based). */
+  readonly chunks: readonly number[];
+  constructor(message: string, o: { partial?: string; chunks?: readonly number[] } = {}) {
+    super(message);
+    this.name = 'TranslationTruncatedError';
+    this.partial = o.partial ?? '';
+    this.chunks = o.chunks ?? [];
   }
 }
 

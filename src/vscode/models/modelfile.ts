@@ -25,21 +25,45 @@ export function registerModelfile(env: ModelsEnv, tree: ModelsTreeProvider): voi
     (arg?: unknown, opts?: unknown) => create.run(arg, commandOptions(opts))));
 }
 
+/** Typing re-parses a Modelfile once it pauses this long, not on every keystroke. */
+const DEBOUNCE_MS = 200;
+
 /** Parse problems of every open Modelfile, kept current as it is edited. */
 export class ModelfileDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(MODELFILE_LANGUAGE);
   private readonly subs: vscode.Disposable[];
+  /** Re-parses waiting for typing to pause, by document URI. */
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor() {
     this.subs = [
       vscode.workspace.onDidOpenTextDocument((d) => this.update(d)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.update(e.document)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => { this.cancel(d.uri); this.collection.delete(d.uri); }),
     ];
     for (const d of vscode.workspace.textDocuments) this.update(d);
   }
 
+  /** An edit: re-parse when typing pauses. */
+  schedule(doc: vscode.TextDocument): void {
+    if (doc.languageId !== MODELFILE_LANGUAGE && !this.collection.has(doc.uri)) return;
+    const key = doc.uri.toString();
+    const t = this.pending.get(key);
+    if (t) clearTimeout(t);
+    this.pending.set(key, setTimeout(() => {
+      this.pending.delete(key);
+      if (!doc.isClosed) this.update(doc);
+    }, DEBOUNCE_MS));
+  }
+
+  private cancel(uri: vscode.Uri): void {
+    const key = uri.toString();
+    const t = this.pending.get(key);
+    if (t) { clearTimeout(t); this.pending.delete(key); }
+  }
+
   update(doc: vscode.TextDocument): void {
+    this.cancel(doc.uri);
     if (doc.languageId !== MODELFILE_LANGUAGE) {
       // A document switched to another language keeps no Modelfile problems.
       if (this.collection.has(doc.uri)) this.collection.delete(doc.uri);
@@ -49,6 +73,7 @@ export class ModelfileDiagnostics implements vscode.Disposable {
   }
 
   set(uri: vscode.Uri, parsed: ParseResult, extra: vscode.Diagnostic[] = []): void {
+    this.cancel(uri);
     this.collection.set(uri, [
       ...parsed.errors.map((e) => toDiagnostic(e, vscode.DiagnosticSeverity.Error)),
       ...parsed.warnings.map((e) => toDiagnostic(e, vscode.DiagnosticSeverity.Warning)),
@@ -57,6 +82,8 @@ export class ModelfileDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
     this.subs.forEach((s) => s.dispose());
     this.collection.dispose();
   }

@@ -3,7 +3,7 @@
 // code the extension runs.
 import type { LlmBackend, Sampling } from '../../core/llm/backend';
 import type { KeepAlive } from '../../core/ollama/types';
-import type { TranslateFn, TranslateRequest } from '../../core/translate';
+import { TranslationTruncatedError, type TranslateFn, type TranslateRequest } from '../../core/translate';
 
 export interface ChatTranslateOptions {
   model: string;
@@ -12,7 +12,7 @@ export interface ChatTranslateOptions {
   keepAlive?: KeepAlive;
   /** Called with the answer so far as tokens arrive (the side-by-side preview). */
   onText?: (req: TranslateRequest, soFar: string) => void;
-  /** The answer stopped at the length limit (num_predict / context): the translation is cut short. */
+  /** The answer stopped at the length limit (num_predict / context): called before the TranslationTruncatedError. */
   onTruncated?: (req: TranslateRequest) => void;
 }
 
@@ -26,12 +26,18 @@ export function chatTranslateFn(backend: () => Promise<LlmBackend>, o: ChatTrans
       ...(o.keepAlive !== undefined ? { keepAlive: o.keepAlive } : {}),
     }, { signal: req.signal });
     let text = '';
+    let truncated = false;
     for await (const chunk of stream) {
       if (chunk.text) {
         text += chunk.text;
         o.onText?.(req, text);
       }
-      if (chunk.done && chunk.doneReason === 'length') o.onTruncated?.(req);
+      if (chunk.done && chunk.doneReason === 'length') truncated = true;
+    }
+    if (truncated) {
+      o.onTruncated?.(req);
+      // A cut-off answer is not a translation of the whole text: never return it as one.
+      throw new TranslationTruncatedError(`${o.model} stopped at its length limit (num_predict / num_ctx) after ${text.length} characters; the answer is cut short`, { partial: text });
     }
     return text;
   };

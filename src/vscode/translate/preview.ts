@@ -9,7 +9,13 @@ const THROTTLE_MS = 100;
 /** Previews whose text is kept (a closed preview can be reopened from history). */
 const KEEP = 50;
 
-interface Entry { text: string; lastFire: number; timer?: ReturnType<typeof setTimeout> }
+interface Entry {
+  text: string;
+  lastFire: number;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Set by invalidate(): builds the new text, once, when the throttle interval ends. */
+  build?: () => string;
+}
 
 export class TranslationPreviews implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
@@ -40,15 +46,35 @@ export class TranslationPreviews implements vscode.TextDocumentContentProvider, 
   /** Sets the text; the editor refreshes now, or at the end of the throttle interval. */
   update(uri: vscode.Uri, text: string, now = false): void {
     const e = this.entries.get(uri.toString());
-    if (!e || e.text === text && !now) return;
+    if (!e) return;
+    e.build = undefined;
+    if (e.text === text && !now) return;
     e.text = text;
     const wait = THROTTLE_MS - (Date.now() - e.lastFire);
     if (now || wait <= 0) { this.fire(uri, e); return; }
     e.timer ??= setTimeout(() => this.fire(uri, e), wait);
   }
 
+  /**
+   * Marks the text stale: `build` runs once when the throttle interval ends, however often this is
+   * called meanwhile (once per streamed token), so a long text is not rebuilt for every token.
+   */
+  invalidate(uri: vscode.Uri, build: () => string): void {
+    const e = this.entries.get(uri.toString());
+    if (!e) return;
+    e.build = build;
+    e.timer ??= setTimeout(() => this.fire(uri, e), Math.max(0, THROTTLE_MS - (Date.now() - e.lastFire)));
+  }
+
   private fire(uri: vscode.Uri, e: Entry): void {
     if (e.timer) { clearTimeout(e.timer); e.timer = undefined; }
+    if (e.build) {
+      const build = e.build;
+      e.build = undefined;
+      const text = build();
+      if (text === e.text) return;
+      e.text = text;
+    }
     e.lastFire = Date.now();
     this.emitter.fire(uri);
   }

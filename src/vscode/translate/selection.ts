@@ -4,10 +4,7 @@
 // the clipboard. The user's text is changed only by replace or insert, and only once the
 // translation has completed; the selection must still hold the text that was translated.
 import * as vscode from 'vscode';
-import {
-  assertTranslatableText, DocumentJob, joinChunks, protect, restore, stripChatter, UnsupportedInputError,
-  type DocumentFormat, type TranslateRequest,
-} from '../../core/translate';
+import { assertTranslatableText, DocumentJob, LiveDocumentView, UnsupportedInputError, type DocumentFormat } from '../../core/translate';
 import { languageTag } from './langTag';
 import { PREVIEW_SCHEME } from './preview';
 import { isOutputMode, readTranslationSettings, type OutputMode } from './settings';
@@ -16,35 +13,6 @@ import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, typ
 export interface SelectionArgs {
   /** Skip the setting (and the quick pick when it is `ask`). */
   mode?: OutputMode | 'ask';
-}
-
-/** Shows a document job as it streams: finished chunks, the partial answer of running ones. */
-class LiveView {
-  private readonly byUser = new Map<string, { indices: number[]; spans: string[] }>();
-  private readonly partial = new Map<number, string>();
-
-  constructor(private readonly job: DocumentJob) {
-    job.chunks.forEach((c, i) => {
-      if (!c.translate) return;
-      const p = protect(c.body);
-      const e = this.byUser.get(p.text) ?? { indices: [], spans: p.spans };
-      e.indices.push(i);
-      this.byUser.set(p.text, e);
-    });
-  }
-
-  onText(req: TranslateRequest, soFar: string): boolean {
-    const e = this.byUser.get(req.user);
-    if (!e) return false;
-    const shown = restore(stripChatter(soFar, req.user), e.spans).text;
-    for (const i of e.indices) this.partial.set(i, shown);
-    return true;
-  }
-
-  render(): string {
-    const done = this.job.state.done;
-    return joinChunks(this.job.chunks, this.job.chunks.map((c, i) => done[String(i)] ?? this.partial.get(i) ?? (c.translate ? '' : undefined)));
-  }
 }
 
 async function pickMode(): Promise<OutputMode | undefined> {
@@ -98,15 +66,16 @@ export async function translateSelection(svc: TranslationService, args?: Selecti
 
   const job = new DocumentJob(source, { target: s.target, glossary: s.glossary, model: s.model, cache: svc.cache, format: formatOf(doc), maxChunkChars: s.chunkChars });
   let previewUri: vscode.Uri | undefined;
-  let live: LiveView | undefined;
+  let live: LiveDocumentView | undefined;
   if (mode === 'sideBySide') {
-    live = new LiveView(job);
+    live = new LiveDocumentView(job);
     previewUri = svc.previews.create(previewName(doc, s.target));
     const preview = await vscode.workspace.openTextDocument(previewUri);
     await vscode.window.showTextDocument(preview, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
   }
+  const render = (): string => live!.render();
   const translate = svc.translateFn(s.model, live && previewUri
-    ? (req, soFar) => { if (live!.onText(req, soFar)) svc.previews.update(previewUri!, live!.render()); }
+    ? (req, soFar) => { if (live!.onText(req, soFar)) svc.previews.invalidate(previewUri!, render); }
     : undefined);
   const t0 = Date.now();
   try {
@@ -118,6 +87,7 @@ export async function translateSelection(svc: TranslationService, args?: Selecti
         onProgress: (p) => { if (total > 1) report(p.done, p.total, vscode.l10n.t('{0} of {1} chunks', p.done, p.total)); },
       });
     });
+    live?.close();
     const text = r.text;
     svc.log.info(`translated a selection of ${source.length} characters into ${s.target} with ${s.model}: ${r.requests} requests, ${Date.now() - t0} ms, output ${mode}`);
     void svc.reportSuccess();
@@ -129,6 +99,7 @@ export async function translateSelection(svc: TranslationService, args?: Selecti
     const out = await deliver(svc, { mode, doc, selection, source, text, previewUri, previewName: previewName(doc, s.target) });
     return { status: 'done', mode: out.mode, text, uri: out.uri, requests: r.requests };
   } catch (e) {
+    live?.close();
     if (previewUri) {
       // The preview keeps what arrived; the user's text was never touched.
       svc.previews.update(previewUri, live!.render(), true);

@@ -3,7 +3,7 @@
 // turns an error into a message the user can act on.
 import * as vscode from 'vscode';
 import { AbortError, ModelNotFoundError } from '../../core/ollama/errors';
-import { TranslationCache, UnsupportedInputError, type TranslateFn, type TranslateRequest } from '../../core/translate';
+import { TranslationCache, TranslationTruncatedError, UnsupportedInputError, type TranslateFn, type TranslateRequest } from '../../core/translate';
 import { generationDefaults, SECTION } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, type ConnectionMonitor } from '../status';
@@ -12,7 +12,7 @@ import { TranslationPreviews } from './preview';
 import type { OutputMode } from './settings';
 import { JobStore } from './store';
 
-export type FailureKind = 'cancelled' | 'model-missing' | 'unreachable' | 'unsupported' | 'error';
+export type FailureKind = 'cancelled' | 'model-missing' | 'unreachable' | 'unsupported' | 'truncated' | 'error';
 
 /** What a translation command did; commands return it (tests and other commands read it). */
 export interface TranslationOutcome {
@@ -60,7 +60,7 @@ export class TranslationService implements vscode.Disposable {
     const { options, keepAlive } = generationDefaults();
     return chatTranslateFn(() => this.ctx.llm(), {
       model, options, keepAlive, onText,
-      onTruncated: () => this.log.warn(`translation with ${model} stopped at the length limit (num_predict / num_ctx): a piece may be cut short`),
+      onTruncated: () => this.log.warn(`translation with ${model} stopped at the length limit (num_predict / num_ctx): the cut-off answer is not used`),
     });
   }
 
@@ -122,6 +122,20 @@ export class TranslationService implements vscode.Disposable {
       this.log.warn(`${o.subject}: ${e.message}`);
       void vscode.window.showErrorMessage(unsupportedMessage(e, o.subject));
       return 'unsupported';
+    }
+    if (e instanceof TranslationTruncatedError) {
+      // The cut-off answer was not used (nor cached): say why, and what to change.
+      this.log.warn(`${o.subject}: ${e.message}`);
+      const open = vscode.l10n.t('Open Setting');
+      const advice = vscode.l10n.t('Raise num_predict in the setting ollamaAssistant.options, or lower ollamaAssistant.translation.chunkChars for smaller chunks.');
+      const p = o.interrupted
+        ? vscode.window.showWarningMessage(vscode.l10n.t('Translation of {0} stopped after {1}: the model stopped at its length limit, so the cut-off part was not used. {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, advice), open, ...buttons)
+        : vscode.window.showWarningMessage(vscode.l10n.t('The translation of {0} was cut short: the model stopped at its length limit, so nothing was changed. {1}', o.subject, advice), open);
+      void p.then((pick) => {
+        if (pick === open) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.options`);
+        else if (pick === resumeLabel) void o.interrupted?.resume();
+      });
+      return 'truncated';
     }
     const url = await this.endpointUrl();
     this.log.error(`translation of ${o.subject} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
