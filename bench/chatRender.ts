@@ -1,10 +1,13 @@
 // Chat rendering cost per streamed token, early and late in a long answer. The webview's own
 // renderer (src/webview/render.ts with its markdown/sanitizer/highlighter, bundled by esbuild the
 // way esbuild.js bundles the webview) runs in headless Debian chromium; 20,000 tokens of realistic
-// markdown (paragraphs, lists, code fences) stream through it 4 tokens per frame, each frame
-// followed by a forced layout. The cost per token around token 1,000 and around token 20,000
-// should be about the same (ratio ≈ 1): finished blocks are never rendered again. For contrast, a
-// naive renderer that re-renders the whole message every frame is timed at the same two points.
+// markdown (paragraphs, lists, code fences, a 300-line fence in the middle, and a file of 650+ lines
+// written into one fence that is still open at the last token) stream through it 4 tokens per frame,
+// each frame followed by a forced layout. The cost per token around token 1,000 and around token
+// 20,000 (deep inside the long open fence) should be about the same (ratio ≈ 1): finished blocks are
+// never rendered again, and finished lines of an open fence are appended as text, highlighted once
+// when the fence closes. For contrast, a naive renderer that re-renders the whole message every
+// frame is timed at the same two points.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -23,7 +26,41 @@ function repoRoot(): string {
   throw new Error('cannot find src/webview/render.ts');
 }
 
-/** A long, realistic answer: headings, paragraphs with inline code and links, lists, code fences. */
+/** Tokens like a model's tokenizer roughly makes them: words with their trailing space, long words in pieces. */
+function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  for (const m of text.matchAll(/\s+|\S+\s*/g)) {
+    const piece = m[0];
+    if (piece.length <= 6) tokens.push(piece);
+    else for (let i = 0; i < piece.length; i += 5) tokens.push(piece.slice(i, i + 5));
+  }
+  return tokens;
+}
+
+/** Lines of a plausible TypeScript file (a model writing a whole file into one fence). */
+function fileLines(n: number, from = 0): string[] {
+  const t = [
+    (i: number) => `/** Parses record ${i} of the streamed response and returns its value. */`,
+    (i: number) => `export function parseRecord${i}(input: string, options: ParseOptions = {}): Result<number> {`,
+    (i: number) => `  const parts = input.split(',').map((p) => p.trim()).filter(Boolean);`,
+    (i: number) => `  if (parts.length < ${2 + (i % 5)}) return { ok: false, error: \`expected ${2 + (i % 5)} fields, got \${parts.length}\` };`,
+    (i: number) => `  let total = ${i};`,
+    () => '  for (const [k, v] of parts.entries()) {',
+    (i: number) => `    total += Number.parseInt(v, 10) * (k + ${i % 7}); // weight by position`,
+    () => '  }',
+    () => "  return options.strict && Number.isNaN(total) ? { ok: false, error: 'not a number' } : { ok: true, value: total };",
+    () => '}',
+    () => '',
+  ];
+  return Array.from({ length: n }, (_, k) => t[(from + k) % t.length]!(from + k));
+}
+
+/** Lines in the code fence that is still open at the end of the synthetic answer. */
+export const LONG_FENCE_LINES = 700;
+
+/** A long, realistic answer: headings, paragraphs with inline code and links, lists, short code
+ * fences, a 300-line fence in the middle, and at the end a file written into one fence that is still
+ * open (and more than LONG_FENCE_LINES lines long) when the last token arrives. */
 export function syntheticAnswer(minTokens: number): string[] {
   const words = ['the', 'function', 'returns', 'a', 'value', 'when', 'called', 'with', 'two', 'numbers', 'and', 'we', 'can', 'test', 'it',
     'using', 'mocha', 'because', 'every', 'module', 'exports', 'named', 'helpers', 'for', 'parsing', 'streamed', 'responses'];
@@ -39,11 +76,15 @@ export function syntheticAnswer(minTokens: number): string[] {
     const s = w.join(' ');
     return s[0]!.toUpperCase() + s.slice(1) + '.';
   };
-  const parts: string[] = [];
+  const longFence = (intro: string, lines: string[], close: boolean) =>
+    `${intro}\n\n\`\`\`typescript\n${lines.join('\n')}\n${close ? '```\n\n' : ''}`;
+  const tail = longFence('Finally, the whole file:', fileLines(LONG_FENCE_LINES + 200), false);
+  // Start the last fence early enough that LONG_FENCE_LINES of it have arrived by the last token.
+  const tailStart = minTokens - tokenize(longFence('Finally, the whole file:', fileLines(LONG_FENCE_LINES), false)).length;
+  let text = '';
   let section = 0;
-  const tokensOf = (s: string) => s.match(/\s+|\S+\s*/g)?.length ?? 0;
-  let count = 0;
-  while (count < minTokens) {
+  let middleDone = false;
+  while (tokenize(text).length < tailStart) {
     section++;
     const block: string[] = [];
     block.push(`## Step ${section}: ${sentence().slice(0, 40)}`, '');
@@ -55,18 +96,10 @@ export function syntheticAnswer(minTokens: number): string[] {
     block.push([sentence(), sentence()].join(' '), '');
     if (section % 3 === 0) block.push('1. first item', '2. second item with `code`', '3. third item', '');
     if (section % 4 === 0) block.push('```python', 'def add(a, b):', '    return a + b', '', 'print(add(1, 2))', '```', '');
-    const text = block.join('\n') + '\n';
-    parts.push(text);
-    count += tokensOf(text);
+    text += block.join('\n') + '\n';
+    if (!middleDone && tokenize(text).length > tailStart / 3) { text += longFence('The helper module:', fileLines(300, 3), true); middleDone = true; }
   }
-  // Split like a model's tokenizer roughly does: words with their trailing space, long words in pieces.
-  const tokens: string[] = [];
-  for (const m of parts.join('').matchAll(/\s+|\S+\s*/g)) {
-    const piece = m[0];
-    if (piece.length <= 6) tokens.push(piece);
-    else for (let i = 0; i < piece.length; i += 5) tokens.push(piece.slice(i, i + 5));
-  }
-  return tokens.slice(0, minTokens);
+  return tokenize(text + tail).slice(0, minTokens);
 }
 
 export interface ChatRenderResult {
@@ -80,6 +113,14 @@ export interface ChatRenderResult {
   naiveLateMsPerToken: number;
   naiveRatio: number;
   blocks: number;
+  /** Inside the long open fence: ms/token over its first WINDOW tokens, and the ratio of the last
+   * WINDOW tokens (latePerToken) to that (≈1: a fence line costs the same at line 30 and line 650). */
+  fenceEarlyMsPerToken: number;
+  fenceRatio: number;
+  /** Lines of the code fence still open at the last token. */
+  openFenceLines: number;
+  /** The slowest frame (a long fence closing is highlighted in one frame). */
+  maxFrameMs: number;
   /** The incremental DOM has the same text and code blocks as a single render of the whole answer. */
   sameAsFullRender: boolean;
 }
@@ -108,6 +149,10 @@ export async function runChatRender(): Promise<ChatRenderResult> {
   const bundle = await bundleRenderer(root);
   const css = fs.readFileSync(path.join(root, 'media', 'chat.css'), 'utf8');
   const tokens = syntheticAnswer(TOKENS);
+  // The token that opens the last (long, still open) fence.
+  const lastFence = tokens.join('').lastIndexOf('```');
+  let fenceStart = 0;
+  for (let seen = 0; fenceStart < tokens.length && seen <= lastFence; fenceStart++) seen += tokens[fenceStart]!.length;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -118,7 +163,7 @@ export async function runChatRender(): Promise<ChatRenderResult> {
     await page.setContent('<!DOCTYPE html><html><head></head><body class="vscode-dark"><div class="messages"><div class="msg msg-assistant"><div class="msg-body markdown" id="out"></div></div></div></body></html>');
     await page.addStyleTag({ content: css });
     await page.addScriptTag({ content: bundle });
-    return await page.evaluate(({ tokens, perFrame, window, naiveFrames }) => {
+    return await page.evaluate(({ tokens, perFrame, window, naiveFrames, fenceStart }) => {
       interface Stream { append(t: string): void; flush(): void; finish(): void }
       const OA = (globalThis as unknown as { OA: { MarkdownStream: new (el: HTMLElement, s: (cb: () => void) => void) => Stream; renderMarkdown: (s: string) => DocumentFragment } }).OA;
       const out = document.getElementById('out')!;
@@ -148,8 +193,11 @@ export async function runChatRender(): Promise<ChatRenderResult> {
         return sum / ((b - a) * perFrame);
       };
       const n = tokens.length;
+      const full = tokens.join('');
+      const openFenceLines = full.slice(full.lastIndexOf('```')).split('\n').length - 2;
       const early = perToken(1000 - window / 2, 1000 + window / 2);
       const late = perToken(n - window, n);
+      const fenceEarly = perToken(fenceStart, fenceStart + window);
       const blocks = out.querySelectorAll('.md-block').length;
       // The incremental result shows the same text and code blocks as one render of the whole answer.
       const norm = (t: string | null) => (t ?? '').replace(/\s+/g, ' ').trim();
@@ -173,10 +221,11 @@ export async function runChatRender(): Promise<ChatRenderResult> {
       const naiveEarly = naive(1000);
       const naiveLate = naive(n - naiveFrames * perFrame);
       return {
-        tokens: n, frames: frameMs.length, totalMs, earlyMsPerToken: early, lateMsPerToken: late, ratio: late / early,
+        tokens: n, frames: frameMs.length, totalMs, maxFrameMs: Math.max(...frameMs), openFenceLines,
+        fenceEarlyMsPerToken: fenceEarly, fenceRatio: late / fenceEarly, earlyMsPerToken: early, lateMsPerToken: late, ratio: late / early,
         naiveEarlyMsPerToken: naiveEarly, naiveLateMsPerToken: naiveLate, naiveRatio: naiveLate / naiveEarly, blocks, sameAsFullRender,
       };
-    }, { tokens, perFrame: PER_FRAME, window: WINDOW, naiveFrames: NAIVE_FRAMES });
+    }, { tokens, perFrame: PER_FRAME, window: WINDOW, naiveFrames: NAIVE_FRAMES, fenceStart });
   } finally {
     await browser.close();
   }
@@ -186,8 +235,9 @@ export async function runChatRender(): Promise<ChatRenderResult> {
 export async function benchChatRender(out: (line: string) => void = (l) => console.log(l)): Promise<void> {
   const r = await runChatRender();
   const f = (x: number) => x.toFixed(4);
-  out(`chat render: ${r.tokens} tokens streamed through the webview renderer in ${r.frames} frames (${PER_FRAME} tokens/frame, forced layout each frame), ${(r.totalMs / 1000).toFixed(1)} s, ${r.blocks} blocks, same text as one full render: ${r.sameAsFullRender ? 'yes' : 'NO'}`);
-  out(`incremental: ${f(r.earlyMsPerToken)} ms/token around token 1,000, ${f(r.lateMsPerToken)} ms/token around token ${r.tokens.toLocaleString('en')}: ratio ${r.ratio.toFixed(2)} (≈1 means the cost does not grow with the answer)`);
+  out(`chat render: ${r.tokens} tokens streamed through the webview renderer in ${r.frames} frames (${PER_FRAME} tokens/frame, forced layout each frame), ${(r.totalMs / 1000).toFixed(1)} s, ${r.blocks} blocks, ${r.openFenceLines} lines in the code fence still open at the end, slowest frame ${r.maxFrameMs.toFixed(1)} ms, same text as one full render: ${r.sameAsFullRender ? 'yes' : 'NO'}`);
+  out(`incremental: ${f(r.earlyMsPerToken)} ms/token around token 1,000, ${f(r.lateMsPerToken)} ms/token around token ${r.tokens.toLocaleString('en')}: ratio ${r.ratio.toFixed(2)} (≈1 or below means the cost does not grow with the answer; the late window is inside the long open fence)`);
+  out(`inside the long open fence: ${f(r.fenceEarlyMsPerToken)} ms/token over its first ${WINDOW.toLocaleString('en')} tokens, ${f(r.lateMsPerToken)} ms/token over its last ${WINDOW.toLocaleString('en')} (${r.openFenceLines} lines in): ratio ${r.fenceRatio.toFixed(2)}`);
   out(`naive full re-render per frame, for comparison: ${f(r.naiveEarlyMsPerToken)} ms/token around 1,000, ${f(r.naiveLateMsPerToken)} ms/token around ${r.tokens.toLocaleString('en')}: ratio ${r.naiveRatio.toFixed(1)}`);
 }
 

@@ -169,7 +169,7 @@ export interface DomReport {
   links: string[];
   /** A global that the hostile payloads would set if any ran. */
   canary: boolean;
-  messages: { id: string; role: string; state: string; text: string; error?: string; stats?: string; stateLabel?: string }[];
+  messages: { id: string; role: string; state: string; text: string; thinking?: string; error?: string; stats?: string; stateLabel?: string }[];
   codeBlocks: { language: string; text: string; highlighted: boolean; buttons: string[] }[];
   actions: { action: string; arg?: string; label: string }[];
   notice?: string;

@@ -39,6 +39,8 @@ interface Rendered {
   /** Markdown shown so far. */
   text: string;
   view: MessageView;
+  /** Thinking text shown so far. */
+  thinkingShown?: string;
 }
 const rendered = new Map<string, Rendered>();
 
@@ -189,16 +191,41 @@ function setPart<T>(el: HTMLElement, cls: string, value: T | undefined, fill: (p
   fill(p, value);
 }
 
+/** Thinking text is long and streams in: it is kept in pieces of about this many characters (text
+ * nodes), so a delta is appended to the last piece instead of the whole text being replaced. */
+const THINKING_PIECE_CHARS = 4096;
+
 function setThinking(r: Rendered, thinking: string | undefined): void {
   let d = r.el.querySelector<HTMLDetailsElement>(':scope > details.msg-thinking');
-  if (!thinking) { d?.remove(); return; }
+  if (!thinking) { d?.remove(); r.thinkingShown = ''; return; }
   if (!d) {
     d = h('details', 'msg-thinking');
     d.append(h('summary', undefined, S?.thinking ?? 'Thinking'), h('div', 'thinking-text'));
     r.el.insertBefore(d, r.body);
+    r.thinkingShown = '';
   }
-  const t = d.querySelector('.thinking-text')!;
-  if (t.textContent !== thinking) t.textContent = thinking;
+  const t = d.querySelector<HTMLElement>('.thinking-text')!;
+  const shown = r.thinkingShown ?? '';
+  if (thinking === shown) return;
+  if (shown && thinking.startsWith(shown)) appendThinkingText(t, thinking.slice(shown.length));
+  else t.textContent = thinking;
+  r.thinkingShown = thinking;
+}
+
+/** Adds a streamed piece of thinking to what is shown. */
+function appendThinking(r: Rendered, delta: string): void {
+  const t = r.el.querySelector<HTMLElement>(':scope > details.msg-thinking > .thinking-text');
+  const all = (r.view.thinking ?? '') + delta;
+  r.view = { ...r.view, thinking: all };
+  if (!t || r.thinkingShown === undefined) { setThinking(r, all); return; }
+  appendThinkingText(t, delta);
+  r.thinkingShown = all;
+}
+
+function appendThinkingText(t: HTMLElement, delta: string): void {
+  const last = t.lastChild;
+  if (last instanceof Text && last.length < THINKING_PIECE_CHARS) last.appendData(delta);
+  else t.append(delta);
 }
 
 function setImages(r: Rendered, images: MessageView['images']): void {
@@ -412,10 +439,7 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
       if (!r || m.offset !== r.text.length) { post({ type: 'resync' }); break; }
       r.text += m.text;
       r.stream.append(m.text);
-      if (m.thinking) {
-        r.view = { ...r.view, thinking: (r.view.thinking ?? '') + m.thinking };
-        setThinking(r, r.view.thinking);
-      }
+      if (m.thinking) appendThinking(r, m.thinking);
       break;
     }
     case 'composer': setBusy(m.busy); renderAttachments(m.attachments); renderNotice(m.notice); break;
@@ -503,6 +527,7 @@ function report(): DomReport {
       role: r.view.role,
       state: r.el.dataset.state ?? '',
       text: r.body.textContent ?? '',
+      ...(r.el.querySelector('.thinking-text') ? { thinking: r.el.querySelector('.thinking-text')!.textContent ?? '' } : {}),
       ...(r.view.error ? { error: r.view.error.message } : {}),
       ...(r.view.stats ? { stats: r.view.stats } : {}),
       ...(r.view.stateLabel ? { stateLabel: r.view.stateLabel } : {}),

@@ -104,25 +104,46 @@ function decorateCodeBlocks(root: DocumentFragment): void {
     const code = pre.querySelector('code');
     if (!code) continue;
     code.classList.add('hljs');
-    const wrap = document.createElement('div');
-    wrap.className = 'code-block';
-    const bar = document.createElement('div');
-    bar.className = 'code-toolbar';
-    const lang = document.createElement('span');
-    lang.className = 'code-lang';
-    lang.textContent = codeLanguage(code);
-    bar.append(lang);
-    const buttons = [['copy', labels.copy, labels.copyTitle], ['insert', labels.insert, labels.insertTitle], ['open', labels.openInEditor, labels.openTitle]] as const;
-    for (const [action, label, title] of buttons) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'code-action';
-      b.dataset.codeAction = action;
-      b.textContent = label;
-      if (title) b.title = title;
-      bar.append(b);
-    }
+    const wrap = codeWrapper(codeLanguage(code));
     pre.replaceWith(wrap);
-    wrap.append(bar, pre);
+    wrap.append(pre);
   }
+}
+
+/** The frame of a code block: its toolbar (language, Copy / Insert / Open); the <pre> goes after it. */
+function codeWrapper(language: string): HTMLElement {
+  const wrap = document.createElement('div');
+  wrap.className = 'code-block';
+  const bar = document.createElement('div');
+  bar.className = 'code-toolbar';
+  const lang = document.createElement('span');
+  lang.className = 'code-lang';
+  lang.textContent = language;
+  bar.append(lang);
+  const buttons = [['copy', labels.copy, labels.copyTitle], ['insert', labels.insert, labels.insertTitle], ['open', labels.openInEditor, labels.openTitle]] as const;
+  for (const [action, label, title] of buttons) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'code-action';
+    b.dataset.codeAction = action;
+    b.textContent = label;
+    if (title) b.title = title;
+    bar.append(b);
+  }
+  wrap.append(bar);
+  return wrap;
+}
+
+/** An empty code block shaped like a rendered one (toolbar, <pre><code class="hljs language-x">),
+ * for the code of a fence that is still arriving: the caller appends its lines as plain text. */
+export function codeBlockShell(info: string): { block: HTMLElement; code: HTMLElement } {
+  // The language the way markdown-it takes it: the first word of the info string.
+  const language = info.trim().split(/\s+/)[0] ?? '';
+  const code = document.createElement('code');
+  code.className = language ? `hljs language-${language}` : 'hljs';
+  const pre = document.createElement('pre');
+  pre.append(code);
+  const block = codeWrapper(language);
+  block.append(pre);
+  return { block, code };
 }

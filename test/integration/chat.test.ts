@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { DomReport } from '../../src/shared/chatProtocol';
 import type { ChatTestState } from '../../src/vscode/chat/controller';
 import { OllamaTestServer, type RecordedRequest } from '../support/ollamaServer';
+import { DEFAULT_MODELS } from '../support/ollamaServerModels';
 import { CODE_ANSWER, XSS_ANSWER } from './chatFixtures';
 import { chatState, chatTest, domReport, idle, webview } from './chatHelpers';
 import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
@@ -350,6 +351,97 @@ describe('chat (real extension host)', function () {
     } finally {
       await setSetting('options', undefined);
       await setSetting('chat.systemPrompt', undefined);
+    }
+  });
+
+  it('a message over the context budget is sent with a visible notice', async () => {
+    await setSetting('options', { num_ctx: 512 });
+    try {
+      const rep = await ask('HUGE ' + 'lorem ipsum '.repeat(400));
+      assert.match(rep.notice ?? '', /too long for the model's context window \(about \d+ tokens; 384 fit\)/);
+      assert.strictEqual(lastAssistant(rep)!.state, 'done', 'it is sent anyway');
+      const next = await ask('and a short one');
+      assert.strictEqual(next.notice, undefined, 'a message that fits clears the notice');
+    } finally {
+      await setSetting('options', undefined);
+    }
+  });
+
+  it('a chat deleted while its answer streams stays deleted (the answer does not write it back)', async () => {
+    server.setFaults({ tokenDelayMs: 30 }, { path: '/api/chat', times: 1 });
+    await webview({ op: 'send', text: 'Tell me something LONG' });
+    await waitFor(async () => ((await chatState()).session.messages[1]?.text.length ?? 0) > 40, 'answer streaming');
+    const id = (await chatState()).session.id;
+    const api = (await activate()).exports as { ctx: { ext: vscode.ExtensionContext } };
+    const file = path.join(api.ctx.ext.globalStorageUri.fsPath, 'chat', 'sessions', `${id}.json`);
+    await waitFor(() => fs.existsSync(file), 'streaming session saved');
+    const st = await chatTest<ChatTestState>({ op: 'delete', id });
+    assert.notStrictEqual(st.session.id, id);
+    await idle();
+    await sleep(800); // longer than the save interval
+    assert.ok(!fs.existsSync(file), 'the session file was written back');
+    assert.ok(!(await chatState()).index.sessions.some((x) => x.id === id), 'listed again');
+  });
+
+  it('while a send with an image is checked nothing else starts; New chat cancels it; thinking streams in', async () => {
+    // Own server: vision models nobody asked about yet (the capability check is not cached), and no
+    // custom reply (so qwen3 thinks).
+    const llava = DEFAULT_MODELS.find((m) => m.name === 'llava:7b')!;
+    const slow = await OllamaTestServer.start({ models: [...DEFAULT_MODELS, { ...llava, name: 'llava:race1' }, { ...llava, name: 'llava:race2' }] });
+    const shows = () => slow.requests.filter((r) => r.path === '/api/show').length;
+    try {
+      await setSetting('endpoint', slow.url);
+      await setSetting('chat.model', 'qwen3:0.6b');
+      const first = await ask('warm-up question');
+      // Thinking deltas are appended; the view shows the whole thinking text once.
+      const thinking = (await chatState()).session.messages[1]!.thinking ?? '';
+      assert.ok(thinking.length > 20, thinking);
+      assert.strictEqual(lastAssistant(first)!.thinking, thinking);
+
+      await setSetting('chat.model', 'llava:race1');
+      slow.setFaults({ firstTokenDelayMs: 1500 }, { path: '/api/show' });
+      await webview({ op: 'paste', name: 'dot.png', mime: 'image/png', base64: PNG_1X1 });
+      await waitFor(async () => (await domReport()).attachments.includes('dot.png'), 'image attached');
+      let n = shows();
+      await webview({ op: 'send', text: 'What is in this image?' });
+      await waitFor(() => shows() > n, 'capability check started');
+      assert.strictEqual((await chatState()).busy, true, 'busy while the image is checked');
+      await webview({ op: 'post', message: { type: 'regenerate' } });
+      await webview({ op: 'post', message: { type: 'editLast', text: 'edited meanwhile' } });
+      await webview({ op: 'post', message: { type: 'send', text: 'sent meanwhile' } });
+      await idle();
+      let st = await chatState();
+      assert.deepStrictEqual(st.session.messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+      assert.deepStrictEqual(st.session.messages.filter((m) => m.role === 'user').map((m) => m.text), ['warm-up question', 'What is in this image?']);
+      assert.strictEqual(st.session.messages[1]!.thinking, thinking, 'the first answer was not regenerated');
+      assert.strictEqual(chatRequests(slow).length, 2, 'one answer at a time');
+      assert.strictEqual(st.session.messages[3]!.state, 'done');
+      const firstSession = st.session.id;
+
+      // New chat while an image is checked: the send is dropped; nothing lands in either chat.
+      await setSetting('chat.model', 'llava:race2');
+      await webview({ op: 'paste', name: 'dot.png', mime: 'image/png', base64: PNG_1X1 });
+      await waitFor(async () => (await domReport()).attachments.includes('dot.png'), 'image attached again');
+      n = shows();
+      await webview({ op: 'send', text: 'This one is cancelled' });
+      await waitFor(() => shows() > n, 'second capability check started');
+      st = await chatTest<ChatTestState>({ op: 'newChat' });
+      assert.notStrictEqual(st.session.id, firstSession);
+      assert.strictEqual(st.busy, false);
+      await sleep(2000); // the check answers meanwhile
+      st = await idle();
+      assert.deepStrictEqual(st.session.messages, [], 'nothing landed in the new chat');
+      assert.strictEqual(chatRequests(slow).length, 2, 'nothing was sent');
+      const rep = await domReport();
+      assert.deepStrictEqual(rep.attachments, ['dot.png'], 'the image stays in the composer');
+      assert.strictEqual(await chatTest<boolean>({ op: 'switch', id: firstSession }), true);
+      assert.strictEqual((await chatState()).session.messages.length, 4, 'nothing landed in the old chat');
+      assert.strictEqual(await webview({ op: 'click', selector: '.chip-remove' }), true);
+      await waitFor(async () => (await domReport()).attachments.length === 0, 'image removed');
+    } finally {
+      await setSetting('endpoint', server.url);
+      await setSetting('chat.model', 'llama3.2');
+      await slow.close();
     }
   });
 

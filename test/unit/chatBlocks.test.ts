@@ -68,3 +68,44 @@ describe('chat markdown block splitting', () => {
     assert.deepStrictEqual(splitBlocks('a\r\n\r\nb\r\n'), ['a\r\n\r\n', 'b\r\n']);
   });
 });
+
+describe('chat markdown block splitting: open fences', () => {
+  it('reports an unindented open fence and reads the open block from an offset', () => {
+    const s = new BlockSplitter();
+    s.push('intro\n\nHere:\n```ts extra\nline 1\nline 2\npart');
+    const f = s.openFence!;
+    assert.ok(f);
+    assert.strictEqual(s.openText.slice(f.start), '```ts extra\nline 1\nline 2\npart');
+    assert.strictEqual(s.openText.slice(0, f.start), 'Here:\n');
+    assert.strictEqual(f.info, 'ts extra');
+    assert.strictEqual(s.openTextFrom(f.bodyStart), 'line 1\nline 2\npart');
+    s.push('ial\nline 3\n');
+    assert.strictEqual(s.openTextFrom(f.bodyStart + 'line 1\n'.length), 'line 2\npartial\nline 3\n');
+    assert.strictEqual(s.openTextFrom(s.openText.length), '');
+    assert.deepStrictEqual(s.push('```\n'), ['Here:\n```ts extra\nline 1\nline 2\npartial\nline 3\n```\n']);
+    assert.strictEqual(s.openFence, undefined);
+  });
+
+  it('an indented fence (inside a list item) is not reported', () => {
+    const s = new BlockSplitter();
+    s.push('- step\n  ```sh\n  npm i\n');
+    assert.strictEqual(s.inFence, true);
+    assert.strictEqual(s.openFence, undefined);
+  });
+
+  it('a 5,000-line fence streams in constant time per piece (the open block is not copied each push)', () => {
+    const s = new BlockSplitter();
+    s.push('```ts\n');
+    const line = '  const value = compute(1, "text"); // comment\n';
+    const time = (n: number) => {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) for (const piece of line.match(/\S+\s*|\s+/g)!) { s.push(piece); s.openTextFrom(s.length - s.openStart - 1); }
+      return Number(process.hrtime.bigint() - t);
+    };
+    time(200);
+    const early = time(500);
+    time(4000);
+    const late = time(500);
+    assert.ok(late < early * 4, `late ${late} vs early ${early}`);
+  });
+});

@@ -110,6 +110,70 @@ describe('chat history store', () => {
     assert.deepStrictEqual((await store.loadIndex()).sessions, []);
   });
 
+  it('stores images once, content-addressed, next to the session; the session file only names them', async () => {
+    const store = new HistoryStore(dir);
+    const s = sample();
+    // A 4 MB screenshot: the session file must not carry it.
+    const big = 'iVBORw0KGgo' + 'A'.repeat(4 * 1024 * 1024);
+    s.messages[2]!.images!.push({ name: 'shot.png', mime: 'image/png', data: big });
+    await store.writeSession(s);
+    const file = path.join(dir, 'sessions', `${s.id}.json`);
+    const json = fs.readFileSync(file, 'utf8');
+    assert.ok(json.length < 10_000, `session file is ${json.length} bytes`);
+    const refs = (JSON.parse(json).messages[2].images as { name: string; mime: string; ref: string; data?: string }[]);
+    assert.deepStrictEqual(refs.map((r) => [r.name, r.mime, r.data]), [['x.png', 'image/png', undefined], ['shot.png', 'image/png', undefined]]);
+    const imgDir = store.sessionImagesDir(s.id);
+    for (const r of refs) assert.match(r.ref, /^[0-9a-f]{64}$/);
+    assert.deepStrictEqual(fs.readdirSync(imgDir).sort(), refs.map((r) => `${r.ref}.b64`).sort());
+    assert.strictEqual(fs.readFileSync(path.join(imgDir, `${refs[1]!.ref}.b64`), 'utf8'), big);
+    // Round trip, in this store and a fresh one (a restart).
+    const expected = JSON.parse(JSON.stringify(s)) as ChatSession;
+    expected.messages[3]!.state = 'interrupted';
+    assert.deepStrictEqual(await store.readSession(s.id), expected);
+    const fresh = new HistoryStore(dir);
+    const back = (await fresh.readSession(s.id))!;
+    assert.deepStrictEqual(back, expected);
+    // Later saves (an answer streaming) do not write the images again.
+    const before = fs.statSync(path.join(imgDir, `${refs[1]!.ref}.b64`)).mtimeMs;
+    const writes: string[] = [];
+    const realWrite = fs.promises.writeFile;
+    (fs.promises as { writeFile: typeof realWrite }).writeFile = (async (f: fs.PathLike, ...rest: unknown[]) => { writes.push(path.basename(String(f))); return (realWrite as (...a: unknown[]) => Promise<void>)(f, ...rest); }) as typeof realWrite;
+    try {
+      for (let i = 0; i < 3; i++) { back.messages[3]!.text += ` more ${i}`; await fresh.writeSession(back); s.messages[3]!.text += '.'; await store.writeSession(s); }
+    } finally {
+      (fs.promises as { writeFile: typeof realWrite }).writeFile = realWrite;
+    }
+    assert.ok(writes.every((w) => w.startsWith(`${s.id}.json.`)), writes.join(', '));
+    assert.strictEqual(fs.statSync(path.join(imgDir, `${refs[1]!.ref}.b64`)).mtimeMs, before);
+    // The final synchronous save writes references too.
+    fresh.writeSessionSync(back);
+    assert.ok(fs.readFileSync(file, 'utf8').length < 10_000);
+    assert.strictEqual((await new HistoryStore(dir).readSession(s.id))!.messages[2]!.images![1]!.data, big);
+    // Deleting the session deletes its images.
+    await fresh.deleteSession(s.id);
+    assert.ok(!fs.existsSync(imgDir));
+    assert.ok(!fs.existsSync(file));
+  });
+
+  it('reads session files that embed their images (older format) and moves them out on the next write', async () => {
+    const s = sample();
+    fs.mkdirSync(path.join(dir, 'sessions'), { recursive: true });
+    const file = path.join(dir, 'sessions', `${s.id}.json`);
+    fs.writeFileSync(file, serializeSession(s));
+    assert.ok(fs.readFileSync(file, 'utf8').includes('"data":"iVBORw0KGgo="'));
+    const store = new HistoryStore(dir);
+    const back = (await store.readSession(s.id))!;
+    assert.deepStrictEqual(back.messages[2]!.images, [{ name: 'x.png', mime: 'image/png', data: 'iVBORw0KGgo=' }]);
+    await store.writeSession(back);
+    assert.ok(!fs.readFileSync(file, 'utf8').includes('iVBORw0KGgo='));
+    assert.deepStrictEqual((await new HistoryStore(dir).readSession(s.id))!.messages[2]!.images, [{ name: 'x.png', mime: 'image/png', data: 'iVBORw0KGgo=' }]);
+    // A reference whose file is gone leaves the image out; the message stays.
+    fs.rmSync(store.sessionImagesDir(s.id), { recursive: true });
+    const lost = (await new HistoryStore(dir).readSession(s.id))!;
+    assert.strictEqual(lost.messages[2]!.text, 'And this image?');
+    assert.strictEqual(lost.messages[2]!.images, undefined);
+  });
+
   it('parsing is forgiving and strict where it matters', () => {
     assert.strictEqual(parseSession('not json'), undefined);
     assert.strictEqual(parseSession('{"id":"x"}'), undefined);

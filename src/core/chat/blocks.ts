@@ -7,18 +7,30 @@
 // closing line of an unindented fence. Lines are looked at once each, as they complete.
 // Pure: no DOM, used by the webview and by the unit tests.
 
-interface Fence { char: '`' | '~'; len: number }
+interface Fence { char: '`' | '~'; len: number; start: number; bodyStart: number; info: string }
+
+/** An unindented code fence that is open at the end of the open block. Offsets are into `openText`. */
+export interface OpenFence {
+  /** Start of the opening line (the text before it belongs to the block too). */
+  start: number;
+  /** Start of the first code line (just after the opening line). */
+  bodyStart: number;
+  /** The info string after the fence characters ("typescript"). */
+  info: string;
+}
 
 const FENCE_OPEN = /^\s*(`{3,}|~{3,})(.*)$/;
 
 export class BlockSplitter {
-  /** Text of the open block (everything after the last boundary). Only this part is kept, so the
-   * work per push is proportional to the new text and the open block, never to the whole answer. */
-  private open = '';
-  /** Offset of `open` in the whole text. */
+  /** The open block (everything after the last boundary) is kept as its complete lines, in pieces
+   * (joined only when asked for), and the unfinished last line. Only this part is kept, and new
+   * text is looked at once: the work per push is proportional to the new text, not to the open
+   * block (a long code fence) or the whole answer. */
+  private done: string[] = [];
+  private doneLength = 0;
+  private partial = '';
+  /** Offset of the open block in the whole text. */
   private base = 0;
-  /** Offset in `open` of the first line not yet looked at. */
-  private scan = 0;
   private fence: Fence | undefined;
   private fenceIndented = false;
   /** A blank line (outside fences) was seen since the last non-blank line. */
@@ -27,61 +39,94 @@ export class BlockSplitter {
   private finished: string[] = [];
 
   /** Length of all text pushed so far. */
-  get length(): number { return this.base + this.open.length; }
+  get length(): number { return this.base + this.doneLength + this.partial.length; }
   /** The open (last, unfinished) block. */
-  get openText(): string { return this.open; }
+  get openText(): string { return this.joined() + this.partial; }
   /** Offset of the open block in the whole text. */
   get openStart(): number { return this.base; }
   get inFence(): boolean { return this.fence !== undefined; }
+  /** The unindented fence the open block ends in, if any: its finished lines can no longer change
+   * (only the closing line ends the fence), so a renderer may show them without re-rendering. */
+  get openFence(): OpenFence | undefined {
+    const f = this.fence;
+    return f && !this.fenceIndented ? { start: f.start, bodyStart: f.bodyStart, info: f.info } : undefined;
+  }
+
+  /** The open block from `offset` on: costs the length of that part, not of the whole block. */
+  openTextFrom(offset: number): string {
+    if (offset >= this.doneLength) return this.partial.slice(offset - this.doneLength);
+    let i = this.done.length;
+    let at = this.doneLength;
+    while (i > 0 && at > offset) at -= this.done[--i]!.length;
+    const from = this.done.slice(i);
+    return (from.length === 1 ? from[0]! : from.join('')).slice(offset - at) + this.partial;
+  }
 
   /** Adds streamed text; returns the blocks it finished, in order. */
   push(delta: string): string[] {
     this.finished = [];
-    this.open += delta;
+    let pos = 0;
     for (;;) {
-      const nl = this.open.indexOf('\n', this.scan);
+      const nl = delta.indexOf('\n', pos);
       if (nl < 0) break;
-      const start = this.scan;
-      this.scan = nl + 1;
-      this.line(start, nl);
+      const line = this.partial + delta.slice(pos, nl);
+      this.partial = '';
+      pos = nl + 1;
+      this.line(line);
     }
+    this.partial += delta.slice(pos);
     // The next line has begun at column 0 after a blank line: the block before it is finished
     // (no need to wait for the line to complete).
-    if (this.afterBlank && this.scan < this.open.length && !/\s/.test(this.open[this.scan]!)) {
-      this.cut(this.scan);
+    if (this.afterBlank && this.partial && !/\s/.test(this.partial[0]!)) {
+      this.cut();
       this.afterBlank = false;
     }
     return this.finished;
   }
 
-  private line(start: number, end: number): void {
-    const line = this.open.slice(start, end).replace(/\r$/, '');
+  /** A complete line (without its \n) of the open block. */
+  private line(raw: string): void {
+    const line = raw.replace(/\r$/, '');
     if (this.fence) {
       const m = /^\s*(`{3,}|~{3,})\s*$/.exec(line);
+      this.add(raw);
       if (m && m[1]![0] === this.fence.char && m[1]!.length >= this.fence.len) {
         this.fence = undefined;
-        if (!this.fenceIndented) { this.cut(end + 1); this.sawContent = false; }
+        if (!this.fenceIndented) { this.cut(); this.sawContent = false; }
       }
       return;
     }
-    if (/^\s*$/.test(line)) { if (this.sawContent) this.afterBlank = true; return; }
-    if (this.afterBlank && !/^\s/.test(line)) this.cut(start);
+    if (/^\s*$/.test(line)) { if (this.sawContent) this.afterBlank = true; this.add(raw); return; }
+    if (this.afterBlank && !/^\s/.test(line)) this.cut();
     this.afterBlank = false;
     this.sawContent = true;
     const f = FENCE_OPEN.exec(line);
     if (f && !(f[1]![0] === '`' && f[2]!.includes('`'))) {
-      this.fence = { char: f[1]![0] as '`' | '~', len: f[1]!.length };
+      const start = this.doneLength;
+      this.fence = { char: f[1]![0] as '`' | '~', len: f[1]!.length, start, bodyStart: start + raw.length + 1, info: f[2]!.trim() };
       this.fenceIndented = /^\s/.test(line);
     }
+    this.add(raw);
   }
 
-  /** Ends a block `at` characters into the open text. */
-  private cut(at: number): void {
-    if (at <= 0 || at > this.open.length) return;
-    this.finished.push(this.open.slice(0, at));
-    this.open = this.open.slice(at);
-    this.base += at;
-    this.scan -= at;
+  private add(line: string): void {
+    this.done.push(line + '\n');
+    this.doneLength += line.length + 1;
+  }
+
+  /** The complete lines of the open block as one string (kept joined). */
+  private joined(): string {
+    if (this.done.length > 1) this.done = [this.done.join('')];
+    return this.done[0] ?? '';
+  }
+
+  /** Ends a block after the complete lines seen so far. */
+  private cut(): void {
+    if (!this.doneLength) return;
+    this.finished.push(this.joined());
+    this.base += this.doneLength;
+    this.done = [];
+    this.doneLength = 0;
   }
 }
 

@@ -4,6 +4,13 @@
 // never half of one. Reading is forgiving: a missing or damaged index is rebuilt from the session
 // files, damaged session files are skipped, and an answer that was still streaming when the file
 // was written reads back as `interrupted`.
+//
+// Images are not kept in the session file: each is written once, content-addressed, to
+// <dir>/images/<sessionId>/<sha256>.b64 (its base64 text), and the session file names it by hash
+// ({ name, mime, ref }). The file rewritten while an answer streams therefore stays small however
+// large the screenshots in the conversation are. Session files from before, with the base64 inside
+// ({ name, mime, data }), are still read (and move their images out on their next write).
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -32,9 +39,30 @@ interface IndexFile extends HistoryIndex { version: number }
 
 // ---- serialization (pure) ------------------------------------------------------------------------
 
-export function serializeSession(s: ChatSession): string {
+/** The session file's JSON. With `imageRef`, images are written as references (`{ name, mime, ref }`)
+ * instead of with their data. */
+export function serializeSession(s: ChatSession, imageRef?: (im: ImageAttachment) => string): string {
   const file: SessionFile = { version: HISTORY_VERSION, ...s };
+  if (imageRef) {
+    file.messages = s.messages.map((m) => (m.images?.length
+      ? { ...m, images: m.images.map((im) => ({ name: im.name, mime: im.mime, ref: imageRef(im) }) as unknown as ImageAttachment) }
+      : m));
+  }
   return JSON.stringify(file);
+}
+
+/** An image reference in a session file: the SHA-256 (hex) of the image's base64 text. */
+const IMAGE_REF = /^[0-9a-f]{64}$/;
+
+export function imageHash(im: ImageAttachment): string {
+  return createHash('sha256').update(im.data).digest('hex');
+}
+
+/** Reads stored images: the data for a reference (undefined when it is missing), and a note of
+ * which image object came from which reference. */
+export interface ImageSource {
+  data(ref: string): string | undefined;
+  loaded?(im: ImageAttachment, ref: string): void;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,7 +71,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const STATES: MessageState[] = ['done', 'streaming', 'interrupted', 'stopped', 'error'];
 const ERROR_KINDS: ChatErrorInfo['kind'][] = ['unreachable', 'modelMissing', 'midStream', 'other'];
 
-function parseMessage(v: unknown): ChatMessage | undefined {
+function parseMessage(v: unknown, images: ImageSource | undefined): ChatMessage | undefined {
   if (!isObj(v)) return undefined;
   const id = str(v.id);
   const role = v.role === 'user' || v.role === 'assistant' ? v.role : undefined;
@@ -61,7 +89,17 @@ function parseMessage(v: unknown): ChatMessage | undefined {
     if (ctx.length) m.context = ctx;
   }
   if (Array.isArray(v.images)) {
-    const imgs = v.images.filter((i): i is ImageAttachment => isObj(i) && typeof i.name === 'string' && typeof i.mime === 'string' && typeof i.data === 'string');
+    const imgs: ImageAttachment[] = [];
+    for (const i of v.images) {
+      if (!isObj(i) || typeof i.name !== 'string' || typeof i.mime !== 'string') continue;
+      if (typeof i.data === 'string') { imgs.push({ name: i.name, mime: i.mime, data: i.data }); continue; }
+      const ref = str(i.ref);
+      const data = ref && IMAGE_REF.test(ref) ? images?.data(ref) : undefined;
+      if (ref === undefined || data === undefined) continue;
+      const im: ImageAttachment = { name: i.name, mime: i.mime, data };
+      images?.loaded?.(im, ref);
+      imgs.push(im);
+    }
     if (imgs.length) m.images = imgs;
   }
   if (isObj(v.error) && typeof v.error.message === 'string') {
@@ -81,12 +119,17 @@ function parseMessage(v: unknown): ChatMessage | undefined {
   return m;
 }
 
-/** Parses a session file; undefined when it is not one. Streaming answers become `interrupted`. */
-export function parseSession(json: string): ChatSession | undefined {
+/** Parses a session file; undefined when it is not one. Streaming answers become `interrupted`.
+ * Image references are resolved through `images`; those it cannot resolve are left out. */
+export function parseSession(json: string, images?: ImageSource): ChatSession | undefined {
   let v: unknown;
   try { v = JSON.parse(json); } catch { return undefined; }
+  return sessionFrom(v, images);
+}
+
+function sessionFrom(v: unknown, images: ImageSource | undefined): ChatSession | undefined {
   if (!isObj(v) || typeof v.id !== 'string' || !Array.isArray(v.messages)) return undefined;
-  const messages = v.messages.map(parseMessage).filter((m): m is ChatMessage => !!m);
+  const messages = v.messages.map((m) => parseMessage(m, images)).filter((m): m is ChatMessage => !!m);
   const s: ChatSession = {
     id: v.id,
     title: str(v.title) ?? '',
@@ -96,6 +139,17 @@ export function parseSession(json: string): ChatSession | undefined {
   };
   markInterrupted(s);
   return s;
+}
+
+/** The image references a parsed session file names. */
+function imageRefs(v: unknown): Set<string> {
+  const refs = new Set<string>();
+  if (!isObj(v) || !Array.isArray(v.messages)) return refs;
+  for (const m of v.messages) {
+    if (!isObj(m) || !Array.isArray(m.images)) continue;
+    for (const i of m.images) if (isObj(i) && typeof i.ref === 'string' && IMAGE_REF.test(i.ref)) refs.add(i.ref);
+  }
+  return refs;
 }
 
 export function serializeIndex(i: HistoryIndex): string {
@@ -154,15 +208,76 @@ export class HistoryStore {
   private readonly queues = new Map<string, Promise<void>>();
   /** Set by the final synchronous save: queued asynchronous writes (older data) are dropped. */
   private closed = false;
+  private readonly imagesDir: string;
+  /** Image objects already hashed (hashing a screenshot is not free; it is done once). */
+  private readonly hashes = new WeakMap<ImageAttachment, string>();
+  /** "<sessionId>/<hash>" of the image files known to be on disk. */
+  private readonly stored = new Set<string>();
 
   constructor(readonly dir: string) {
     this.sessionsDir = path.join(dir, 'sessions');
     this.indexFile = path.join(dir, 'index.json');
+    this.imagesDir = path.join(dir, 'images');
   }
 
   private sessionFile(id: string): string {
     if (!SESSION_ID.test(id)) throw new Error(`invalid session id ${JSON.stringify(id)}`);
     return path.join(this.sessionsDir, `${id}.json`);
+  }
+
+  /** Where a session's images are: <dir>/images/<sessionId>/ (tests look there too). */
+  sessionImagesDir(id: string): string {
+    if (!SESSION_ID.test(id)) throw new Error(`invalid session id ${JSON.stringify(id)}`);
+    return path.join(this.imagesDir, id);
+  }
+
+  private imageFile(id: string, ref: string): string {
+    if (!IMAGE_REF.test(ref)) throw new Error(`invalid image reference ${JSON.stringify(ref)}`);
+    return path.join(this.sessionImagesDir(id), `${ref}.b64`);
+  }
+
+  private hashOf(im: ImageAttachment): string {
+    let h = this.hashes.get(im);
+    if (!h) { h = imageHash(im); this.hashes.set(im, h); }
+    return h;
+  }
+
+  /** The session file's JSON with image references, and the images it references. */
+  private serialize(s: ChatSession): { json: string; images: Map<string, string> } {
+    const images = new Map<string, string>();
+    const json = serializeSession(s, (im) => { const ref = this.hashOf(im); images.set(ref, im.data); return ref; });
+    return { json, images };
+  }
+
+  /** Writes the images not yet on disk (before the session file that names them). Decided when the
+   * write runs, not when it is queued: a deletion queued in between removes the files. */
+  private async writeImages(id: string, images: Map<string, string>): Promise<void> {
+    for (const [ref, data] of images) {
+      const key = `${id}/${ref}`;
+      if (this.stored.has(key)) continue;
+      if (this.closed) return;
+      const file = this.imageFile(id, ref);
+      const exists = await fsp.stat(file).then(() => true, () => false);
+      if (!exists) {
+        await fsp.mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, data, () => this.closed);
+        if (this.closed) return;
+      }
+      this.stored.add(key);
+    }
+  }
+
+  private writeImagesSync(id: string, images: Map<string, string>): void {
+    for (const [ref, data] of images) {
+      const key = `${id}/${ref}`;
+      if (this.stored.has(key)) continue;
+      const file = this.imageFile(id, ref);
+      if (!fs.existsSync(file)) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        writeFileAtomicSync(file, data);
+      }
+      this.stored.add(key);
+    }
   }
 
   private enqueue(file: string, job: () => Promise<void>): Promise<void> {
@@ -199,23 +314,42 @@ export class HistoryStore {
   }
 
   async readSession(id: string): Promise<ChatSession | undefined> {
-    try { return parseSession(await fsp.readFile(this.sessionFile(id), 'utf8')); } catch { return undefined; }
+    try {
+      let v: unknown;
+      try { v = JSON.parse(await fsp.readFile(this.sessionFile(id), 'utf8')); } catch { return undefined; }
+      const data = new Map<string, string>();
+      for (const ref of imageRefs(v)) {
+        try { data.set(ref, await fsp.readFile(this.imageFile(id, ref), 'utf8')); } catch { /* missing: the image is left out */ }
+      }
+      return sessionFrom(v, {
+        data: (ref) => data.get(ref),
+        loaded: (im, ref) => { this.hashes.set(im, ref); this.stored.add(`${id}/${ref}`); },
+      });
+    } catch {
+      return undefined;
+    }
   }
 
+  /** Snapshots the session now; writes its new images, then the session file. */
   writeSession(s: ChatSession): Promise<void> {
     const file = this.sessionFile(s.id);
-    const data = serializeSession(s);
+    const { json, images } = this.serialize(s);
     return this.enqueue(file, async () => {
+      if (images.size) await this.writeImages(s.id, images);
+      if (this.closed) return;
       await fsp.mkdir(this.sessionsDir, { recursive: true });
-      await writeFileAtomic(file, data, () => this.closed);
+      await writeFileAtomic(file, json, () => this.closed);
     });
   }
 
   /** For the last save when the extension host shuts down: asynchronous work may never finish then. */
   writeSessionSync(s: ChatSession): void {
     if (this.closed) return;
+    const file = this.sessionFile(s.id);
+    const { json, images } = this.serialize(s);
+    if (images.size) this.writeImagesSync(s.id, images);
     fs.mkdirSync(this.sessionsDir, { recursive: true });
-    writeFileAtomicSync(this.sessionFile(s.id), serializeSession(s));
+    writeFileAtomicSync(file, json);
   }
 
   writeIndex(i: HistoryIndex): Promise<void> {
@@ -235,8 +369,14 @@ export class HistoryStore {
   /** After the final synchronous writes: nothing queued before may overwrite them. */
   close(): void { this.closed = true; }
 
+  /** Removes the session file and its images. */
   deleteSession(id: string): Promise<void> {
     const file = this.sessionFile(id);
-    return this.enqueue(file, () => fsp.rm(file, { force: true }));
+    const images = this.sessionImagesDir(id);
+    return this.enqueue(file, async () => {
+      await fsp.rm(file, { force: true });
+      for (const k of this.stored) if (k.startsWith(`${id}/`)) this.stored.delete(k);
+      await fsp.rm(images, { recursive: true, force: true });
+    });
   }
 }

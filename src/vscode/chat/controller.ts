@@ -95,8 +95,11 @@ export class ChatController implements vscode.Disposable {
   private delta: { id: string; offset: number; text: string; thinking: string } | undefined;
   private deltaTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
-  /** A send is being checked (vision capability) before its answer starts. */
-  private sending = false;
+  /** A send whose images are being checked (vision capability) before its answer starts. The chat
+   * counts as busy meanwhile; Stop (and New chat, switching, deleting, which stop) cancels it. */
+  private sending: { cancelled: boolean } | undefined;
+  /** Sessions deleted while something (an answer, a queued save) still holds them: never written again. */
+  private readonly deleted = new Set<string>();
   private view: ChatViewProvider | undefined;
   private readonly testWaiters = new Map<number, (r: unknown) => void>();
   private nextTestId = 1;
@@ -134,14 +137,14 @@ export class ChatController implements vscode.Disposable {
   whenLoaded(): Promise<void> { return this.loaded; }
 
   private markDirty(s: ChatSession, now = false): void {
-    if (this.disposed) return;
+    if (this.disposed || this.deleted.has(s.id)) return;
     this.dirty.add(s);
     if (now) this.saver.flush(); else this.saver.schedule();
   }
 
   private writeDirty(): void {
     for (const s of this.dirty) {
-      if (!s.messages.length) continue;
+      if (!s.messages.length || this.deleted.has(s.id)) continue;
       this.store.writeSession(s).catch((e) => this.ctx.log.error(`chat history write failed: ${(e as Error).message}`));
     }
     this.dirty.clear();
@@ -151,7 +154,7 @@ export class ChatController implements vscode.Disposable {
   private saveIndex(): void {
     if (this.disposed) return;
     const list = this.index.sessions.filter((x) => x.id !== this.session.id);
-    if (this.session.messages.length) list.unshift(summarize(this.session));
+    if (this.session.messages.length && !this.deleted.has(this.session.id)) list.unshift(summarize(this.session));
     list.sort((a, b) => b.updatedAt - a.updatedAt);
     const max = Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('chat.maxHistorySessions') ?? 50);
     while (list.length > max) {
@@ -163,6 +166,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private touch(s: ChatSession): void {
+    if (this.deleted.has(s.id)) return;
     s.updatedAt = Date.now();
     this.markDirty(s, true);
     if (s === this.session) this.saveIndex();
@@ -181,7 +185,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private stateView(): ChatStateView {
-    const busy = !!this.run;
+    const busy = this.busy;
     return {
       sessionId: this.session.id,
       title: this.session.title,
@@ -200,7 +204,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private postComposer(): void {
-    this.post({ type: 'composer', attachments: this.attachmentViews(), notice: this.notice ?? null, busy: !!this.run });
+    this.post({ type: 'composer', attachments: this.attachmentViews(), notice: this.notice ?? null, busy: this.busy });
   }
 
   private messageView(m: ChatMessage, i: number, all: readonly ChatMessage[], busy: boolean): MessageView {
@@ -411,22 +415,27 @@ export class ChatController implements vscode.Disposable {
 
   // ---- conversation --------------------------------------------------------------------------
 
-  get busy(): boolean { return !!this.run; }
+  /** An answer is streaming, or a send is being checked: nothing may change the conversation. */
+  get busy(): boolean { return !!this.run || !!this.sending; }
 
   async send(text: string): Promise<void> {
     await this.loaded;
-    if (this.run || this.sending || this.disposed) return;
-    this.sending = true;
-    try { await this.sendNow(text); } finally { this.sending = false; }
-  }
-
-  private async sendNow(text: string): Promise<void> {
-    const images = this.pending.flatMap((p) => (p.image ? [p.image] : []));
-    const context = this.pending.flatMap((p) => (p.context ? [p.context] : []));
+    if (this.busy || this.disposed) return;
+    const used = this.pending.slice();
+    const images = used.flatMap((p) => (p.image ? [p.image] : []));
+    const context = used.flatMap((p) => (p.context ? [p.context] : []));
     if (!text.trim() && !context.length && !images.length) return;
     const model = this.currentModel();
     if (images.length) {
-      const refusal = await this.visionRefusal(model);
+      // Busy from here: the check awaits the server, and nothing else may start an answer or change
+      // the conversation meanwhile.
+      const session = this.session;
+      const token = { cancelled: false };
+      this.sending = token;
+      this.postComposer();
+      let refusal: NoticeView | undefined;
+      try { refusal = await this.visionRefusal(model); } finally { if (this.sending === token) this.sending = undefined; }
+      if (token.cancelled || this.disposed || session !== this.session) { if (!this.disposed) this.postComposer(); return; }
       if (refusal) { this.notice = refusal; this.postComposer(); return; }
     }
     const user: ChatMessage = {
@@ -435,7 +444,8 @@ export class ChatController implements vscode.Disposable {
     };
     this.session.messages.push(user);
     if (!this.session.title) this.session.title = titleFrom(user.text) || (context[0] ? contextLabel(context[0]) : images[0]?.name ?? '');
-    this.pending = [];
+    // Attachments added while the images were checked stay for the next message.
+    this.pending = this.pending.filter((p) => !used.includes(p));
     this.notice = undefined;
     this.post({ type: 'setInput', text: '', focus: true });
     await this.answer(model);
@@ -455,7 +465,7 @@ export class ChatController implements vscode.Disposable {
 
   async regenerate(): Promise<void> {
     await this.loaded;
-    if (this.run) return;
+    if (this.busy || this.disposed) return;
     const msgs = this.session.messages;
     if (!msgs.length) return;
     if (msgs[msgs.length - 1]!.role === 'assistant') msgs.pop();
@@ -465,7 +475,7 @@ export class ChatController implements vscode.Disposable {
 
   async editLast(text: string): Promise<void> {
     await this.loaded;
-    if (this.run) return;
+    if (this.busy || this.disposed) return;
     const msgs = this.session.messages;
     const i = lastUserIndex(msgs);
     if (i < 0) { await this.send(text); return; }
@@ -478,6 +488,12 @@ export class ChatController implements vscode.Disposable {
   }
 
   stop(): void {
+    if (this.sending) {
+      // The send being checked is dropped; its text and attachments stay in the composer.
+      this.sending.cancelled = true;
+      this.sending = undefined;
+      this.postComposer();
+    }
     if (!this.run) return;
     this.run.userStopped = true;
     this.run.abort.abort();
@@ -522,6 +538,9 @@ export class ChatController implements vscode.Disposable {
 
   async deleteSession(id: string): Promise<void> {
     await this.loaded;
+    // An answer still streaming into it (or a save already scheduled) must not write it back.
+    this.deleted.add(id);
+    this.dirty.forEach((s) => { if (s.id === id) this.dirty.delete(s); });
     this.index = { ...this.index, sessions: this.index.sessions.filter((x) => x.id !== id) };
     await this.store.deleteSession(id).catch(() => undefined);
     if (id === this.session.id) {
@@ -584,6 +603,16 @@ export class ChatController implements vscode.Disposable {
       const system = vscode.workspace.getConfiguration(SECTION).get<string>('chat.systemPrompt') ?? '';
       const trimmed = trimToContext(toLlmMessages(history, system), promptBudget(numCtx, defaults.options.numPredict));
       if (trimmed.dropped) this.ctx.log.info(`chat: left out ${trimmed.dropped} older messages to fit ${numCtx} tokens`);
+      if (trimmed.overBudget && session === this.session) {
+        // Sent anyway (the server cuts it), but the user should know the model will not see all of it.
+        this.ctx.log.info(`chat: the prompt (about ${trimmed.estimatedTokens} tokens) exceeds the budget of ${trimmed.budget} tokens (num_ctx ${numCtx})`);
+        this.notice = {
+          kind: 'info',
+          message: vscode.l10n.t('This message is too long for the model\'s context window (about {0} tokens; {1} fit): the model will not see all of it. Attach less, or raise num_ctx in the ollamaAssistant.options setting.', trimmed.estimatedTokens, trimmed.budget),
+          actions: [],
+        };
+        this.postComposer();
+      }
       const llm = await this.ctx.llm();
       const stream = await llm.chat({
         model, messages: trimmed.messages, options: defaults.options,
@@ -694,7 +723,7 @@ export class ChatController implements vscode.Disposable {
 
   testState(): ChatTestState {
     return {
-      ready: !!this.view?.isReady, busy: !!this.run, model: this.currentModel(), session: this.session, index: this.index,
+      ready: !!this.view?.isReady, busy: this.busy, model: this.currentModel(), session: this.session, index: this.index,
       attachments: this.attachmentViews().map((a) => a.label), links: this.links,
       ...(this.notice ? { notice: this.notice.message } : {}),
     };
@@ -711,7 +740,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   async testIdle(): Promise<void> {
-    while (this.run) await new Promise((r) => setTimeout(r, 20));
+    while (this.busy) await new Promise((r) => setTimeout(r, 20));
     this.saver.flush();
     await this.store.idle();
   }
@@ -722,10 +751,10 @@ export class ChatController implements vscode.Disposable {
     // streaming is written as such and reads back as interrupted.
     try {
       this.saver.cancel();
-      for (const s of new Set([...this.dirty, ...(this.run ? [this.run.session] : [])])) if (s.messages.length) this.store.writeSessionSync(s);
+      for (const s of new Set([...this.dirty, ...(this.run ? [this.run.session] : [])])) if (s.messages.length && !this.deleted.has(s.id)) this.store.writeSessionSync(s);
       if (this.session.messages.length || this.index.sessions.length) {
         const list = this.index.sessions.filter((x) => x.id !== this.session.id);
-        if (this.session.messages.length) list.unshift(summarize(this.session));
+        if (this.session.messages.length && !this.deleted.has(this.session.id)) list.unshift(summarize(this.session));
         this.store.writeIndexSync({ currentId: this.session.id, sessions: list });
       }
     } catch (e) {
