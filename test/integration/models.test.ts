@@ -82,6 +82,8 @@ describe('models view and commands (real extension host)', function () {
     // keepAlive default "30m"
     assert.match(running[0].description, /^2\.0 GB · 100% GPU · unloads in (29|30) minutes$/);
     console.log(`[exthost] installed: ${llama.label} — ${llama.description}; running: ${running[0].description}`);
+    // The server's version is part of the last fetch and shown in the view's header.
+    assert.strictEqual((findTree() as unknown as { snapshot?: { version: string } }).snapshot?.version, '0.33.0');
 
     await setSetting('keepAlive', '-1');
     assert.strictEqual((await cmd('load', 'qwen2.5-coder:1.5b')).ok, true);

@@ -19,6 +19,8 @@ export interface ModelsSnapshot {
   installed: ModelResponse[];
   running: RunningModel[];
   url: string;
+  /** Server version ('' when the server does not say). */
+  version: string;
 }
 
 type Loaded = { ok: true; snapshot: ModelsSnapshot } | { ok: false; nodes: ModelsNode[] };
@@ -31,6 +33,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   readonly viewId = MODELS_VIEW_ID;
   private readonly changed = new vscode.EventEmitter<ModelsNode | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly loaded = new vscode.EventEmitter<void>();
+  /** Fires after every fetch, successful or not (`snapshot` tells which). */
+  readonly onDidLoad = this.loaded.event;
   private generation = 0;
   private loading: { generation: number; promise: Promise<Loaded> } | undefined;
   private failed = false;
@@ -91,15 +96,19 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     try {
       const c = await this.env.connect();
       url = c.url;
-      const [tags, ps] = await Promise.all([c.client.list(), c.client.ps()]);
-      this.snapshot = { installed: tags.models, running: ps.models, url };
+      const [tags, ps, version] = await Promise.all([
+        c.client.list(), c.client.ps(), c.client.version().then((v) => v.version, () => ''),
+      ]);
+      this.snapshot = { installed: tags.models, running: ps.models, url, version };
       this.failed = false;
       this.env.monitor.reportSuccess(url);
       this.scheduleUnloadRefresh(ps.models);
+      this.loaded.fire();
       return { ok: true, snapshot: this.snapshot };
     } catch (e) {
       this.failed = true;
       this.snapshot = undefined;
+      this.loaded.fire();
       if (e instanceof NativeApiRequiredError) return { ok: false, nodes: [{ kind: 'message', text: e.message, icon: 'info' }] };
       url ||= await this.env.url();
       this.env.ctx.log.warn(`models view: ${errorText(e, url)}`);
@@ -141,6 +150,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   dispose(): void {
     if (this.unloadTimer) clearTimeout(this.unloadTimer);
     this.changed.dispose();
+    this.loaded.dispose();
   }
 }
 
