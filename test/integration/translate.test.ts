@@ -9,22 +9,13 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
+import type { TranslationOutcome } from '../../src/vscode/translate/service';
 import { cues, decodeText, parseSubtitles, type SubtitleFormat } from '../../src/core/translate';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
 
-interface Outcome {
-  status: string;
-  reason?: string;
-  mode?: string;
-  text?: string;
-  uri?: string;
-  requests?: number;
-  done?: number;
-  total?: number;
-  failedCues?: string[];
-  jobKey?: string;
-}
+/** What the translate commands return (a type-only import: the bundled extension cannot be required). */
+type Outcome = TranslationOutcome;
 
 interface ChatBody { model: string; messages: Array<{ role: string; content: string }> }
 
