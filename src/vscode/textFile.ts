@@ -78,7 +78,9 @@ export async function askEncoding(name: string, bytes: Uint8Array, guesses: read
   });
   const guessed = guesses.filter((g) => encodingInfo(g.id));
   const items: EncodingItem[] = [
-    ...guessed.slice(0, 5).map((g) => item(g.id, vscode.l10n.t('detected ({0}% sure)', Math.round(g.confidence * 100)))),
+    // The detector's confidences for single-byte encodings are low numbers even when it is right: say
+    // which one it picked, and let the previews speak for the rest.
+    ...guessed.slice(0, 5).map((g, i) => item(g.id, i === 0 ? vscode.l10n.t('detected') : vscode.l10n.t('also possible'))),
     { label: vscode.l10n.t('Other encodings'), kind: vscode.QuickPickItemKind.Separator },
     ...SUPPORTED_ENCODINGS.filter((e) => !guessed.slice(0, 5).some((g) => g.id === e.id) && !/^utf(8bom|16)/.test(e.id)).map((e) => item(e.id)),
   ];

@@ -127,7 +127,7 @@ export async function translateSubtitlesCommand(svc: TranslationService, uri?: v
   const spec: SubtitleSpec = {
     kind: 'subtitles', key: jobKey('subtitles', input.toString(), hash, s.target), uri: input.toString(), name: source.name, hash,
     target: s.target, model: s.model, glossary: s.glossary, batchSize: s.subtitleBatchSize, bilingual: s.bilingualSubtitles,
-    outputUri: output.toString(), encoding: source.outputBom ? 'utf8bom' : source.outputEncoding, inputEncoding: source.inputEncoding,
+    outputUri: output.toString(), encoding: source.outputEncoding === 'utf8' && source.outputBom ? 'utf8bom' : source.outputEncoding, inputEncoding: source.inputEncoding,
   };
   await svc.jobs.delete(spec.key);
   return runSubtitleJob(svc, spec, source.file);
