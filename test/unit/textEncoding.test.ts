@@ -13,6 +13,7 @@ import {
   cues, decodeText, encodeText, parseSubtitles, serializeSubtitles, setVttLanguage, splitLines, translateSubtitleText,
   translationOutputEncoding, UnknownEncodingError, UnsupportedInputError, type SubtitleFormat, type TranslateRequest,
 } from '../../src/core/translate';
+import { parseModelfile } from '../../src/core/modelfile';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/encodings');
 const fixture = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(FIXTURES, name)));
@@ -292,5 +293,23 @@ describe('a translated .vtt names the target language in its header', () => {
     assert.ok(out.text.startsWith('\uFEFFWEBVTT\r\nKind: captions\r\nLanguage: zh-CN\r\n\r\n'), JSON.stringify(out.text.slice(0, 60)));
     const same = await translateSubtitleText(d.text, 'vtt', fakeTranslate);
     assert.ok(same.text.includes('Language: en\r\n'), 'without a tag the header is left alone');
+  });
+});
+
+describe('Modelfiles saved as UTF-16 parse as `ollama create` reads them (parser.go: BOMOverride, else UTF-8)', () => {
+  it('UTF-16 LE with BOM and CRLF (Windows Notepad "Unicode"), and UTF-16 BE with BOM', () => {
+    const le = decodeText(fixture('Modelfile.utf16'), 'Modelfile');
+    assert.deepStrictEqual([le.encoding, le.bom], ['utf16le', true]);
+    const p = parseModelfile(le.text.replace(/^\uFEFF/, ''));
+    assert.deepStrictEqual(p.errors, []);
+    assert.deepStrictEqual(p.instructions.map((i) => [i.kind, i.value]), [['from', 'llama3.2'], ['parameter', 0.7], ['system', '\r\n你是一个乐于助人的助手。\r\n']]);
+    const be = decodeText(fixture('Modelfile.utf16be'), 'Modelfile');
+    const q = parseModelfile(be.text.replace(/^\uFEFF/, ''));
+    assert.deepStrictEqual(q.errors, []);
+    assert.deepStrictEqual(q.instructions.map((i) => [i.kind, i.value]), [['from', 'llama3.2'], ['parameter', 4096], ['system', 'Réponds en français.']]);
+  });
+  it('read as UTF-8, the same bytes give the three errors users saw', () => {
+    const wrong = new TextDecoder().decode(fixture('Modelfile.utf16'));
+    assert.ok(parseModelfile(wrong).errors.length > 0);
   });
 });
