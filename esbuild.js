@@ -7,6 +7,19 @@ const path = require('path');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+/**
+ * src/core/text/codecs.ts (iconv-lite + jschardet, ~1.5 MB) is its own bundle, dist/codecs.js, next to
+ * dist/extension.js: encoding.ts `require('./codecs')`s it the first time a file is not UTF-8 or
+ * UTF-16, so activation never parses it. In the extension bundle that require stays a require.
+ */
+const lazyCodecs = {
+  name: 'lazy-codecs',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/codecs$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'core', 'text', 'encoding.ts')) ? { path: './codecs.js', external: true } : undefined);
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -17,9 +30,21 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [lazyCodecs],
     minify: production,
     sourcemap: !production,
     sourcesContent: false,
+    logLevel: 'warning',
+  },
+  {
+    entryPoints: ['src/core/text/codecs.ts'],
+    outfile: 'dist/codecs.js',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: production,
+    sourcemap: false,
     logLevel: 'warning',
   },
 ];

@@ -102,6 +102,59 @@ describe('FIM output shaping', () => {
     });
   });
 
+  describe('the end of a completion never repeats the text after the cursor (issue 12 §5)', () => {
+    const table: Array<[string, string, string, string]> = [
+      // [what, document with | at the cursor, model output, expected ghost text]
+      ['closing quote and bracket the editor auto-closed', 'print("hello|")\n', ' world")', ' world'],
+      ['closing quote and semicolon', "x = 'abc|';", "def';", 'def'],
+      ['an f-string: brace, quote', 'print(f"{x|}")', 'y}")', 'y'],
+      ['a template literal: brace, backtick, semicolon', 's = `Hello ${na|}`;', 'me}`;', 'me'],
+      ['arguments the suffix already has', 'foo(|, b)', 'a, b)', 'a'],
+      ['the rest of the line after a call', 'x = |;', 'foo();', 'foo()'],
+      ['the rest of the line, longer', 'x = |foo(1);', 'bar + foo(1);', 'bar + '],
+      ['a closing tag', '<div>|</div>', 'Hello</div>', 'Hello'],
+      ['a generic\'s closing angle bracket', 'List<|> xs;', 'String> xs;', 'String'],
+      ['markdown emphasis', 'a **bold|** word', ' text** word', ' text'],
+      ['inside a block comment the suffix closes', '/* TODO: fix| */', ' the parser */', ' the parser'],
+      ['inside a line comment', '// call foo(|)', 'bar)', 'bar'],
+      ['a nested call keeps its own closer', 'foo(|)', 'g(x)', 'g(x)'],
+      ['a closer that belongs to a bracket of its own', 'foo(|)', 'bar(1))', 'bar(1)'],
+      ['a quote that closes a string the suffix does not close is kept', 'print("hello|\n', ' world")', ' world")'],
+      ['text that only resembles the suffix is kept', 'x = |b;', 'a + c', 'a + c'],
+    ];
+    for (const [what, doc, raw, want] of table) {
+      it(`${what}: ${JSON.stringify(doc)} + ${JSON.stringify(raw)} -> ${JSON.stringify(want)}`, () => {
+        assert.strictEqual(shapeCompletion(raw, at(doc)), want);
+      });
+    }
+
+    it('a multi-line completion whose last line is the suffix\'s first line', () => {
+      assert.strictEqual(shapeCompletion('const y = 2;\n  return y;', at('function f() {\n  |\n  return y;\n}')), 'const y = 2;');
+      assert.strictEqual(shapeCompletion('\n  1,\n  2,\n];', at('const a = [|];')), '\n  1,\n  2,\n');
+    });
+
+    it('the prefix window begins inside a block comment: the lexer starts after its end', () => {
+      // Without that, `"hi */ const s = "` reads as one string and the cursor as code.
+      assert.strictEqual(shapeCompletion('bc";', at(' * say "hi */ const s = "a|";')), 'bc');
+      assert.strictEqual(shapeCompletion('x])', at(' * Example: call(a, [b\n */\nfoo(|)')), 'x]');
+    });
+
+    it('# starts a comment only in languages where it does', () => {
+      const c = at('x = 1  # see (a\ny = f(|)', { language: 'python' });
+      assert.strictEqual(shapeCompletion('b)', c), 'b');
+      assert.strictEqual(shapeCompletion('b)', at('x = 1  # see (a\ny = f(|)')), 'b');
+    });
+
+    it('streaming: a closer cuts at once; the whole-rest-of-line rule waits for the end', () => {
+      const s = new CompletionShaper(at('print("hello|")\n'));
+      assert.deepStrictEqual(s.shape(' wor', false), { text: ' wor', final: false });
+      assert.deepStrictEqual(s.shape(' world"', false), { text: ' world', final: true, reason: 'closer' });
+      const r = new CompletionShaper(at('x = |foo(1);'));
+      assert.deepStrictEqual(r.shape('bar + foo(1);', false), { text: 'bar + foo(1);', final: false });
+      assert.deepStrictEqual(r.shape('bar + foo(1);', true), { text: 'bar + ', final: true, reason: 'suffix-overlap' });
+    });
+  });
+
   it('keeps at most maxLines lines', () => {
     const s = new CompletionShaper(at('def f():\n    |', { maxLines: 2 }));
     assert.deepStrictEqual(s.shape('a = 1\n    b = 2', false), { text: 'a = 1\n    b = 2', final: false });

@@ -68,23 +68,152 @@ describe('models: formatting', () => {
 });
 
 describe('models: transfer progress', () => {
-  it('keys layers by digest, keeps the overall share monotonic and reports the current layer', () => {
+  it('keys layers by digest, reports the current layer, and the bar never goes back nor reaches 100% before success', () => {
+    // Changed on purpose (issue 12 §7): this sequence used to show 100% from the end of layer aaa
+    // through the whole of layer bbb.
     const t = new TransferProgress();
-    assert.deepStrictEqual(t.update({ status: 'pulling manifest' }), { status: 'pulling manifest', percent: 0 });
+    assert.deepStrictEqual(t.update({ status: 'pulling manifest' }), { status: 'pulling manifest', percent: 0, bytes: { done: 0, known: 0 } });
     let s = t.update({ status: 'pulling aaa', digest: 'sha256:aaa', total: 1000 });
     assert.strictEqual(s.layer?.percent, 0);
     s = t.update({ status: 'pulling aaa', digest: 'sha256:aaa', total: 1000, completed: 500 });
-    assert.deepStrictEqual([s.layer?.percent, s.percent], [50, 50]);
+    assert.deepStrictEqual([s.layer?.percent, s.percent, s.bytes], [50, 45, { done: 500, known: 1000 }]);
     // A line without `completed` does not move a layer backwards.
     s = t.update({ status: 'pulling aaa', digest: 'sha256:aaa', total: 1000 });
     assert.strictEqual(s.layer?.completed, 500);
     s = t.update({ status: 'pulling aaa', digest: 'sha256:aaa', total: 1000, completed: 1000 });
-    assert.strictEqual(s.percent, 100);
-    // A new layer grows the total: the bar does not go back.
+    assert.strictEqual(s.percent, 90);
+    // A new layer grows the bytes known: the bar stays, then moves through the new layer.
     s = t.update({ status: 'pulling bbb', digest: 'sha256:bbb', total: 1000, completed: 0 });
-    assert.deepStrictEqual([s.layer?.digest, s.layer?.percent, s.percent], ['sha256:bbb', 0, 100]);
-    assert.strictEqual(t.update({ status: 'verifying sha256 digest' }).layer, undefined);
+    assert.deepStrictEqual([s.layer?.digest, s.layer?.percent, s.percent, s.bytes], ['sha256:bbb', 0, 90, { done: 1000, known: 2000 }]);
+    s = t.update({ status: 'pulling bbb', digest: 'sha256:bbb', total: 1000, completed: 500 });
+    assert.strictEqual(s.percent, 90 + 9 * (1000 / 1200) * 0.5);
+    s = t.update({ status: 'pulling bbb', digest: 'sha256:bbb', total: 1000, completed: 1000 });
+    assert.strictEqual(s.percent, 90 + 9 * (1000 / 1200));
+    s = t.update({ status: 'verifying sha256 digest' });
+    assert.deepStrictEqual([s.layer, s.percent], [undefined, 99]);
+    assert.strictEqual(t.update({ status: 'writing manifest' }).percent, 99);
     assert.strictEqual(t.update({ status: 'success' }).percent, 100);
+  });
+
+  /** Feeds lines; returns the bar after each, checking it never goes back and stays below 100 until success. */
+  function run(lines: Array<Record<string, unknown>>): { bars: number[]; t: TransferProgress } {
+    const t = new TransferProgress();
+    const bars: number[] = [];
+    for (const l of lines) {
+      const s = t.update(l as { status: string });
+      if (bars.length) assert.ok(s.percent >= bars.at(-1)!, `went back at ${JSON.stringify(l)}: ${bars.at(-1)} -> ${s.percent}`);
+      if (l.status !== 'success') assert.ok(s.percent < 100, `100% before success at ${JSON.stringify(l)}`);
+      bars.push(s.percent);
+    }
+    return { bars, t };
+  }
+
+  it('the protocol document\'s pull: big layer, a tiny one, verify, write, prune, success', () => {
+    const d1 = 'sha256:dde5aa3fc5ffc17176b5e8bdc82f587b24b2678c6c66101bf7da77af9f7ccdff';
+    const d2 = 'sha256:966de95ca8a62200913e3f8bfbf84c8494536f1b94b49166851e76644e966396';
+    const { bars, t } = run([
+      { status: 'pulling manifest' },
+      { status: 'pulling dde5aa3fc5ff', digest: d1, total: 2019377376, completed: 241970 },
+      { status: 'pulling dde5aa3fc5ff', digest: d1, total: 2019377376, completed: 1009688688 },
+      { status: 'pulling dde5aa3fc5ff', digest: d1, total: 2019377376, completed: 2019377376 },
+      { status: 'pulling 966de95ca8a6', digest: d2, total: 1429, completed: 1429 },
+      { status: 'verifying sha256 digest' },
+      { status: 'writing manifest' },
+      { status: 'removing unused layers' },
+      { status: 'success' },
+    ]);
+    const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
+    close(bars[1]!, (90 * 241970) / 2019377376);
+    close(bars[2]!, (90 * 1009688688) / 2019377376);
+    close(bars[3]!, 90);
+    assert.ok(bars[4]! - bars[3]! < 0.0001, 'a 1.4 KB layer after 2 GB moves the bar by nothing');
+    assert.deepStrictEqual(bars.slice(5), [99, 99, 99, 100]);
+    assert.deepStrictEqual(t.snapshot().bytes, { done: 2019378805, known: 2019378805 });
+  });
+
+  it('a vision model: the projector after the weights moves the bar through its whole download', () => {
+    const w = 'sha256:' + 'a'.repeat(64);
+    const p = 'sha256:' + 'b'.repeat(64);
+    const W = 4_113_301_824;
+    const P = 624_434_344;
+    const lines: Array<Record<string, unknown>> = [{ status: 'pulling manifest' }];
+    for (const f of [0, 0.25, 0.5, 0.75, 0.98]) lines.push({ status: 'pulling aaaaaaaaaaaa', digest: w, total: W, completed: Math.round(W * f) });
+    // The download's last tick can stop short of total; the next layer begins.
+    for (const f of [0, 0.2, 0.4, 0.6, 0.8, 1]) lines.push({ status: 'pulling bbbbbbbbbbbb', digest: p, total: P, completed: Math.round(P * f) });
+    lines.push({ status: 'verifying sha256 digest' }, { status: 'success' });
+    const { bars } = run(lines);
+    const projector = bars.slice(6, 12);
+    for (let i = 1; i < projector.length; i++) assert.ok(projector[i]! > projector[i - 1]!, `stood still in the projector: ${projector.join(', ')}`);
+    // 13% of the bytes come after the weights were announced: the bar goes from 88.2% to 93.9% there.
+    assert.ok(projector[0]! < 89 && projector.at(-1)! - projector[0]! > 5 && projector.at(-1)! < 99, projector.join(', '));
+  });
+
+  it('layers announced up front (completed 0) give exactly 90% of bytes done / bytes known', () => {
+    const a = 'sha256:' + '1'.repeat(64);
+    const b = 'sha256:' + '2'.repeat(64);
+    const { bars } = run([
+      { status: 'pulling 111111111111', digest: a, total: 3000 },
+      { status: 'pulling 222222222222', digest: b, total: 1000 },
+      { status: 'pulling 111111111111', digest: a, total: 3000, completed: 1500 },
+      { status: 'pulling 222222222222', digest: b, total: 1000, completed: 500 },
+      { status: 'pulling 111111111111', digest: a, total: 3000, completed: 3000 },
+    ]);
+    assert.deepStrictEqual(bars, [0, 0, (90 * 1500) / 4000, (90 * 2000) / 4000, (90 * 3500) / 4000]);
+  });
+
+  it('push: a retried part rolls completed back; layers interleave; neither moves the bar back', () => {
+    const a = 'sha256:' + 'c'.repeat(64);
+    const b = 'sha256:' + 'd'.repeat(64);
+    const { bars, t } = run([
+      { status: 'retrieving manifest' },
+      { status: 'pushing cccccccccccc', digest: a, total: 1000, completed: 600 },
+      { status: 'pushing cccccccccccc', digest: a, total: 1000, completed: 200 },
+      { status: 'pushing dddddddddddd', digest: b, total: 1000, completed: 100 },
+      { status: 'pushing cccccccccccc', digest: a, total: 1000, completed: 700 },
+      { status: 'pushing dddddddddddd', digest: b, total: 1000, completed: 50 },
+      { status: 'pushing manifest' },
+      { status: 'success' },
+    ]);
+    assert.strictEqual(bars[2], bars[1], 'the rollback changed nothing');
+    assert.deepStrictEqual(t.layer(a), { digest: a, total: 1000, completed: 700 });
+    assert.deepStrictEqual(t.layer(b), { digest: b, total: 1000, completed: 100 });
+    assert.deepStrictEqual(bars.slice(-2), [99, 100]);
+  });
+
+  it('total and completed missing early (omitempty); a total that arrives late', () => {
+    const a = 'sha256:' + 'e'.repeat(64);
+    const { bars, t } = run([
+      { status: 'pulling eeeeeeeeeeee', digest: a },
+      { status: 'pulling eeeeeeeeeeee', digest: a, completed: 300 },
+      { status: 'pulling eeeeeeeeeeee', digest: a, total: 1000, completed: 400 },
+      { status: 'pulling eeeeeeeeeeee', digest: a, total: 1000, completed: 5000 },
+    ]);
+    assert.deepStrictEqual(bars.slice(0, 2), [0, 0], 'no size yet: no share');
+    assert.strictEqual(bars[2], 36);
+    assert.strictEqual(bars[3], 90, 'completed is clamped to total');
+    assert.deepStrictEqual(t.snapshot().bytes, { done: 1000, known: 1000 });
+  });
+
+  it('safetensors pulls (one aggregate sha256:model) and create\'s quantizing layer', () => {
+    const st = run([
+      { status: 'pulling manifest' },
+      { status: 'pulling model', digest: 'sha256:model', total: 8000, completed: 2000 },
+      { status: 'pulling model', digest: 'sha256:model', total: 8000, completed: 8000 },
+      { status: 'writing manifest' },
+      { status: 'success' },
+    ]);
+    assert.deepStrictEqual(st.bars, [0, 22.5, 90, 99, 100]);
+    const q = run([
+      { status: 'parsing GGUF' },
+      { status: 'quantizing F16 model to Q4_K_M', digest: '0000000000000000000', total: 6433687776, completed: 12302 },
+      { status: 'quantizing F16 model to Q4_K_M', digest: '0000000000000000000', total: 6433687776, completed: 3216843888 },
+      { status: 'verifying conversion' },
+      { status: 'creating new layer sha256:fb7f4f21' },
+      { status: 'writing manifest' },
+      { status: 'success' },
+    ]);
+    assert.strictEqual(q.bars[2], 45);
+    assert.deepStrictEqual(q.bars.slice(3), [99, 99, 99, 100]);
   });
 
   it('follows a real pull stream from the protocol server to 100%', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { decodeText, encodeText, assertTranslatableText } from '../../src/core/translate/binary';
+import { decodeText, encodeText, assertTranslatableText, UnknownEncodingError } from '../../src/core/translate/binary';
 import { TranslationCache } from '../../src/core/translate/cache';
 import { stripChatter } from '../../src/core/translate/chatter';
 import { protect, restore } from '../../src/core/translate/protect';
@@ -143,11 +143,14 @@ describe('translate: binary input', () => {
     assert.throws(() => decodeText(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), 'logo.png'),
       (e: unknown) => e instanceof UnsupportedInputError && e.reason === 'nul-bytes' && /"logo\.png" looks like a binary file/.test(e.message));
   });
-  it('refuses mostly invalid UTF-8 as binary, and a legacy encoding with advice', () => {
-    const noise = new Uint8Array(200).map((_v, i) => 0x80 + ((i * 37) % 120));
-    assert.throws(() => decodeText(noise), (e: unknown) => e instanceof UnsupportedInputError && e.reason === 'invalid-utf8');
+  it('refuses data no text encoding fits as binary; a legacy encoding asks which one (guess first) instead of refusing', () => {
+    // Compressed or random data without a zero byte: the detector reads it as application/octet-stream.
+    let x = 12345;
+    const random = new Uint8Array(4000).map(() => { x = (x * 1103515245 + 12345) >>> 0; return 1 + ((x >>> 16) % 255); });
+    assert.throws(() => decodeText(random), (e: unknown) => e instanceof UnsupportedInputError && e.reason === 'invalid-utf8');
     const latin1 = new Uint8Array([...Buffer.from('Le caf', 'latin1'), 0xe9, ...Buffer.from(' est ouvert, bonne journée à tous.', 'latin1')]);
-    assert.throws(() => decodeText(latin1, 'fr.srt'), (e: unknown) => e instanceof UnsupportedInputError && e.reason === 'not-utf8' && /Re-save it as UTF-8/.test(e.message));
+    assert.throws(() => decodeText(latin1, 'fr.srt'), (e: unknown) => e instanceof UnknownEncodingError && e.reason === 'not-utf8' && e.guesses.length > 0);
+    assert.strictEqual(decodeText(latin1, 'fr.srt', 'windows1252').text, 'Le café est ouvert, bonne journée à tous.');
   });
   it('accepts UTF-8 (BOM kept for the round trip), a genuine U+FFFD, and UTF-16 with a BOM', () => {
     const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('你好 \uFFFD')]);
@@ -156,7 +159,7 @@ describe('translate: binary input', () => {
     assert.ok(Buffer.from(encodeText(d.text, d.encoding)).equals(Buffer.from(bom)));
     const u16 = new Uint8Array([0xff, 0xfe, ...Buffer.from('WEBVTT\r\n\r\n你好', 'utf16le')]);
     const e = decodeText(u16);
-    assert.deepStrictEqual(e, { text: '\uFEFFWEBVTT\r\n\r\n你好', encoding: 'utf-16le' });
+    assert.deepStrictEqual(e, { text: '\uFEFFWEBVTT\r\n\r\n你好', encoding: 'utf16le', bom: true });
     assert.ok(Buffer.from(encodeText(e.text, e.encoding)).equals(Buffer.from(u16)));
   });
   it('translateText refuses text with NUL characters', async () => {

@@ -2,7 +2,9 @@
 // (byte-exact .srt/.vtt round trip, numbered batches with retry-smaller). No `vscode` here: the
 // editor layer injects a TranslateFn built on LlmBackend.chat.
 export * from './types';
-export { decodeText, encodeText, assertTranslatableText, type DecodedText, type TextEncodingName } from './binary';
+export {
+  decodeText, encodeText, assertTranslatableText, translationOutputEncoding, UnknownEncodingError, type DecodedText, type TextEncodingName,
+} from './binary';
 export { stripChatter } from './chatter';
 export { protect, restore, placeholder, type Protected, type Restored } from './protect';
 export { textSystemPrompt, batchSystemPrompt, relevantGlossary, LINE_BREAK_MARKER, type GlossaryEntries } from './prompt';
@@ -14,8 +16,8 @@ export {
   type TextResult, type TextTranslateOptions, type PieceResult,
 } from './document';
 export {
-  parseSubtitles, serializeSubtitles, cues, cueLabel, withCueText, cloneSubtitles, detectSubtitleFormat, isTimingLine,
-  type Cue, type RawBlock, type SubtitleBlock, type SubtitleFile, type SubtitleFormat,
+  parseSubtitles, serializeSubtitles, cues, cueLabel, withCueText, cloneSubtitles, detectSubtitleFormat, isTimingLine, splitLines, setVttLanguage,
+  type Cue, type RawBlock, type SubtitleBlock, type SubtitleFile, type SubtitleFormat, type Line,
 } from './subtitles';
 export {
   buildBatchUser, parseNumberedAnswer, validateBatch, makeBatches, halves, joinItemLines, splitItemLines,

@@ -8,7 +8,7 @@ import { cacheKey, type TranslationCache } from './cache';
 import type { JobRunOptions } from './document';
 import { runQueue } from './pool';
 import { batchSystemPrompt, relevantGlossary } from './prompt';
-import { cloneSubtitles, cues, cueLabel, parseSubtitles, serializeSubtitles, withCueText, type Cue, type SubtitleFile, type SubtitleFormat } from './subtitles';
+import { cloneSubtitles, cues, cueLabel, parseSubtitles, serializeSubtitles, setVttLanguage, withCueText, type Cue, type SubtitleFile, type SubtitleFormat } from './subtitles';
 import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, hasTranslatableText, JobStateMismatchError, languageName, TranslationTruncatedError, type Glossary, type TranslateFn, type TranslateRequest } from './types';
 import { assertTranslatableText } from './binary';
 
@@ -28,6 +28,11 @@ export interface SubtitleTranslateOptions {
   /** Keep the original lines in each cue and add the translation (default order: original first). */
   bilingual?: boolean;
   bilingualOrder?: 'original-first' | 'translation-first';
+  /**
+   * BCP 47 tag of the target language (zh-CN). When given, a WebVTT header's `Language:` line is set
+   * to it, so the translated track is not labelled with the source language.
+   */
+  languageTag?: string;
 }
 
 export interface SubtitleProgress {
@@ -194,7 +199,8 @@ export class SubtitleJob {
       return withCueText(b, text, out.eol);
     });
     const failures = [...this.failed].sort(([a], [b]) => a - b).map(([index, reason]) => ({ index, id: cueLabel(this.prepared[index]!.cue, index), reason }));
-    return { file: out, failedCueIds: failures.map((f) => f.id), failures, requests, cachedCues };
+    const file = this.opts.languageTag ? setVttLanguage(out, this.opts.languageTag) : out;
+    return { file, failedCueIds: failures.map((f) => f.id), failures, requests, cachedCues };
   }
 
   private key(text: string): string {

@@ -1,6 +1,12 @@
 // SubRip (.srt) and WebVTT (.vtt) parsing and serialisation with a byte-identical round trip: every
 // line keeps its own line break, blank lines between blocks are kept as written, and headers, NOTE,
 // STYLE and REGION blocks are kept raw. Only cue text lines are meant to be changed.
+//
+// Line breaks as files really have them, each kept byte for byte: LF (Unix), CRLF (Windows), a lone
+// CR (classic Mac OS, some caption exporters), CR CR LF (a CRLF file converted to CRLF a second time
+// by a tool that saw only the LF: one break, not a blank line, or every cue would end after its id),
+// LF CR (RISC OS, and CRLF read backwards by broken converters: one break when the whole file uses
+// it), and any mixture of these in one file (files concatenated or edited in different editors).
 
 export type SubtitleFormat = 'srt' | 'vtt';
 
@@ -44,15 +50,22 @@ export interface SubtitleFile {
   blocks: SubtitleBlock[];
 }
 
-interface Line { text: string; eol: string }
+/** One line of a file and the line break that ended it ('' for a last line without one). */
+export interface Line { text: string; eol: string }
 
 // Hours optional (VTT), comma or dot before the milliseconds, milliseconds missing in some SRT files.
 const TIME = String.raw`(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?`;
 const TIMING = new RegExp(String.raw`^\s*${TIME}\s*-->\s*${TIME}(.*)$`);
 
-function splitLines(text: string): Line[] {
+/**
+ * Splits text into lines, each with the exact line break that ended it. A run of CRs before an LF
+ * (CRLF, CR CR LF) is one break; so is LF CR when every LF in the text is followed by a CR (an LF CR
+ * file, where a blank line is LF CR LF CR); any other lone CR or LF is a break of its own.
+ */
+export function splitLines(text: string): Line[] {
   const out: Line[] = [];
-  const re = /([^\r\n]*)(\r\n|\n|\r|$)/g;
+  const lfcr = text.includes('\n\r') && !/\n(?!\r)/.test(text);
+  const re = lfcr ? /([^\r\n]*)(\n\r|\r*\n|\r|$)/g : /([^\r\n]*)(\r*\n|\r|$)/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
     if (m[1] === '' && m[2] === '') break;
@@ -206,6 +219,31 @@ export function withCueText(cue: Cue, lines: readonly string[], fileEol: string)
 /** A deep copy, so translating never changes the caller's parsed file. */
 export function cloneSubtitles(file: SubtitleFile): SubtitleFile {
   return { ...file, blocks: file.blocks.map((b) => (b.kind === 'cue' ? { ...b, lines: [...b.lines], eols: [...b.eols] } : { ...b })) };
+}
+
+/** Header lines that name the file's language: `Language: en` (YouTube, many exporters), `lang=en`, `srclang: en`. */
+const LANGUAGE_HEADER = /^(\s*(?:language|lang|srclang)\s*[:=]\s*)(.*?)(\s*)$/i;
+
+/**
+ * The file with its WebVTT header's language metadata (`Language: en`, `Lang:`, `srclang:`, any
+ * case, `:` or `=`) set to `tag` (a BCP 47 tag such as zh-CN), so players do not label a translated
+ * track with the source language. Other header lines, the cues and every line break stay as they
+ * were; an SRT file (no header) and a header without such a line are returned unchanged.
+ */
+export function setVttLanguage(file: SubtitleFile, tag: string): SubtitleFile {
+  if (file.format !== 'vtt') return file;
+  let changed = false;
+  const blocks = file.blocks.map((b) => {
+    if (b.kind !== 'header') return b;
+    const lines = splitLines(b.raw).map((l, i) => {
+      const m = i > 0 ? LANGUAGE_HEADER.exec(l.text) : null;
+      if (!m || m[2] === tag) return l;
+      changed = true;
+      return { text: m[1] + tag + m[3], eol: l.eol };
+    });
+    return { ...b, raw: lines.map((l) => l.text + l.eol).join('') };
+  });
+  return changed ? { ...file, blocks } : file;
 }
 
 /** Guesses the format from the file name, else from the content (a WEBVTT first line). */

@@ -10,6 +10,7 @@ import {
   type CreateDraft, type ModelfileCompletion, type ModelfileError, type ParseResult, type UploadProgress,
 } from '../../core/modelfile';
 import { defaultModelName, formatBytes, hoverInDocument, isValidModelName, sameModel, TransferProgress, uploadFraction } from '../../core/models';
+import { readTextFile } from '../textFile';
 import { abortOn, commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
 import type { ModelsTreeProvider } from './tree';
 
@@ -135,8 +136,16 @@ class ModelfileCreator {
     const fileName = path.posix.basename(uri.path);
     let text: string;
     try {
+      // An open editor has decoded it already; from disk it is read as the editor would read it (a
+      // BOM decides, so a Modelfile saved as UTF-16 parses as `ollama create` reads it).
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      if (open) {
+        text = open.getText();
+      } else {
+        const read = await readTextFile(uri, fileName);
+        if (!read) return { ok: false, cancelled: true };
+        text = read.text;
+      }
     } catch (e) {
       const error = vscode.l10n.t('Could not read {0}: {1}', fileName, e instanceof Error ? e.message : String(e));
       void vscode.window.showErrorMessage(error);

@@ -4,44 +4,55 @@
 // the partial result is opened (untranslated chunks still in the source language).
 import * as vscode from 'vscode';
 import {
-  assertTranslatableText, decodeText, DocumentJob, JobStateMismatchError, UnsupportedInputError, type DocumentFormat, type DocumentJobState,
+  assertTranslatableText, DocumentJob, JobStateMismatchError, UnsupportedInputError, type DocumentFormat, type DocumentJobState,
 } from '../../core/translate';
+import { describeEncoding, readTextFile } from '../textFile';
 import { readTranslationSettings } from './settings';
 import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 import { jobKey, textHash, type DocumentSpec, type SavedDocumentJob } from './store';
 
-interface DocSource { uri: vscode.Uri; name: string; text: string; languageId: string; format: DocumentFormat }
+interface DocSource { uri: vscode.Uri; name: string; text: string; languageId: string; format: DocumentFormat; encoding?: string }
 
 const MARKDOWN_PATH = /\.(md|markdown|mdx|mkd)$/i;
 const PROSE_LANGUAGES = new Set(['markdown', 'plaintext', 'mdx']);
 
-/** The text to translate: an open document's current text (unsaved edits included), else the file's bytes. */
-async function readSource(uri: vscode.Uri | undefined): Promise<DocSource | undefined> {
+/**
+ * The text to translate: an open document's current text (unsaved edits included), else the file's
+ * bytes in the encoding the editor would use (or the user picks; `known`: the one an interrupted job
+ * used). 'cancelled': the user dismissed the encoding question.
+ */
+async function readSource(svc: TranslationService, uri: vscode.Uri | undefined, known?: string): Promise<DocSource | undefined | 'cancelled'> {
   const open = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : vscode.window.activeTextEditor?.document;
   const target = uri ?? open?.uri;
   if (!target) return undefined;
   const name = displayName(target);
   let text: string;
   let languageId: string;
+  let encoding: string | undefined;
   if (open) {
     text = open.getText();
-    assertTranslatableText(text, name);
     languageId = open.languageId;
   } else {
-    text = decodeText(await vscode.workspace.fs.readFile(target), name).text.replace(/^\uFEFF/, '');
+    const read = await readTextFile(target, name, known);
+    if (!read) return 'cancelled';
+    svc.log.info(`${name}: read as ${describeEncoding(read)}`);
+    text = read.text;
+    encoding = read.encoding;
     languageId = MARKDOWN_PATH.test(target.path) ? 'markdown' : 'plaintext';
   }
+  assertTranslatableText(text, name);
   const format: DocumentFormat = languageId === 'markdown' || MARKDOWN_PATH.test(target.path) ? 'markdown' : 'plaintext';
-  return { uri: target, name, text, languageId, format };
+  return { uri: target, name, text, languageId, format, ...(encoding ? { encoding } : {}) };
 }
 
 export async function translateDocumentCommand(svc: TranslationService, uri?: vscode.Uri): Promise<TranslationOutcome> {
-  let source: DocSource | undefined;
+  let source: DocSource | undefined | 'cancelled';
   try {
-    source = await readSource(uri);
+    source = await readSource(svc, uri);
   } catch (e) {
     return readFailure(svc, e, uri);
   }
+  if (source === 'cancelled') return { status: 'cancelled', reason: 'cancelled' };
   if (!source) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Open a Markdown or plain text document (or pick one in the explorer) to translate it.'));
     return { status: 'nothing' };
@@ -58,6 +69,7 @@ export async function translateDocumentCommand(svc: TranslationService, uri?: vs
   const spec: DocumentSpec = {
     kind: 'document', key: jobKey('document', source.uri.toString(), hash, s.target), uri: source.uri.toString(), name: source.name, hash,
     target: s.target, model: s.model, glossary: s.glossary, languageId: source.languageId, format: source.format, chunkChars: s.chunkChars,
+    ...(source.encoding ? { inputEncoding: source.encoding } : {}),
   };
   // A fresh start replaces progress saved for the same text.
   await svc.jobs.delete(spec.key);
@@ -65,9 +77,9 @@ export async function translateDocumentCommand(svc: TranslationService, uri?: vs
 }
 
 export async function resumeDocument(svc: TranslationService, saved: SavedDocumentJob): Promise<TranslationOutcome> {
-  let source: DocSource | undefined;
+  let source: DocSource | undefined | 'cancelled';
   try {
-    source = await readSource(vscode.Uri.parse(saved.uri));
+    source = await readSource(svc, vscode.Uri.parse(saved.uri), saved.inputEncoding);
   } catch (e) {
     if (e instanceof vscode.FileSystemError || (e instanceof Error && /ENOENT|EntryNotFound/.test(e.message))) {
       await svc.jobs.delete(saved.key);
@@ -76,6 +88,7 @@ export async function resumeDocument(svc: TranslationService, saved: SavedDocume
     }
     return readFailure(svc, e, vscode.Uri.parse(saved.uri));
   }
+  if (source === 'cancelled') return { status: 'cancelled', reason: 'cancelled' };
   if (!source || textHash(source.text) !== saved.hash) {
     await svc.jobs.delete(saved.key);
     const again = vscode.l10n.t('Translate Again');

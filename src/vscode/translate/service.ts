@@ -173,7 +173,7 @@ export function isCancel(e: unknown): boolean {
 
 export function unsupportedMessage(e: UnsupportedInputError, subject: string): string {
   return e.reason === 'not-utf8'
-    ? vscode.l10n.t('{0} is not valid UTF-8 (perhaps Windows-1252 or GBK). Re-save it as UTF-8 and try again.', subject)
+    ? vscode.l10n.t('{0} is not UTF-8, and no encoding was chosen for it. Nothing was changed.', subject)
     : vscode.l10n.t('{0} looks like a binary file; only text can be translated. Nothing was changed.', subject);
 }
 

@@ -25,6 +25,8 @@ export interface DocumentSpec extends JobSpecBase {
   languageId: string;
   format: DocumentFormat;
   chunkChars: number;
+  /** The encoding the source was read from disk in (absent when it came from an open editor). */
+  inputEncoding?: TextEncodingName;
 }
 
 export interface SubtitleSpec extends JobSpecBase {
@@ -33,7 +35,10 @@ export interface SubtitleSpec extends JobSpecBase {
   bilingual: boolean;
   /** Where the translated file goes (decided before the first request, never the input). */
   outputUri: string;
+  /** The encoding the translation is written in. */
   encoding: TextEncodingName;
+  /** The encoding the input was read in (a resumed job reads it the same way without asking again). */
+  inputEncoding?: TextEncodingName;
 }
 
 interface Saved { done: number; total: number; savedAt: number }

@@ -4,9 +4,11 @@
 // line breaks are kept byte for byte. A cancelled or failed run is saved for Resume.
 import * as vscode from 'vscode';
 import {
-  cues, decodeText, detectSubtitleFormat, encodeText, JobStateMismatchError, parseSubtitles, serializeSubtitles, SubtitleJob,
-  UnsupportedInputError, type SubtitleFile, type SubtitleJobState, type TextEncodingName,
+  cues, detectSubtitleFormat, encodeText, JobStateMismatchError, parseSubtitles, serializeSubtitles, SubtitleJob,
+  translationOutputEncoding, UnsupportedInputError, type SubtitleFile, type SubtitleJobState, type TextEncodingName,
 } from '../../core/translate';
+import { assertTranslatableText } from '../../core/translate/binary';
+import { describeEncoding, readTextFile } from '../textFile';
 import { languageTag, numberedFileName, translatedFileName } from './langTag';
 import { readTranslationSettings } from './settings';
 import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
@@ -14,14 +16,29 @@ import { jobKey, textHash, type SavedSubtitleJob, type SubtitleSpec } from './st
 
 const SUBTITLE_PATH = /\.(srt|vtt)$/i;
 
-interface SubSource { uri: vscode.Uri; name: string; text: string; encoding: TextEncodingName; file: SubtitleFile }
+interface SubSource {
+  uri: vscode.Uri; name: string;
+  /** The decoded text, a leading U+FEFF standing for the BOM (the parser keeps it for the round trip). */
+  text: string;
+  /** What the file was read as, and what the translation is written as. */
+  inputEncoding: TextEncodingName; outputEncoding: TextEncodingName; outputBom: boolean;
+  file: SubtitleFile;
+}
 
 type Read = { ok: true; source: SubSource } | { ok: false; outcome: TranslationOutcome };
 
-async function readSubtitles(svc: TranslationService, uri: vscode.Uri): Promise<Read> {
+/**
+ * Reads a subtitle file from disk (not from the editor, whose text has one line break style: the
+ * file's own breaks are kept byte for byte) in the encoding the editor would use, or the one the
+ * user picks; `known` is the encoding an interrupted job read it in.
+ */
+async function readSubtitles(svc: TranslationService, uri: vscode.Uri, known?: TextEncodingName): Promise<Read> {
   const name = displayName(uri);
   try {
-    const { text, encoding } = decodeText(await vscode.workspace.fs.readFile(uri), name);
+    const read = await readTextFile(uri, name, known);
+    if (!read) return { ok: false, outcome: { status: 'cancelled', reason: 'cancelled' } };
+    assertTranslatableText(read.text, name);
+    const text = (read.bom ? '\uFEFF' : '') + read.text;
     const format = detectSubtitleFormat(text, name);
     if (!format) {
       void vscode.window.showErrorMessage(vscode.l10n.t('{0} is not an .srt or .vtt subtitle file.', name));
@@ -31,7 +48,12 @@ async function readSubtitles(svc: TranslationService, uri: vscode.Uri): Promise<
     if (open?.isDirty) {
       void vscode.window.showWarningMessage(vscode.l10n.t('{0} has unsaved changes: the saved file is translated.', name));
     }
-    return { ok: true, source: { uri, name, text, encoding, file: parseSubtitles(text, format) } };
+    const out = translationOutputEncoding(read);
+    svc.log.info(`${name}: read as ${describeEncoding(read)}; the translation is written as ${out.encoding}${out.bom ? ' with BOM' : ''}`);
+    return {
+      ok: true,
+      source: { uri, name, text, inputEncoding: read.encoding, outputEncoding: out.encoding, outputBom: out.bom, file: parseSubtitles(text, format) },
+    };
   } catch (e) {
     if (e instanceof UnsupportedInputError) {
       svc.log.warn(`${name}: ${e.message}`);
@@ -43,6 +65,18 @@ async function readSubtitles(svc: TranslationService, uri: vscode.Uri): Promise<
     void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}: {1}', name, msg));
     return { ok: false, outcome: { status: 'failed', reason: 'error', message: msg } };
   }
+}
+
+/**
+ * The translated file's bytes. `encoding` is the job's output encoding: `utf8bom` (always a BOM),
+ * `utf8` (never), UTF-16 (a BOM when the input had one); jobs saved before version 0.2 stored the
+ * input's `utf-8` / `utf-16le`, whose BOM followed the input (the text's leading U+FEFF).
+ */
+function encodeOutput(text: string, encoding: TextEncodingName): Uint8Array {
+  const hadBom = text.startsWith('\uFEFF');
+  const body = hadBom ? text.slice(1) : text;
+  const bom = encoding === 'utf8bom' || (encoding !== 'utf8' && hadBom);
+  return encodeText((bom ? '\uFEFF' : '') + body, encoding === 'utf8bom' ? 'utf8' : encoding);
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
@@ -93,7 +127,7 @@ export async function translateSubtitlesCommand(svc: TranslationService, uri?: v
   const spec: SubtitleSpec = {
     kind: 'subtitles', key: jobKey('subtitles', input.toString(), hash, s.target), uri: input.toString(), name: source.name, hash,
     target: s.target, model: s.model, glossary: s.glossary, batchSize: s.subtitleBatchSize, bilingual: s.bilingualSubtitles,
-    outputUri: output.toString(), encoding: source.encoding,
+    outputUri: output.toString(), encoding: source.outputEncoding === 'utf8' && source.outputBom ? 'utf8bom' : source.outputEncoding, inputEncoding: source.inputEncoding,
   };
   await svc.jobs.delete(spec.key);
   return runSubtitleJob(svc, spec, source.file);
@@ -106,7 +140,7 @@ export async function resumeSubtitles(svc: TranslationService, saved: SavedSubti
     void vscode.window.showErrorMessage(vscode.l10n.t('{0} is no longer there; its saved translation progress was discarded.', saved.name));
     return { status: 'nothing' };
   }
-  const read = await readSubtitles(svc, input);
+  const read = await readSubtitles(svc, input, saved.inputEncoding);
   if (!read.ok) return read.outcome;
   if (textHash(read.source.text) !== saved.hash) {
     await svc.jobs.delete(saved.key);
@@ -124,7 +158,10 @@ async function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file:
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} is already being translated.', spec.name));
     return { status: 'nothing', jobKey: spec.key };
   }
-  const options = { target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, batchSize: spec.batchSize, bilingual: spec.bilingual, contextCues: 3 };
+  const options = {
+    target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, batchSize: spec.batchSize, bilingual: spec.bilingual, contextCues: 3,
+    languageTag: languageTag(spec.target),
+  };
   let job: SubtitleJob;
   try {
     job = new SubtitleJob(file, options, state);
@@ -148,7 +185,7 @@ async function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file:
       return job.run(translate, { concurrency: parallelRequests, signal, onProgress: (p) => report(p.done, p.total, cueMsg(p.done, p.total)) });
     });
     if (output.toString() === spec.uri) throw new Error('refusing to overwrite the input file');
-    await vscode.workspace.fs.writeFile(output, encodeText(serializeSubtitles(r.file), spec.encoding));
+    await vscode.workspace.fs.writeFile(output, encodeOutput(serializeSubtitles(r.file), spec.encoding));
     await svc.jobs.delete(spec.key);
     svc.log.info(`translated ${spec.name} into ${spec.target} with ${spec.model}: ${job.total} cues, ${r.requests} requests, ${r.cachedCues} from the cache, ${r.failures.length} kept in the original, ${Date.now() - t0} ms -> ${output.fsPath}`);
     void svc.reportSuccess();
