@@ -2,7 +2,8 @@
 // and the backends reading each server's own reasoning field, against the protocol test server.
 import * as assert from 'assert';
 import { OllamaBackend, OpenAIBackend, type StreamChunk } from '../../src/core/llm/backend';
-import { splitLeadingReasoning, stripLeadingReasoning, ThinkTagParser, type ThinkTagOptions } from '../../src/core/llm/reasoning';
+import { ThinkTagParser, type ThinkTagOptions } from '../../src/core/llm/reasoning';
+import { chatTranslateFn } from '../../src/vscode/translate/chatTranslate';
 import { DEFAULT_MODELS } from '../support/ollamaServerModels';
 import { OllamaTestServer } from '../support/ollamaServer';
 
@@ -93,27 +94,37 @@ describe('reasoning: <think> text split from the answer (ThinkTagParser)', () =>
     assert.deepStrictEqual(run([after], { implicitOpen: 'auto' }), { answer: 'B\n</think>\nC', thinking: 'a', moved: 0 });
   });
 
-  it('splitLeadingReasoning on a whole text', () => {
-    assert.deepStrictEqual(splitLeadingReasoning('<think>\nr\n</think>\n\nA'), { content: 'A', thinking: '\nr\n' });
-    assert.deepStrictEqual(splitLeadingReasoning('A <think>'), { content: 'A <think>', thinking: '' });
-  });
 });
 
-describe('reasoning: stripLeadingReasoning (translation, completion)', () => {
-  it('removes a leading block and the blank line after it', () => {
-    assert.strictEqual(stripLeadingReasoning('<think>\nTranslate it.\n</think>\n\n你好，世界'), '你好，世界');
+describe('reasoning: translation asks for none and never keeps a leading block', () => {
+  const THOUGHT = 'I need to translate this.';
+  let server: OllamaTestServer;
+  before(async () => {
+    server = await OllamaTestServer.start({
+      reply: ({ body }) => `译文：${(body as { messages: { content: string }[] }).messages.at(-1)!.content}`,
+      thinking: () => THOUGHT,
+      models: [...DEFAULT_MODELS, { name: 'r1-gguf:latest', capabilities: ['completion'], thinking_output: 'tags' }],
+    });
   });
-  it('keeps a translation that legitimately contains <think> (the source has it too)', () => {
-    const src = '<think> is an HTML-like tag used by reasoning models.';
-    const out = '<think> 是推理模型使用的类似 HTML 的标签。';
-    assert.strictEqual(stripLeadingReasoning(out, src), out);
-    assert.strictEqual(stripLeadingReasoning('他说 <think> 很有用', 'He said <think> is useful'), '他说 <think> 很有用');
+  after(async () => { await server.close(); });
+  const fn = (model: string) => chatTranslateFn(async () => new OllamaBackend({ host: server.url }), { model });
+
+  it('think:false is sent; a thinking model answers without reasoning', async () => {
+    assert.strictEqual(await fn('qwen3:0.6b')({ system: 'Translate.', user: 'Hello' }), '译文：Hello');
+    assert.strictEqual((server.requests.at(-1)!.body as { think?: unknown }).think, false);
   });
-  it('an unclosed block is no translation at all: empty', () => {
-    assert.strictEqual(stripLeadingReasoning('<think>\nI need to'), '');
+
+  it('a model that reasons anyway (raw <think> block first): the block is removed', async () => {
+    assert.strictEqual(await fn('r1-gguf')({ system: 'Translate.', user: 'Hello' }), '译文：Hello');
   });
-  it('text without a leading block is returned unchanged', () => {
-    assert.strictEqual(stripLeadingReasoning('  plain </think> text'), '  plain </think> text');
+
+  it('a text that legitimately contains <think> keeps it, at the start too', async () => {
+    const inner = await fn('qwen3:0.6b')({ system: 'Translate.', user: 'The <think> tag marks reasoning.' });
+    assert.strictEqual(inner, '译文：The <think> tag marks reasoning.');
+    const server2 = await OllamaTestServer.start({ reply: () => '<think> 标签标记推理。</think> 是结束标签。' });
+    const t = await chatTranslateFn(async () => new OllamaBackend({ host: server2.url }), { model: 'llama3.2' })({ system: 'Translate.', user: '<think> marks reasoning.</think> ends it.' });
+    assert.strictEqual(t, '<think> 标签标记推理。</think> 是结束标签。');
+    await server2.close();
   });
 });
 

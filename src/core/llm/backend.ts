@@ -41,6 +41,9 @@ export interface ChatParams {
   /** How to read `<think>` text in the content when the server did not separate it (see
    * ThinkTagOptions.implicitOpen). Default 'auto'. */
   implicitThinkOpen?: ThinkTagOptions['implicitOpen'];
+  /** False: the content is never read for `<think>` tags (the text being processed starts with
+   * one itself). Default true. */
+  thinkTags?: boolean;
 }
 
 export interface CompletionParams {
@@ -154,6 +157,10 @@ function withReasoning(src: AsyncIterable<StreamChunk>, opts: ThinkTagOptions | 
   });
 }
 
+function chatTagOptions(p: ChatParams): ThinkTagOptions | undefined {
+  return p.thinkTags === false ? undefined : { implicitOpen: p.implicitThinkOpen ?? 'auto' };
+}
+
 /** Text-only FIM and raw prompts are never read for reasoning tags. */
 function completionTagOptions(p: CompletionParams): ThinkTagOptions | undefined {
   return p.raw || p.suffix !== undefined ? undefined : { implicitOpen: false };
@@ -181,7 +188,7 @@ export class OllamaBackend implements LlmBackend {
       ...(r.message?.thinking ? { thinking: r.message.thinking } : {}),
       done: r.done,
       ...(r.done ? { doneReason: r.done_reason, stats: statsFromMetrics(r) } : {}),
-    })), { implicitOpen: p.implicitThinkOpen ?? 'auto' });
+    })), chatTagOptions(p));
   }
 
   async complete(p: CompletionParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
@@ -259,7 +266,7 @@ export class OpenAIBackend implements LlmBackend {
       // Ollama /v1 (and newer vLLM) say `reasoning`; vLLM, llama.cpp, LM Studio and DeepSeek say
       // `reasoning_content`.
       return { text: d?.content ?? '', thinking: d?.reasoning || d?.reasoning_content || undefined };
-    }), { implicitOpen: p.implicitThinkOpen ?? 'auto' });
+    }), chatTagOptions(p));
   }
 
   /** Servers known to refuse `reasoning_effort: "none"` (older vLLM accepts only low/medium/high

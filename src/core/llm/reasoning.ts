@@ -212,33 +212,3 @@ export class ThinkTagParser {
 
 /** 'auto' gives up looking for an orphan closing tag after this many answer characters. */
 const AUTO_WINDOW = 64_000;
-
-/**
- * Splits a complete text: a leading reasoning block (tags as in THINK_TAGS, after optional
- * whitespace) is returned as `thinking`, the rest as `content` (leading blank lines dropped). A
- * block left open takes the whole text as reasoning. Text that does not start with an opening tag
- * is returned unchanged.
- */
-export function splitLeadingReasoning(text: string, opts: ThinkTagOptions = {}): { content: string; thinking: string } {
-  const p = new ThinkTagParser(opts);
-  const a = p.push(text);
-  const b = p.end();
-  return { content: a.content + b.content, thinking: a.thinking + b.thinking };
-}
-
-/**
- * The answer of a model asked for no reasoning (translation, completion) with a leading reasoning
- * block removed: models that ignore `think: false`, or servers that cannot pass it on, still put
- * one first. The block is kept when `source` (the text that was sent to be processed) itself starts
- * with the same opening tag: then the tag is content (PDFMathTranslate#609 deleted such text).
- */
-export function stripLeadingReasoning(output: string, source?: string): string {
-  const body = output.trimStart();
-  const pair = THINK_TAGS.find(([open]) => body.startsWith(open));
-  if (!pair) return output;
-  if (source !== undefined && source.trimStart().startsWith(pair[0])) return output;
-  const close = body.indexOf(pair[1], pair[0].length);
-  // An unclosed block: the model spent the whole answer reasoning; nothing of it is the answer.
-  if (close < 0) return '';
-  return body.slice(close + pair[1].length).replace(/^\s*\n/, '').trimStart();
-}
