@@ -84,7 +84,7 @@ const editCancel = h('button', 'link-button');
 editCancel.type = 'button';
 editBanner.append(editText, editCancel);
 const input = h('textarea', 'input');
-input.rows = 2;
+input.rows = 3;
 const actions = h('div', 'composer-actions');
 const attachFileBtn = iconButton('M9.5 1.5H4.5a1 1 0 0 0-1 1v11a1 1 0 0 0 1 1h7a1 1 0 0 0 1-1V4.5z M9.5 1.5v3h3 M8 7v5 M5.5 9.5h5');
 const attachImageBtn = iconButton('M2 3h12v10H2z M2 11.5l3.5-3.5 3 3 2-2 3.5 3.5 M10.5 6.2a1.2 1.2 0 1 0 0.01 0');
@@ -197,7 +197,7 @@ function updateMessage(r: Rendered, v: MessageView, fresh = false): void {
   setPart(el, 'msg-foot', v.stats || foot.childElementCount ? v : undefined, (p) => {
     const stats = h('span', 'msg-stats', v.stats ?? '');
     if (v.statsTitle) stats.title = v.statsTitle;
-    p.replaceChildren(stats, foot);
+    p.replaceChildren(...(v.stats ? [stats] : []), foot);
   });
   r.view = v;
   updateLive(r);

@@ -105,6 +105,9 @@ export interface TestServerOptions {
   /** the /v1 field reasoning streams in: 'reasoning' (Ollama, default) or 'reasoning_content'
    * (vLLM, llama.cpp, LM Studio, DeepSeek) */
   openaiReasoningField?: 'reasoning' | 'reasoning_content';
+  /** false: /api/tags without `capabilities` (servers before they were added there); /api/show
+   * still has them */
+  tagsCapabilities?: boolean;
 }
 
 interface FaultEntry {
@@ -129,6 +132,16 @@ const DIGEST_RE = /^sha256[:-]([0-9a-fA-F]{64})$/;
 const DEFAULT_KEEP_ALIVE_NS = 5 * 60e9;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** prompt_eval_count of a text: the stream tokenizer's count, except that CJK text counts like a
+ * real tokenizer's (Llama 3: about 0.7 tokens per Han character, Qwen3 0.5): 0.6 per character,
+ * not one token per six-character "word". */
+function promptTokenCount(text: string): number {
+  const cjk = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
+  if (!cjk) return tokenize(text).length;
+  const rest = text.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu, ' ');
+  return tokenize(rest).length + Math.ceil(cjk * 0.6);
+}
 
 // ---- CORS (gin-contrib/cors with Ollama's default origins) -------------------------------------
 const ALLOWED_ORIGINS = [
@@ -591,7 +604,7 @@ export class OllamaTestServer {
       size: m.fx.size,
       digest: m.fx.digest,
       details: details(m),
-      capabilities: m.fx.capabilities,
+      ...(this.opts.tagsCapabilities === false ? {} : { capabilities: m.fx.capabilities }),
     }));
     return ex.sendJson(200, { models });
   }
@@ -821,7 +834,7 @@ export class OllamaTestServer {
       ({ thinking, content } = this.rawThinking(m, thinking, content));
     }
     let promptEval = 0;
-    for (const msg of messages) promptEval += tokenize(msg.content).length + 4 + (msg.images?.length ?? 0) * 576;
+    for (const msg of messages) promptEval += promptTokenCount(msg.content) + 4 + (msg.images?.length ?? 0) * 576;
     promptEval += tools.length * 24;
     const key = nameKey(m.parsed);
     return {
