@@ -403,14 +403,18 @@ describe('chat (real extension host)', function () {
       assert.ok(thinking.length > 20, thinking);
       assert.strictEqual(lastAssistant(first)!.thinking, thinking);
 
+      // The chat asks /api/show about a newly chosen model at once (for its reasoning control); a
+      // send with an image waits for that same answer, which the server holds back.
+      const showPending = () => slow.requests.some((r) => r.path === '/api/show' && r.endedAt === undefined);
+      slow.setFaults({ firstTokenDelayMs: 4000 }, { path: '/api/show' });
+      let n = shows();
       await setSetting('chat.model', 'llava:race1');
-      slow.setFaults({ firstTokenDelayMs: 1500 }, { path: '/api/show' });
       await webview({ op: 'paste', name: 'dot.png', mime: 'image/png', base64: PNG_1X1 });
       await waitFor(async () => (await domReport()).attachments.includes('dot.png'), 'image attached');
-      let n = shows();
+      await waitFor(() => shows() > n && showPending(), 'capability check started');
       await webview({ op: 'send', text: 'What is in this image?' });
-      await waitFor(() => shows() > n, 'capability check started');
-      assert.strictEqual((await chatState()).busy, true, 'busy while the image is checked');
+      await waitFor(async () => (await chatState()).busy, 'busy while the image is checked');
+      assert.ok(showPending(), 'the check is still waiting for the server');
       await webview({ op: 'post', message: { type: 'regenerate' } });
       await webview({ op: 'post', message: { type: 'editLast', text: 'edited meanwhile' } });
       await webview({ op: 'post', message: { type: 'send', text: 'sent meanwhile' } });
@@ -424,16 +428,18 @@ describe('chat (real extension host)', function () {
       const firstSession = st.session.id;
 
       // New chat while an image is checked: the send is dropped; nothing lands in either chat.
+      n = shows();
       await setSetting('chat.model', 'llava:race2');
       await webview({ op: 'paste', name: 'dot.png', mime: 'image/png', base64: PNG_1X1 });
       await waitFor(async () => (await domReport()).attachments.includes('dot.png'), 'image attached again');
-      n = shows();
+      await waitFor(() => shows() > n && showPending(), 'second capability check started');
       await webview({ op: 'send', text: 'This one is cancelled' });
-      await waitFor(() => shows() > n, 'second capability check started');
+      await waitFor(async () => (await chatState()).busy, 'busy while the second image is checked');
       st = await chatTest<ChatTestState>({ op: 'newChat' });
       assert.notStrictEqual(st.session.id, firstSession);
       assert.strictEqual(st.busy, false);
-      await sleep(2000); // the check answers meanwhile
+      await waitFor(() => !showPending(), 'the check answers meanwhile', 10000);
+      await sleep(200);
       st = await idle();
       assert.deepStrictEqual(st.session.messages, [], 'nothing landed in the new chat');
       assert.strictEqual(chatRequests(slow).length, 2, 'nothing was sent');

@@ -64,7 +64,8 @@ describe('reasoning: <think> text split from the answer (ThinkTagParser)', () =>
     assert.strictEqual(run(['<b>bold</b>']).answer, '<b>bold</b>');
   });
 
-  it('other tag dialects: <thinking>, ◁think▷ (Kimi), <seed:think> (Seed-OSS)', () => {
+  it('other tag dialects: <thinking>, ◁think▷ (Kimi), <seed:think> (Seed-OSS), [THINK] (Magistral)', () => {
+    assert.deepStrictEqual(run(['[THI', 'NK]a[/THINK]B']), { answer: 'B', thinking: 'a', moved: 0 });
     assert.deepStrictEqual(run(['<thinking>a</thinking>\nB']), { answer: 'B', thinking: 'a', moved: 0 });
     assert.deepStrictEqual(run(['◁think▷a◁/think▷B']), { answer: 'B', thinking: 'a', moved: 0 });
     assert.deepStrictEqual(run(['<seed:think>a</seed:think>B']), { answer: 'B', thinking: 'a', moved: 0 });

@@ -11,7 +11,8 @@
 // - DeepSeek-R1 style templates put the opening tag into the prompt, so the output starts inside the
 //   reasoning and only has the closing tag (`implicitOpen`).
 // Tag pairs seen in the wild: `<think>` (DeepSeek-R1, Qwen3, QwQ, Phi-4-reasoning, most GGUF chat
-// templates), `<thinking>` (some fine-tunes), `◁think▷` (Kimi-VL), `<seed:think>` (Seed-OSS).
+// templates), `<thinking>` (some fine-tunes), `◁think▷` (Kimi-VL), `<seed:think>` (Seed-OSS),
+// `[THINK]` (Mistral Magistral).
 // Pure: no I/O; O(new text) per push.
 
 export interface ReasoningSplit {
@@ -42,6 +43,7 @@ export const THINK_TAGS: ReadonlyArray<readonly [open: string, close: string]> =
   ['<thinking>', '</thinking>'],
   ['◁think▷', '◁/think▷'],
   ['<seed:think>', '</seed:think>'],
+  ['[THINK]', '[/THINK]'],
 ];
 
 type State = 'start' | 'thinking' | 'afterThinking' | 'answer';
