@@ -329,7 +329,7 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'models', models: this.modelOptions(), current: this.selectedModel(), think: this.thinkView() });
     // The reasoning control needs the model's /api/show: fetch it, then show the control.
     const model = this.currentModel();
-    if (!this.knownFacts.has(model)) {
+    if (this.view?.isReady && !this.knownFacts.has(model)) {
       void this.modelFacts(model).then(() => { if (sameModel(model, this.currentModel())) this.post({ type: 'models', models: this.modelOptions(), current: this.selectedModel(), think: this.thinkView() }); }, () => undefined);
     }
   }
