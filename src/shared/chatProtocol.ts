@@ -32,6 +32,14 @@ export interface ChatStrings {
   model: string;
   modelNotInstalled: string;
   thinking: string;
+  /** "Thinking… {0}" while the model reasons ({0}: elapsed time, e.g. "12 s"). */
+  thinkingLive: string;
+  /** "Thought for {0}" once the answer began. */
+  thoughtFor: string;
+  /** "Waiting for the first token… {0}" before anything arrived (model load, prompt). */
+  waiting: string;
+  /** Label of the reasoning control. */
+  think: string;
   imageTooLarge: string;
   imageUnsupported: string;
   newChat: string;
@@ -64,8 +72,18 @@ export interface MessageView {
   /** A sentence about the state (interrupted / stopped), localised. */
   stateLabel?: string;
   thinking?: string;
-  /** "42.0 tokens/s · first token 0.31 s · 120 tokens", localised. */
+  /** How long the reasoning took (ms), once known. */
+  thinkingMs?: number;
+  /** Streaming only, as of when this view was made: ms since the request, and since the reasoning
+   * began (while it is still going). The webview counts on from these with its own clock. */
+  elapsedMs?: number;
+  thinkingElapsedMs?: number;
+  /** One short line: "42.0 tokens/s · first answer token 0.31 s · 120 tokens", localised. */
   stats?: string;
+  /** Everything measured, for the tooltip. */
+  statsTitle?: string;
+  /** A sentence about an answer that is missing (the model only reasoned). */
+  note?: string;
   error?: ErrorView;
   /** Model that wrote the answer. */
   model?: string;
@@ -91,6 +109,17 @@ export interface ModelOption {
   name: string;
   /** False for the configured model when the server does not list it. */
   installed: boolean;
+  /** 'base': a base/FIM model (offered with the note); 'none': cannot chat (shown only when it is
+   * the configured model). Absent: a chat model. */
+  kind?: 'base' | 'none';
+  note?: string;
+}
+
+/** The reasoning control of the current model: absent when the model has none. */
+export interface ThinkView {
+  /** value: 'default' | 'on' | 'off' | 'level:<name>'; label localised. */
+  options: { value: string; label: string }[];
+  current: string;
 }
 
 export interface ChatStateView {
@@ -100,6 +129,7 @@ export interface ChatStateView {
   busy: boolean;
   model: string;
   models: ModelOption[];
+  think?: ThinkView;
   attachments: AttachmentView[];
   notice?: NoticeView;
 }
@@ -110,7 +140,7 @@ export type ToWebview =
   /** Streamed text for message `id`, starting at character `offset` of its markdown. */
   | { type: 'delta'; id: string; offset: number; text: string; thinking?: string }
   | { type: 'composer'; attachments: AttachmentView[]; notice: NoticeView | null; busy: boolean }
-  | { type: 'models'; models: ModelOption[]; current: string }
+  | { type: 'models'; models: ModelOption[]; current: string; think?: ThinkView | undefined }
   | { type: 'setInput'; text: string; focus: boolean }
   /** Test builds only: inspect or drive the DOM. */
   | { type: 'test'; id: number; op: TestOp };
@@ -126,6 +156,7 @@ export type FromWebview =
   | { type: 'clear' }
   | { type: 'selectModel'; model: string }
   | { type: 'refreshModels' }
+  | { type: 'setThink'; value: string }
   | { type: 'action'; action: ChatAction; arg?: string }
   | { type: 'codeAction'; action: CodeAction; code: string; language: string }
   | { type: 'copyText'; text: string }
@@ -144,6 +175,7 @@ export type TestOp =
   | { op: 'send'; text: string }
   | { op: 'paste'; name: string; mime: string; base64: string }
   | { op: 'selectModel'; model: string }
+  | { op: 'selectThink'; value: string }
   | { op: 'editLast'; text: string }
   | { op: 'clickLink'; index: number }
   /** Post this message to the extension as if the webview had sent it (hostile-webview checks). */
@@ -169,13 +201,33 @@ export interface DomReport {
   links: string[];
   /** A global that the hostile payloads would set if any ran. */
   canary: boolean;
-  messages: { id: string; role: string; state: string; text: string; thinking?: string; error?: string; stats?: string; stateLabel?: string }[];
+  messages: {
+    id: string; role: string; state: string; text: string; thinking?: string; error?: string; stats?: string; stateLabel?: string;
+    /** The thinking block's summary as shown, and whether it is expanded. */
+    thinkingSummary?: string; thinkingOpen?: boolean;
+    /** Where the thinking block is: before the answer body, as its own element. */
+    thinkingApart?: boolean;
+    note?: string;
+    /** Rendered height of the stats line in lines (1 = it does not wrap). */
+    statsLines?: number;
+    /** Foot buttons shown (copyAnswer, regenerate, edit). */
+    buttons?: string[];
+  }[];
   codeBlocks: { language: string; text: string; highlighted: boolean; buttons: string[] }[];
   actions: { action: string; arg?: string; label: string }[];
   notice?: string;
   attachments: string[];
   models: string[];
+  /** The note shown with each model (same order as models; '' for none). */
+  modelNotes: string[];
   selectedModel: string;
+  /** The reasoning control: its values and the selected one ([] / '' when hidden). */
+  thinkOptions: string[];
+  think: string;
+  /** The webview's width in CSS pixels (the sidebar's width). */
+  width: number;
+  /** Per code block: whether its code is wider than the block and scrolls (with the cue). */
+  codeScroll: { scrollable: boolean; cue: boolean }[];
   busy: boolean;
   images: number;
   input: string;

@@ -13,6 +13,7 @@ import type {
   ModelOption,
   NoticeView,
   TestOp,
+  ThinkView,
   ToWebview,
 } from '../shared/chatProtocol';
 import { codeLanguage, setCodeBlockLabels } from './markdown';
@@ -41,6 +42,12 @@ interface Rendered {
   view: MessageView;
   /** Thinking text shown so far. */
   thinkingShown?: string;
+  /** Streaming: elapsed ms at `at` (performance.now()), counted on locally. */
+  live?: { elapsed: number; at: number };
+  /** While the model reasons: its elapsed ms at `at`. */
+  thinkLive?: { elapsed: number; at: number };
+  /** How long the reasoning took, as measured here when the answer began (until the extension says). */
+  thinkFrozenMs?: number;
 }
 const rendered = new Map<string, Rendered>();
 
@@ -59,7 +66,9 @@ const modelLabel = h('label', 'model-label');
 const modelSelect = h('select', 'model-select');
 modelSelect.id = 'model';
 modelLabel.htmlFor = 'model';
-header.append(modelLabel, modelSelect);
+const thinkSelect = h('select', 'think-select');
+thinkSelect.hidden = true;
+header.append(modelLabel, modelSelect, thinkSelect);
 const messagesEl = h('div', 'messages');
 messagesEl.setAttribute('role', 'log');
 const emptyHint = h('div', 'empty-hint');
@@ -119,6 +128,8 @@ function applyStrings(s: ChatStrings): void {
   attachFileBtn.setAttribute('aria-label', s.attachFile);
   attachImageBtn.title = s.attachImage;
   attachImageBtn.setAttribute('aria-label', s.attachImage);
+  thinkSelect.title = s.think;
+  thinkSelect.setAttribute('aria-label', s.think);
   setBusy(busy);
 }
 
@@ -164,8 +175,19 @@ function updateMessage(r: Rendered, v: MessageView, fresh = false): void {
     r.text = v.markdown;
   }
   if (v.state !== 'streaming') r.stream.finish();
+  const now = performance.now();
+  if (v.state === 'streaming') {
+    r.live = { elapsed: v.elapsedMs ?? r.live?.elapsed ?? 0, at: now };
+    if (v.thinkingElapsedMs !== undefined) r.thinkLive = { elapsed: v.thinkingElapsedMs, at: now };
+    else if (v.markdown || v.thinkingMs !== undefined) r.thinkLive = undefined;
+    else if (v.thinking && !r.thinkLive) r.thinkLive = { elapsed: 0, at: now };
+  } else {
+    r.live = undefined;
+    r.thinkLive = undefined;
+  }
   setThinking(r, v.thinking);
   setImages(r, v.images);
+  setPart(el, 'msg-note', v.note, (p, t) => { p.textContent = t; });
   setPart(el, 'msg-status', v.stateLabel, (p, t) => { p.textContent = t; });
   setPart(el, 'msg-error', v.error, (p, e) => {
     p.replaceChildren(h('div', 'error-text', e.message), actionButtons(e.actions));
@@ -173,9 +195,52 @@ function updateMessage(r: Rendered, v: MessageView, fresh = false): void {
   });
   const foot = footButtons(v);
   setPart(el, 'msg-foot', v.stats || foot.childElementCount ? v : undefined, (p) => {
-    p.replaceChildren(h('span', 'msg-stats', v.stats ?? ''), foot);
+    const stats = h('span', 'msg-stats', v.stats ?? '');
+    if (v.statsTitle) stats.title = v.statsTitle;
+    p.replaceChildren(...(v.stats ? [stats] : []), foot);
   });
   r.view = v;
+  updateLive(r);
+  ensureTicker();
+}
+
+/** "12 s", "2 min 5 s"; with tenths for a finished duration under a minute ("4.2 s"). */
+function duration(ms: number, exact: boolean): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 60) return exact ? `${s.toFixed(1)} s` : `${Math.floor(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`;
+}
+
+const since = (b: { elapsed: number; at: number }, now: number): number => b.elapsed + (now - b.at);
+
+/** The live parts of a message: the thinking summary and the waiting line. */
+function updateLive(r: Rendered, now = performance.now()): void {
+  const summary = r.el.querySelector<HTMLElement>(':scope > details.msg-thinking > summary');
+  if (summary) {
+    let label: string;
+    if (r.thinkLive) label = (S?.thinkingLive ?? 'Thinking… {0}').replace('{0}', duration(since(r.thinkLive, now), false));
+    else if (r.view.thinkingMs !== undefined) label = (S?.thoughtFor ?? 'Thought for {0}').replace('{0}', duration(r.view.thinkingMs, true));
+    else if (r.thinkFrozenMs !== undefined) label = (S?.thoughtFor ?? 'Thought for {0}').replace('{0}', duration(r.thinkFrozenMs, true));
+    else label = S?.thinking ?? 'Thinking';
+    if (summary.textContent !== label) summary.textContent = label;
+    summary.parentElement!.classList.toggle('live', !!r.thinkLive);
+  }
+  const waiting = r.live && !r.text && !r.view.thinking
+    ? (S?.waiting ?? 'Waiting for the first token… {0}').replace('{0}', duration(since(r.live, now), false)) : undefined;
+  setPart(r.el, 'msg-waiting', waiting, (p, t) => { if (p.textContent !== t) p.textContent = t; });
+}
+
+let ticker: ReturnType<typeof setInterval> | undefined;
+/** Counts the seconds of every message that is still streaming, once a second, and stops when none is. */
+function ensureTicker(): void {
+  const anyLive = () => Array.from(rendered.values()).some((r) => r.live);
+  if (ticker === undefined && anyLive()) {
+    ticker = setInterval(() => {
+      const now = performance.now();
+      for (const r of rendered.values()) if (r.live) updateLive(r, now);
+      if (!anyLive()) { clearInterval(ticker); ticker = undefined; }
+    }, 1000);
+  }
 }
 
 /** Keeps a child with class `cls` (in a fixed order after the body) present or absent. */
@@ -184,7 +249,7 @@ function setPart<T>(el: HTMLElement, cls: string, value: T | undefined, fill: (p
   if (value === undefined || value === '' || value === null) { p?.remove(); return; }
   if (!p) {
     p = h('div', cls);
-    const order = ['msg-status', 'msg-error', 'msg-foot'];
+    const order = ['msg-waiting', 'msg-note', 'msg-status', 'msg-error', 'msg-foot'];
     const after = order.slice(order.indexOf(cls) + 1).map((c) => el.querySelector(`:scope > .${c}`)).find(Boolean) ?? null;
     el.insertBefore(p, after);
   }
@@ -199,6 +264,7 @@ function setThinking(r: Rendered, thinking: string | undefined): void {
   let d = r.el.querySelector<HTMLDetailsElement>(':scope > details.msg-thinking');
   if (!thinking) { d?.remove(); r.thinkingShown = ''; return; }
   if (!d) {
+    // Collapsed: the reasoning is there for those who open it, apart from the answer.
     d = h('details', 'msg-thinking');
     d.append(h('summary', undefined, S?.thinking ?? 'Thinking'), h('div', 'thinking-text'));
     r.el.insertBefore(d, r.body);
@@ -288,12 +354,15 @@ function renderMessages(views: MessageView[]): void {
 
 // ---- composer ----------------------------------------------------------------------------------
 
-function renderModels(models: ModelOption[], current: string): void {
+function renderModels(models: ModelOption[], current: string, think: ThinkView | undefined): void {
   modelSelect.replaceChildren(...models.map((m) => {
-    const o = h('option', undefined, m.installed ? m.name : `${m.name} ${S?.modelNotInstalled ?? ''}`);
+    const o = h('option', undefined, !m.installed ? `${m.name} ${S?.modelNotInstalled ?? ''}` : m.note ? `${m.name} (${m.note})` : m.name);
     o.value = m.name;
+    if (m.note) { o.title = m.note; o.dataset.note = m.note; }
+    if (m.kind) o.dataset.kind = m.kind;
     return o;
   }));
+  renderThink(think);
   modelSelect.value = current;
   if (modelSelect.value !== current) {
     const o = h('option', undefined, current);
@@ -301,6 +370,17 @@ function renderModels(models: ModelOption[], current: string): void {
     modelSelect.prepend(o);
     modelSelect.value = current;
   }
+}
+
+function renderThink(think: ThinkView | undefined): void {
+  thinkSelect.hidden = !think;
+  if (!think) { thinkSelect.replaceChildren(); return; }
+  thinkSelect.replaceChildren(...think.options.map((o) => {
+    const e = h('option', undefined, o.label);
+    e.value = o.value;
+    return e;
+  }));
+  thinkSelect.value = think.current;
 }
 
 function renderAttachments(list: AttachmentView[]): void {
@@ -330,7 +410,7 @@ function localNotice(message: string): void { renderNotice({ kind: 'error', mess
 
 function applyState(s: ChatStateView): void {
   setBusy(s.busy);
-  renderModels(s.models, s.model);
+  renderModels(s.models, s.model, s.think);
   renderMessages(s.messages);
   renderAttachments(s.attachments);
   renderNotice(s.notice);
@@ -360,6 +440,7 @@ attachFileBtn.addEventListener('click', () => post({ type: 'attachFile' }));
 attachImageBtn.addEventListener('click', () => post({ type: 'attachImage' }));
 modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
 modelSelect.addEventListener('focus', () => post({ type: 'refreshModels' }));
+thinkSelect.addEventListener('change', () => post({ type: 'setThink', value: thinkSelect.value }));
 
 input.addEventListener('paste', (e) => { void onPaste(e); });
 async function onPaste(e: ClipboardEvent): Promise<void> {
@@ -437,13 +518,17 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
     case 'delta': {
       const r = rendered.get(m.id);
       if (!r || m.offset !== r.text.length) { post({ type: 'resync' }); break; }
+      const now = performance.now();
+      if (m.thinking && !r.text && !m.text && !r.thinkLive && r.live) r.thinkLive = { elapsed: 0, at: now };
+      if (m.text && r.thinkLive) { r.thinkFrozenMs = since(r.thinkLive, now); r.thinkLive = undefined; }
       r.text += m.text;
       r.stream.append(m.text);
       if (m.thinking) appendThinking(r, m.thinking);
+      updateLive(r, now);
       break;
     }
     case 'composer': setBusy(m.busy); renderAttachments(m.attachments); renderNotice(m.notice); break;
-    case 'models': renderModels(m.models, m.current); break;
+    case 'models': renderModels(m.models, m.current, m.think); break;
     case 'setInput': if (!editing) input.value = m.text; if (m.focus) input.focus(); break;
     case 'test': void runTest(m.op).then((result) => post({ type: 'testResult', id: m.id, result }), (e) => post({ type: 'testResult', id: m.id, result: { error: String(e) } })); break;
     default: break;
@@ -489,6 +574,11 @@ async function runTest(op: TestOp): Promise<unknown> {
       modelSelect.value = op.model;
       modelSelect.dispatchEvent(new Event('change'));
       return modelSelect.value === op.model;
+    case 'selectThink':
+      if (thinkSelect.hidden) return false;
+      thinkSelect.value = op.value;
+      thinkSelect.dispatchEvent(new Event('change'));
+      return thinkSelect.value === op.value;
     default: return false;
   }
 }
@@ -522,16 +612,29 @@ function report(): DomReport {
     badUrls,
     links: Array.from(messagesEl.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
     canary: '__oaXss' in window,
-    messages: Array.from(rendered.values()).map((r) => ({
-      id: r.view.id,
-      role: r.view.role,
-      state: r.el.dataset.state ?? '',
-      text: r.body.textContent ?? '',
-      ...(r.el.querySelector('.thinking-text') ? { thinking: r.el.querySelector('.thinking-text')!.textContent ?? '' } : {}),
-      ...(r.view.error ? { error: r.view.error.message } : {}),
-      ...(r.view.stats ? { stats: r.view.stats } : {}),
-      ...(r.view.stateLabel ? { stateLabel: r.view.stateLabel } : {}),
-    })),
+    messages: Array.from(rendered.values()).map((r) => {
+      const details = r.el.querySelector<HTMLDetailsElement>(':scope > details.msg-thinking');
+      const stats = r.el.querySelector<HTMLElement>('.msg-stats');
+      const lineHeight = stats ? parseFloat(getComputedStyle(stats).lineHeight) || 16 : 16;
+      return {
+        id: r.view.id,
+        role: r.view.role,
+        state: r.el.dataset.state ?? '',
+        text: r.body.textContent ?? '',
+        ...(details ? {
+          thinking: details.querySelector('.thinking-text')!.textContent ?? '',
+          thinkingSummary: details.querySelector('summary')!.textContent ?? '',
+          thinkingOpen: details.open,
+          thinkingApart: details.nextElementSibling === r.body && !r.body.contains(details),
+        } : {}),
+        ...(r.view.error ? { error: r.view.error.message } : {}),
+        ...(r.view.stats ? { stats: r.view.stats } : {}),
+        ...(stats && r.view.stats ? { statsLines: Math.round(stats.getBoundingClientRect().height / lineHeight) } : {}),
+        ...(r.view.stateLabel ? { stateLabel: r.view.stateLabel } : {}),
+        ...(r.view.note ? { note: r.el.querySelector('.msg-note')?.textContent ?? '' } : {}),
+        buttons: Array.from(r.el.querySelectorAll<HTMLElement>('[data-msg-action]')).map((b) => b.dataset.msgAction ?? ''),
+      };
+    }),
     codeBlocks: Array.from(messagesEl.querySelectorAll('.code-block')).map((b) => {
       const code = b.querySelector('pre code')!;
       return {
@@ -545,7 +648,16 @@ function report(): DomReport {
     ...(noticeEl.hidden ? {} : { notice: noticeEl.textContent ?? '' }),
     attachments: Array.from(attachmentsEl.querySelectorAll('.chip-label')).map((c) => c.textContent ?? ''),
     models: Array.from(modelSelect.options).map((o) => o.value),
+    modelNotes: Array.from(modelSelect.options).map((o) => o.dataset.note ?? ''),
     selectedModel: modelSelect.value,
+    thinkOptions: thinkSelect.hidden ? [] : Array.from(thinkSelect.options).map((o) => o.value),
+    think: thinkSelect.hidden ? '' : thinkSelect.value,
+    width: window.innerWidth,
+    codeScroll: Array.from(messagesEl.querySelectorAll<HTMLElement>('.code-block pre')).map((pre) => ({
+      scrollable: pre.scrollWidth > pre.clientWidth + 1,
+      // The cue: the scroll shadows are drawn by the pre's own background layers.
+      cue: getComputedStyle(pre).backgroundImage.includes('gradient'),
+    })),
     busy,
     images: count('img', messagesEl),
     input: input.value,

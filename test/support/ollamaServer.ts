@@ -99,6 +99,15 @@ export interface TestServerOptions {
   pullStepDelayMs?: number;
   /** text a generate/chat/completions answer streams (default: 'You said: …' / 'Echo: …') */
   reply?: (req: { path: string; body: any }) => string;
+  /** reasoning a thinking model streams before its answer (default: a fixed sentence; none with a
+   * custom `reply` unless this is given); '' = none */
+  thinking?: (req: { path: string; body: any }) => string;
+  /** the /v1 field reasoning streams in: 'reasoning' (Ollama, default) or 'reasoning_content'
+   * (vLLM, llama.cpp, LM Studio, DeepSeek) */
+  openaiReasoningField?: 'reasoning' | 'reasoning_content';
+  /** false: /api/tags without `capabilities` (servers before they were added there); /api/show
+   * still has them */
+  tagsCapabilities?: boolean;
 }
 
 interface FaultEntry {
@@ -123,6 +132,16 @@ const DIGEST_RE = /^sha256[:-]([0-9a-fA-F]{64})$/;
 const DEFAULT_KEEP_ALIVE_NS = 5 * 60e9;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** prompt_eval_count of a text: the stream tokenizer's count, except that CJK text counts like a
+ * real tokenizer's (Llama 3: about 0.7 tokens per Han character, Qwen3 0.5): 0.6 per character,
+ * not one token per six-character "word". */
+function promptTokenCount(text: string): number {
+  const cjk = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []).length;
+  if (!cjk) return tokenize(text).length;
+  const rest = text.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu, ' ');
+  return tokenize(rest).length + Math.ceil(cjk * 0.6);
+}
 
 // ---- CORS (gin-contrib/cors with Ollama's default origins) -------------------------------------
 const ALLOWED_ORIGINS = [
@@ -585,7 +604,7 @@ export class OllamaTestServer {
       size: m.fx.size,
       digest: m.fx.digest,
       details: details(m),
-      capabilities: m.fx.capabilities,
+      ...(this.opts.tagsCapabilities === false ? {} : { capabilities: m.fx.capabilities }),
     }));
     return ex.sendJson(200, { models });
   }
@@ -648,9 +667,20 @@ export class OllamaTestServer {
     return `invalid format: ${goQuote(JSON.stringify(format))}; expected "json" or a valid JSON Schema object`;
   }
 
-  private thinkingFor(m: StoredModel, think: unknown, custom: boolean): string[] {
-    if (custom || !m.fx.capabilities.includes('thinking') || think === false) return [];
+  private thinkingFor(ex: Exchange, path: string, m: StoredModel, think: unknown, custom: boolean): string[] {
+    const raw = m.fx.thinking_output === 'tags' || m.fx.thinking_output === 'tags-open-in-template';
+    // A model without a thinking parser thinks whatever `think` says.
+    if (!raw && (!m.fx.capabilities.includes('thinking') || think === false)) return [];
+    if (this.opts.thinking) return tokenize(this.opts.thinking({ path, body: ex.rec.body }));
+    if (custom) return [];
     return tokenize('Okay, the user wants a reply. I will answer directly. ');
+  }
+
+  /** Reasoning as raw text in the content, for a model without a thinking parser. */
+  private rawThinking(m: StoredModel, thinking: string[], content: string[]): { thinking: string[]; content: string[] } {
+    if (!thinking.length || (m.fx.thinking_output !== 'tags' && m.fx.thinking_output !== 'tags-open-in-template')) return { thinking, content };
+    const open = m.fx.thinking_output === 'tags' ? ['<think>', '\n'] : [];
+    return { thinking: [], content: [...open, ...thinking, '\n', '</think>', '\n\n', ...content] };
   }
 
   /** The checks and the model load that generate and chat share, in the server's order: thinking
@@ -725,9 +755,11 @@ export class OllamaTestServer {
       if (suffix !== '') return `/* fim ${prompt.length}:${suffix.length} */`;
       return this.formatReply('Echo: ' + prompt, r.format);
     });
-    const thinking = this.thinkingFor(m, r.think, custom);
-    const { content, doneReason } = this.shape(ex, text, options, thinking);
-    this.lastReplyText = content.join('');
+    const thought = this.thinkingFor(ex, path, m, r.think, custom);
+    const shaped = this.shape(ex, text, options, thought);
+    const doneReason = shaped.doneReason;
+    this.lastReplyText = shaped.content.join('');
+    const { thinking, content } = this.rawThinking(m, thought, shaped.content);
     const promptTokens = tokenize(str(r.system) + prompt + suffix);
     const key = nameKey(m.parsed);
     return {
@@ -786,7 +818,7 @@ export class OllamaTestServer {
     const { loadNs, options } = loaded;
     const custom = !!this.opts.reply;
     const toolCall = pickToolCall(tools, messages, `${ex.rec.id}:`);
-    let thinking = this.thinkingFor(m, r.think, custom);
+    let thinking = this.thinkingFor(ex, path, m, r.think, custom);
     let content: string[] = [];
     let doneReason = 'stop';
     if (toolCall) {
@@ -799,9 +831,10 @@ export class OllamaTestServer {
       });
       ({ content, doneReason } = this.shape(ex, text, options, thinking));
       this.lastReplyText = content.join('');
+      ({ thinking, content } = this.rawThinking(m, thinking, content));
     }
     let promptEval = 0;
-    for (const msg of messages) promptEval += tokenize(msg.content).length + 4 + (msg.images?.length ?? 0) * 576;
+    for (const msg of messages) promptEval += promptTokenCount(msg.content) + 4 + (msg.images?.length ?? 0) * 576;
     promptEval += tools.length * 24;
     const key = nameKey(m.parsed);
     return {
@@ -1358,7 +1391,7 @@ export class OllamaTestServer {
     const includeUsage = (r.stream_options as Json | undefined)?.include_usage === true;
     return ex.stream({
       framing: 'sse',
-      items: openaiChatItems(g, id, created, includeUsage),
+      items: openaiChatItems(g, id, created, includeUsage, this.opts.openaiReasoningField),
       lineDelayMs: this.lineDelay(ex, 'token'),
       stream,
       aggregate: () => openaiChatCompletion(g, id, created),

@@ -145,7 +145,7 @@ export function openaiChatFinish(g: Generation): string {
   return g.toolCalls.length && g.doneReason === 'stop' ? 'tool_calls' : g.doneReason;
 }
 
-export function* openaiChatItems(g: Generation, id: string, created: number, includeUsage: boolean): Generator<StreamItem> {
+export function* openaiChatItems(g: Generation, id: string, created: number, includeUsage: boolean, reasoningField: 'reasoning' | 'reasoning_content' = 'reasoning'): Generator<StreamItem> {
   let first = true;
   const chunk = (delta: Json, finish: string | null): Json => ({
     id,
@@ -160,7 +160,7 @@ export function* openaiChatItems(g: Generation, id: string, created: number, inc
     first = false;
     return { role: 'assistant', ...d };
   };
-  for (const t of g.thinking) yield { data: () => chunk(role({ content: '', reasoning: t }), null) };
+  for (const t of g.thinking) yield { data: () => chunk(role({ content: '', [reasoningField]: t }), null) };
   for (const t of g.content) yield { data: () => chunk(role({ content: t }), null) };
   if (g.toolCalls.length) yield { data: () => chunk(role({ content: '', tool_calls: oaToolCalls(g) }), null) };
   yield { data: () => chunk({}, openaiChatFinish(g)), terminal: true };

@@ -27,6 +27,18 @@ export interface ModelFixture {
   modified_at?: string;
   /** `details.parent_model` (set for models created with `from`) */
   parent_model?: string;
+  /** /api/show `thinking: {values, default}` (newer servers, for models with thinking metadata):
+   * e.g. [false, true] (on/off) or ['low', 'medium', 'high'] (gpt-oss levels). */
+  thinking_values?: Array<boolean | string>;
+  thinking_default?: boolean | string;
+  /**
+   * Where this model's reasoning goes (default 'fields': the server's thinking parser puts it in
+   * `thinking` / `message.thinking` / `delta.reasoning`). Without a parser (older servers, a GGUF
+   * import) it is raw text in the content: 'tags' = `<think>…</think>` first; 'tags-open-in-template'
+   * = the template ends with `<think>` (DeepSeek-R1), so the content has only the closing tag.
+   * Such a model thinks whatever `think` says (nothing tells it not to).
+   */
+  thinking_output?: 'fields' | 'tags' | 'tags-open-in-template';
 }
 
 export interface Layer {
@@ -319,6 +331,7 @@ export function showResponse(m: StoredModel, opts: { verbose: boolean; system?: 
     { name: 'output_norm.weight', type: 'F32', shape: [embeddingLength(m)] },
   ];
   out.capabilities = fx.capabilities;
+  if (fx.thinking_values) out.thinking = { values: fx.thinking_values, ...(fx.thinking_default !== undefined ? { default: fx.thinking_default } : {}) };
   out.modified_at = fx.modified_at;
   return out;
 }

@@ -14,13 +14,19 @@ import {
   trimToContext,
 } from '../../src/core/chat/trim';
 
-const msg = (role: LlmMessage['role'], n: number, tag: string): LlmMessage => ({ role, content: `${tag}:` + 'x'.repeat(n - tag.length - 1) });
+/** A message whose text is estimated at n / 3.5 tokens (the old flat rate these cases were written
+ * with): the tag, then one-token words. */
+const msg = (role: LlmMessage['role'], n: number, tag: string): LlmMessage => {
+  const prefix = `${tag}:`;
+  return { role, content: prefix + ' x'.repeat(Math.ceil(n / 3.5) - estimateTokens(prefix)) };
+};
 
 describe('chat context trimming', () => {
-  it('estimates tokens conservatively as characters / 3.5, plus overhead and images', () => {
+  it('estimates tokens per script (tokens.test.ts has the rules), plus overhead and images', () => {
     assert.strictEqual(estimateTokens(''), 0);
-    assert.strictEqual(estimateTokens('x'.repeat(35)), 10);
-    assert.strictEqual(estimateTokens('x'.repeat(36)), 11);
+    assert.strictEqual(msg('user', 350, 'u1').content.length > 100, true);
+    assert.strictEqual(estimateTokens(msg('user', 350, 'u1').content), 100);
+    assert.strictEqual(estimateMessageTokens({ role: 'user', content: '你好' }), 2 + 4);
     assert.ok(estimateMessageTokens({ role: 'user', content: 'hi', images: ['a'] }) > 700);
   });
 

@@ -54,7 +54,7 @@ describe('buildFimRequest', () => {
     assert.strictEqual(r.mode, 'suffix');
     assert.strictEqual(r.params.raw, undefined);
     assert.deepStrictEqual(r.params, {
-      model: 'qwen2.5-coder:1.5b-base', prompt: 'const x = ', suffix: '\n', keepAlive: '30m',
+      model: 'qwen2.5-coder:1.5b-base', prompt: 'const x = ', suffix: '\n', keepAlive: '30m', think: false,
       options: { temperature: 0.2, numPredict: 128, stop: ['<|endoftext|>', '<|file_sep|>', '<|fim_pad|>'] },
     });
   });
@@ -79,6 +79,7 @@ describe('buildFimRequest', () => {
       model: 'deepseek-coder:6.7b-base',
       prompt: '<\uFF5Cfim\u2581begin\uFF5C>x = foo(<\uFF5Cfim\u2581hole\uFF5C>)\ny = 1\n<\uFF5Cfim\u2581end\uFF5C>',
       raw: true,
+      think: false,
       options: { temperature: 0, numPredict: 64, stop: ['<\uFF5Cend\u2581of\u2581sentence\uFF5C>', '\n'] },
     });
   });

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { estimateTokens } from '../../src/core/llm/tokens';
 import { isAbort } from '../../src/core/ollama/errors';
 import { chunkDocument, joinChunks } from '../../src/core/translate/chunk';
 import { DocumentJob, translateDocument } from '../../src/core/translate/document';
@@ -78,7 +79,7 @@ describe('translate: document chunking', () => {
     assert.deepStrictEqual(cs.map((c) => c.body), [`${para(1)}\n\n${para(2)}`, `${para(3)}\n\n${para(4)}`]);
     const long = chunkDocument('One sentence here. Two sentences here! Three sentences here? Four.', { maxChars: 40 });
     assert.deepStrictEqual(long.map((c) => c.body), ['One sentence here. Two sentences here!', 'Three sentences here? Four.']);
-    const zh = chunkDocument('本地模型很快。它们不需要网络！真的吗？是的。', { maxChars: 10 });
+    const zh = chunkDocument('本地模型很快。它们不需要网络！真的吗？是的。', { maxChars: 10, maxTokens: 10 });
     assert.deepStrictEqual(zh.map((c) => c.body), ['本地模型很快。', '它们不需要网络！', '真的吗？是的。']);
     const noStops = 'Supercalifragilistic expialidocious words without any full stops at all';
     const word = chunkDocument(noStops, { maxChars: 25 });
@@ -86,8 +87,25 @@ describe('translate: document chunking', () => {
     assert.deepStrictEqual(word.flatMap((c) => c.body.split(' ')), noStops.split(' '), 'cut between words');
     assert.deepStrictEqual(chunkDocument('x'.repeat(25), { maxChars: 10 }).map((c) => c.body.length), [10, 10, 5]);
   });
+  it('the budget is in tokens too: 1,500 characters of Chinese are not one 1,500-character chunk', () => {
+    const sentence = '在这个快速发展的时代，人工智能技术正在深刻地改变着我们的生活方式和工作方式。';
+    const zh = sentence.repeat(40); // 1,520 characters, about 1,520 tokens
+    const cs = chunkDocument(zh, { maxChars: 1500 });
+    // 1500 characters of English or code are about 500 tokens: so are the Chinese chunks.
+    assert.ok(cs.length >= 3, `${cs.length} chunks`);
+    assert.ok(cs.every((c) => estimateTokens(c.body) <= 500), cs.map((c) => estimateTokens(c.body)).join(','));
+    assert.ok(cs.every((c) => c.body.endsWith('。')), 'cut at sentence ends');
+    assert.strictEqual(joinChunks(cs), zh);
+    // English of the same length stays one chunk.
+    const en = 'Local models are fast and need no network, which matters on a plane. '.repeat(21).trim();
+    assert.ok(en.length <= 1500);
+    assert.strictEqual(chunkDocument(en, { maxChars: 1500 }).length, 1);
+    // Calibrated factors for a model whose tokenizer is denser for CJK give bigger chunks.
+    assert.ok(chunkDocument(zh, { maxChars: 1500, factors: { cjk: 0.5, other: 1 } }).length < cs.length);
+  });
+
   it('chunks with nothing to translate are kept as they are', () => {
-    const cs = chunkDocument('Text.\n\n---\n\n1234\n', { maxChars: 6 });
+    const cs = chunkDocument('Text.\n\n---\n\n1234\n', { maxChars: 6, maxTokens: 6 });
     assert.deepStrictEqual(cs.map((c) => [c.body, c.translate]), [['Text.', true], ['---', false], ['1234', false]]);
   });
 });

@@ -44,8 +44,12 @@ export interface ChatErrorInfo {
 
 export interface AnswerStats {
   tokensPerSecond?: number;
-  /** Time to first token, measured by the extension from sending the request. */
+  /** Time to the first ANSWER token, measured by the extension from sending the request. */
   ttftMs?: number;
+  /** Time to the first reasoning token (models that think first). */
+  firstThinkingMs?: number;
+  /** How long the reasoning took: from its first token to the first answer token (or the end). */
+  thinkingMs?: number;
   /** Server-side model load + prompt evaluation (Ollama timing fields). */
   loadMs?: number;
   promptMs?: number;
@@ -136,7 +140,9 @@ export function composeUserContent(m: Pick<ChatMessage, 'text' | 'context'>): st
 
 /** The messages sent for the answer that follows `history` (which ends with the user's turn):
  * the system prompt first (when set), then every turn. Assistant turns that produced no text
- * (failed before the first token) are left out; partial answers are kept as they are. */
+ * (failed before the first token, or only reasoned) are left out; partial answers are kept as they
+ * are. Reasoning (`thinking`) is never sent back: models are trained without earlier turns'
+ * reasoning, and it would fill the context window. */
 export function toLlmMessages(history: readonly ChatMessage[], systemPrompt: string): LlmMessage[] {
   const out: LlmMessage[] = [];
   if (systemPrompt.trim()) out.push({ role: 'system', content: systemPrompt });

@@ -1,10 +1,12 @@
-// Fitting a conversation into the model's context window. Tokens are estimated conservatively
-// (characters / 3.5: real tokenizers average 3.5-4.5 characters per token on English and code, so
-// this over-counts and leaves headroom). When the conversation is too long the OLDEST turns go
-// first; the system prompt and the newest message (the question being asked) always stay.
+// Fitting a conversation into the model's context window. Tokens are estimated per script
+// (src/core/llm/tokens.ts: CJK at least one token per character, English and code near their real
+// counts), scaled by what the model's own counts taught us. When the conversation is too long the
+// OLDEST turns go first; the system prompt and the newest message (the question being asked)
+// always stay.
 import type { LlmMessage } from '../llm/backend';
+import { addParts, estimateTokenParts, estimateTokens, scaleParts, UNIT_FACTORS, type TokenFactors, type TokenParts } from '../llm/tokens';
 
-export const CHARS_PER_TOKEN = 3.5;
+export { estimateTokens };
 /** Per-message template overhead (role markers, separators). */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 /** What one image costs in a vision model's context (llava: 576 patches; newer models more). */
@@ -16,12 +18,14 @@ export const DEFAULT_CONTEXT_TOKENS = 4096;
  * own (that would reload the model for other features), so the usable window is far smaller. */
 export const MAX_AUTO_CONTEXT_TOKENS = 8192;
 
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+/** A message's estimate before scaling: its text, plus template overhead and images as "other". */
+export function estimateMessageParts(m: LlmMessage): TokenParts {
+  const p = estimateTokenParts(m.content);
+  return { cjk: p.cjk, other: p.other + MESSAGE_OVERHEAD_TOKENS + (m.images?.length ?? 0) * IMAGE_TOKENS };
 }
 
-export function estimateMessageTokens(m: LlmMessage): number {
-  return MESSAGE_OVERHEAD_TOKENS + estimateTokens(m.content) + (m.images?.length ?? 0) * IMAGE_TOKENS;
+export function estimateMessageTokens(m: LlmMessage, f: TokenFactors = UNIT_FACTORS): number {
+  return scaleParts(estimateMessageParts(m), f);
 }
 
 /** The context window to plan for: the num_ctx setting; else the model's own context length from
@@ -59,6 +63,8 @@ export interface TrimResult {
   /** How many non-system messages were left out. */
   dropped: number;
   estimatedTokens: number;
+  /** The unscaled estimate of the messages kept (for calibration against the server's count). */
+  parts: TokenParts;
   budget: number;
   /** Even the system prompt and the newest message alone exceed the budget (sent anyway). */
   overBudget: boolean;
@@ -67,8 +73,9 @@ export interface TrimResult {
 /** Drops the oldest non-system messages until the estimate fits `budget`. System messages and the
  * last message are never dropped; an assistant message left at the front of the conversation
  * (its question gone) is dropped too, so the history starts with a user turn. */
-export function trimToContext(messages: readonly LlmMessage[], budget: number): TrimResult {
-  const cost = messages.map(estimateMessageTokens);
+export function trimToContext(messages: readonly LlmMessage[], budget: number, factors: TokenFactors = UNIT_FACTORS): TrimResult {
+  const parts = messages.map(estimateMessageParts);
+  const cost = parts.map((p) => scaleParts(p, factors));
   let total = cost.reduce((a, b) => a + b, 0);
   const keep = messages.map(() => true);
   const lastIdx = messages.length - 1;
@@ -92,6 +99,7 @@ export function trimToContext(messages: readonly LlmMessage[], budget: number): 
     messages: messages.filter((_, k) => keep[k]),
     dropped,
     estimatedTokens: total,
+    parts: parts.filter((_, k) => keep[k]).reduce(addParts, { cjk: 0, other: 0 }),
     budget,
     overBudget: total > budget,
   };

@@ -43,7 +43,9 @@ export function buildFimRequest(model: string, show: ShowInfo | undefined, prefi
   if (opts.numCtx !== undefined) options.numCtx = opts.numCtx;
   if (opts.seed !== undefined) options.seed = opts.seed;
   if (stop.length) options.stop = stop;
-  const common = { model, options, ...(opts.keepAlive !== undefined ? { keepAlive: opts.keepAlive } : {}) };
+  // No reasoning for a completion: a thinking model would spend the whole budget before the first
+  // character of code (Ollama accepts think:false for every model; old servers ignore it).
+  const common = { model, options, think: false as const, ...(opts.keepAlive !== undefined ? { keepAlive: opts.keepAlive } : {}) };
   if (support.kind === 'suffix') {
     return { kind: 'ok', mode: 'suffix', family, singleLine, params: { ...common, prompt: prefix, suffix: suffix === '' ? EMPTY_SUFFIX : suffix } };
   }

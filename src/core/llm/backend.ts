@@ -3,8 +3,10 @@
 // clients. A feature never needs to know which server it talks to.
 import type { AbortableAsyncIterator } from '../http/core';
 import { OllamaClient, type CallOptions, type ClientOptions } from '../ollama/client';
-import type { ChatResponse, GenerateResponse, KeepAlive, Metrics, Options } from '../ollama/types';
+import { ResponseError } from '../ollama/errors';
+import type { ChatResponse, GenerateResponse, KeepAlive, Metrics, Options, Think } from '../ollama/types';
 import { isStreamDone, OpenAICompatClient, type ChatCompletionChunk, type CompletionChunk, type OpenAIContentPart, type OpenAIMessage, type StreamDone, type Usage } from '../openai/client';
+import { ThinkTagParser, type ThinkTagOptions } from './reasoning';
 
 export type BackendKind = 'ollama' | 'openai';
 
@@ -25,11 +27,23 @@ export interface Sampling {
   seed?: number;
 }
 
+/** Reasoning control: `false` asks for none, `true` for the model's reasoning, a level for that
+ * much (only levels the model lists in `/api/show` `thinking.values`; others are a 400 on older
+ * servers). Unset: the model's default (on, for a thinking model). Ollama's `think` field. */
+export type ThinkSetting = Think;
+
 export interface ChatParams {
   model: string;
   messages: LlmMessage[];
   options?: Sampling;
   keepAlive?: KeepAlive;
+  think?: ThinkSetting;
+  /** How to read `<think>` text in the content when the server did not separate it (see
+   * ThinkTagOptions.implicitOpen). Default 'auto'. */
+  implicitThinkOpen?: ThinkTagOptions['implicitOpen'];
+  /** False: the content is never read for `<think>` tags (the text being processed starts with
+   * one itself). Default true. */
+  thinkTags?: boolean;
 }
 
 export interface CompletionParams {
@@ -41,6 +55,8 @@ export interface CompletionParams {
   raw?: boolean;
   options?: Sampling;
   keepAlive?: KeepAlive;
+  /** As ChatParams.think. Completion and translation send `false`. */
+  think?: ThinkSetting;
 }
 
 export interface GenerationStats {
@@ -55,8 +71,13 @@ export interface GenerationStats {
 }
 
 export interface StreamChunk {
+  /** Answer text (reasoning never included). */
   text: string;
+  /** Reasoning text, from the server's own field or split out of the content. */
   thinking?: string;
+  /** Everything delivered as `text` before this chunk was reasoning after all (a DeepSeek-R1 style
+   * answer whose opening `<think>` was in the prompt): move it to the thinking. */
+  textWasThinking?: boolean;
   done: boolean;
   doneReason?: string;
   stats?: GenerationStats;
@@ -118,6 +139,33 @@ async function* mapStream<A, B>(src: AsyncIterable<A>, f: (a: A) => B | undefine
   }
 }
 
+/** Splits `<think>` text out of a stream's content (see reasoning.ts) and merges it with the
+ * reasoning the server sent in its own field; the parser's held text is released on the last chunk. */
+function withReasoning(src: AsyncIterable<StreamChunk>, opts: ThinkTagOptions | undefined): AsyncIterable<StreamChunk> {
+  if (!opts) return src;
+  const parser = new ThinkTagParser(opts);
+  return mapStream(src, (c): StreamChunk | undefined => {
+    const a = parser.push(c.text);
+    const b = c.done ? parser.end() : undefined;
+    const text = a.content + (b?.content ?? '');
+    const thinking = (c.thinking ?? '') + a.thinking + (b?.thinking ?? '');
+    if (!c.done && !text && !thinking && !a.contentWasThinking) return undefined;
+    const out: StreamChunk = { ...c, text };
+    if (thinking) out.thinking = thinking; else delete out.thinking;
+    if (a.contentWasThinking) out.textWasThinking = true;
+    return out;
+  });
+}
+
+function chatTagOptions(p: ChatParams): ThinkTagOptions | undefined {
+  return p.thinkTags === false ? undefined : { implicitOpen: p.implicitThinkOpen ?? 'auto' };
+}
+
+/** Text-only FIM and raw prompts are never read for reasoning tags. */
+function completionTagOptions(p: CompletionParams): ThinkTagOptions | undefined {
+  return p.raw || p.suffix !== undefined ? undefined : { implicitOpen: false };
+}
+
 export class OllamaBackend implements LlmBackend {
   readonly kind = 'ollama' as const;
   readonly client: OllamaClient;
@@ -133,13 +181,14 @@ export class OllamaBackend implements LlmBackend {
       stream: true,
       ...(p.options ? { options: toOllamaOptions(p.options) } : {}),
       ...(p.keepAlive !== undefined ? { keep_alive: p.keepAlive } : {}),
+      ...(p.think !== undefined ? { think: p.think } : {}),
     }, o);
-    return mapStream(it, (r) => ({
+    return withReasoning(mapStream(it, (r) => ({
       text: r.message?.content ?? '',
       ...(r.message?.thinking ? { thinking: r.message.thinking } : {}),
       done: r.done,
       ...(r.done ? { doneReason: r.done_reason, stats: statsFromMetrics(r) } : {}),
-    }));
+    })), chatTagOptions(p));
   }
 
   async complete(p: CompletionParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
@@ -152,13 +201,14 @@ export class OllamaBackend implements LlmBackend {
       ...(p.raw ? { raw: true } : {}),
       ...(p.options ? { options: toOllamaOptions(p.options) } : {}),
       ...(p.keepAlive !== undefined ? { keep_alive: p.keepAlive } : {}),
+      ...(p.think !== undefined ? { think: p.think } : {}),
     }, o);
-    return mapStream(it, (r) => ({
+    return withReasoning(mapStream(it, (r) => ({
       text: r.response ?? '',
       ...(r.thinking ? { thinking: r.thinking } : {}),
       done: r.done,
       ...(r.done ? { doneReason: r.done_reason, stats: statsFromMetrics(r) } : {}),
-    }));
+    })), completionTagOptions(p));
   }
 
   async listModels(o: CallOptions = {}): Promise<ModelSummary[]> {
@@ -207,13 +257,40 @@ export class OpenAIBackend implements LlmBackend {
       for (const img of m.images) parts.push({ type: 'image_url', image_url: { url: `data:${sniffImageType(img)};base64,${img}` } });
       return { role: m.role, content: parts };
     });
-    const it = await this.client.chatCompletions({
-      model: p.model, messages, stream: true, stream_options: { include_usage: true }, ...openAISampling(p.options),
-    }, o);
-    return this.shape(it, (c: ChatCompletionChunk) => {
+    const request = {
+      model: p.model, messages, stream: true as const, stream_options: { include_usage: true }, ...openAISampling(p.options),
+    };
+    const it = await this.withEffort(p.think, (effort) => this.client.chatCompletions({ ...request, ...effort }, o));
+    return withReasoning(this.shape(it, (c: ChatCompletionChunk) => {
       const d = c.choices?.[0]?.delta;
-      return { text: d?.content ?? '', thinking: d?.reasoning ?? d?.reasoning_content };
-    });
+      // Ollama /v1 (and newer vLLM) say `reasoning`; vLLM, llama.cpp, LM Studio and DeepSeek say
+      // `reasoning_content`.
+      return { text: d?.content ?? '', thinking: d?.reasoning || d?.reasoning_content || undefined };
+    }), chatTagOptions(p));
+  }
+
+  /** Servers known to refuse `reasoning_effort: "none"` (older vLLM accepts only low/medium/high
+   * and answers 400): remembered per backend, so the refusal costs one request. */
+  private effortRefused = false;
+
+  /**
+   * `think` on /v1 is `reasoning_effort`: false -> "none" (Ollama maps it to think:false; vLLM
+   * >= 0.16 and OpenAI accept it), a level -> that level, true/unset -> nothing (the model's
+   * default). A 400 that names the field (a server that does not know the value) is retried once
+   * without it: reasoning then still arrives and is split from the answer.
+   */
+  private async withEffort<T>(think: ThinkSetting | undefined, send: (effort: { reasoning_effort?: string }) => Promise<T>): Promise<T> {
+    const effort = think === false ? 'none' : typeof think === 'string' ? think : undefined;
+    if (effort === undefined || this.effortRefused) return send({});
+    try {
+      return await send({ reasoning_effort: effort });
+    } catch (e) {
+      if (e instanceof ResponseError && (e.status === 400 || e.status === 422) && /reasoning/i.test(e.message)) {
+        this.effortRefused = true;
+        return send({});
+      }
+      throw e;
+    }
   }
 
   async complete(p: CompletionParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
@@ -222,7 +299,7 @@ export class OpenAIBackend implements LlmBackend {
       model: p.model, prompt, stream: true, stream_options: { include_usage: true },
       ...(p.suffix !== undefined ? { suffix: p.suffix } : {}), ...openAISampling(p.options),
     }, o);
-    return this.shape(it, (c: CompletionChunk) => ({ text: c.choices?.[0]?.text ?? '' }));
+    return withReasoning(this.shape(it, (c: CompletionChunk) => ({ text: c.choices?.[0]?.text ?? '' })), completionTagOptions(p));
   }
 
   /** OpenAI streams end with `[DONE]`; finish_reason and usage come in earlier chunks. */

@@ -2,6 +2,9 @@
 // then lines, sentences and words when a paragraph is over budget. Fenced code blocks and front
 // matter are chunks of their own that are never sent. The chunks partition the text exactly:
 // joining lead + body + trail of every chunk gives back the input byte for byte.
+// The budget is in characters AND in estimated tokens (src/core/llm/tokens.ts), so 1,500 characters
+// of Chinese (about 1,500 tokens) are not sent as if they were 1,500 characters of English (~300).
+import { estimateTokens, UNIT_FACTORS, type TokenFactors } from '../llm/tokens';
 
 export interface DocChunk {
   /** Whitespace before the body, kept as is (models drop it). */
@@ -21,10 +24,23 @@ export type DocumentFormat = 'markdown' | 'plaintext';
 export interface ChunkOptions {
   /** Budget per chunk, in characters (default 1500: about 400-800 tokens, small enough for a 2k context with the answer). */
   maxChars?: number;
+  /** Budget per chunk, in estimated tokens (default: what maxChars of English or code costs,
+   * maxChars / CHARS_PER_TOKEN_BUDGET). */
+  maxTokens?: number;
+  /** The model's calibration factors for the estimate (default: none learnt). */
+  factors?: TokenFactors;
   format?: DocumentFormat;
 }
 
 export const DEFAULT_CHUNK_CHARS = 1500;
+/** maxChars characters of English or code are at most about maxChars / 3 tokens. */
+export const CHARS_PER_TOKEN_BUDGET = 3;
+
+interface Budget { chars: number; tokens: number; factors: TokenFactors }
+
+function fits(s: string, b: Budget): boolean {
+  return s.length <= b.chars && (s.length <= b.tokens || estimateTokens(s, b.factors) <= b.tokens);
+}
 
 interface Segment { text: string; kind: 'text' | 'code' | 'frontmatter' }
 
@@ -97,11 +113,15 @@ function paragraphs(s: string): string[] {
 
 const SENTENCE_END = /[.!?…]+["'”’)\]]*\s+|[。！？]+["'”’」』)\]]*\s*/g;
 
-function hardCut(s: string, max: number): string[] {
+function hardCut(s: string, b: Budget): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < s.length) {
-    let end = Math.min(s.length, i + max);
+    let end = Math.min(s.length, i + b.chars);
+    // Shrink until the piece fits the token budget too (CJK text: about one character per token).
+    for (let t = estimateTokens(s.slice(i, end), b.factors); t > b.tokens && end - i > 1; t = estimateTokens(s.slice(i, end), b.factors)) {
+      end = i + Math.max(1, Math.floor(((end - i) * b.tokens) / t));
+    }
     // Do not split a surrogate pair.
     if (end < s.length && /[\uD800-\uDBFF]/.test(s[end - 1]!)) end--;
     out.push(s.slice(i, end));
@@ -110,7 +130,7 @@ function hardCut(s: string, max: number): string[] {
   return out;
 }
 
-const LEVELS: ReadonlyArray<(s: string, max: number) => string[]> = [
+const LEVELS: ReadonlyArray<(s: string, b: Budget) => string[]> = [
   (s) => cutAfter(s, /\r\n|\n|\r/g),
   (s) => cutAfter(s, SENTENCE_END),
   (s) => cutAfter(s, /\s+/g),
@@ -118,11 +138,11 @@ const LEVELS: ReadonlyArray<(s: string, max: number) => string[]> = [
 ];
 
 /** Splits a piece until every part fits the budget, trying coarser boundaries first. */
-function refine(piece: string, max: number, level = 0): string[] {
-  if (piece.length <= max || level >= LEVELS.length) return [piece];
-  const parts = LEVELS[level]!(piece, max);
-  if (parts.length === 1) return refine(piece, max, level + 1);
-  return parts.flatMap((p) => refine(p, max, level + 1));
+function refine(piece: string, b: Budget, level = 0): string[] {
+  if (fits(piece, b) || level >= LEVELS.length) return [piece];
+  const parts = LEVELS[level]!(piece, b);
+  if (parts.length === 1) return refine(piece, b, level + 1);
+  return parts.flatMap((p) => refine(p, b, level + 1));
 }
 
 function toChunk(text: string, kind: DocChunk['kind']): DocChunk {
@@ -136,16 +156,21 @@ function toChunk(text: string, kind: DocChunk['kind']): DocChunk {
 
 /** Splits a document into chunks within the budget, in order. */
 export function chunkDocument(text: string, o: ChunkOptions = {}): DocChunk[] {
-  const max = Math.max(1, o.maxChars ?? DEFAULT_CHUNK_CHARS);
+  const chars = Math.max(1, o.maxChars ?? DEFAULT_CHUNK_CHARS);
+  const b: Budget = { chars, tokens: Math.max(1, o.maxTokens ?? Math.ceil(chars / CHARS_PER_TOKEN_BUDGET)), factors: o.factors ?? UNIT_FACTORS };
   const out: DocChunk[] = [];
   for (const seg of segments(text, o.format ?? 'markdown')) {
     if (seg.kind !== 'text') { out.push(toChunk(seg.text, seg.kind)); continue; }
-    const pieces = paragraphs(seg.text).flatMap((p) => refine(p, max));
+    const pieces = paragraphs(seg.text).flatMap((p) => refine(p, b));
     let cur = '';
+    let curTokens = 0;
     for (const p of pieces) {
-      // The budget counts what is sent: the piece without the whitespace around the chunk.
-      if (cur && (cur + p).trim().length > max) { out.push(toChunk(cur, 'text')); cur = ''; }
+      // The budget counts what is sent: the piece without the whitespace around the chunk. Token
+      // estimates add up piece by piece (a word never spans two pieces).
+      const t = estimateTokens(p, b.factors);
+      if (cur && ((cur + p).trim().length > b.chars || curTokens + t > b.tokens)) { out.push(toChunk(cur, 'text')); cur = ''; curTokens = 0; }
       cur += p;
+      curTokens += t;
     }
     if (cur) out.push(toChunk(cur, 'text'));
   }

@@ -21,8 +21,10 @@ import {
   type ImageAttachment,
 } from '../../core/chat/conversation';
 import { HistoryStore, type HistoryIndex } from '../../core/chat/history';
+import { classifyChatModel, templateOpensThinking, thinkChoices, thinkParam, type ChatModelKind, type ThinkChoice, type ThinkingInfo } from '../../core/chat/models';
 import { Throttle } from '../../core/chat/throttle';
 import { promptBudget, resolveContextLength, trimToContext } from '../../core/chat/trim';
+import { TokenCalibration } from '../../core/llm/tokens';
 import {
   ConnectionError,
   IncompleteStreamError,
@@ -41,12 +43,13 @@ import type {
   ModelOption,
   NoticeView,
   TestOp,
+  ThinkView,
   ToWebview,
 } from '../../shared/chatProtocol';
 import { generationDefaults, modelFor, SECTION } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, isUnreachable, type ConnectionMonitor } from '../status';
-import { errorActions, stateLabel, statsLine, webviewStrings } from './strings';
+import { answerNote, errorActions, modelNote, stateLabel, statsLine, thinkLabel, webviewStrings } from './strings';
 import type { ChatViewProvider } from './view';
 
 const SAVE_INTERVAL_MS = 500;
@@ -66,7 +69,13 @@ interface Run {
   userStopped: boolean;
 }
 
-interface ModelFacts { capabilities?: string[]; modelInfo?: Record<string, unknown> }
+interface ModelFacts { capabilities?: string[]; modelInfo?: Record<string, unknown>; thinking?: ThinkingInfo; template?: string }
+
+/** An installed model as the picker sees it (capabilities from /api/tags, else /api/show). */
+interface ListedModel { name: string; capabilities?: string[] }
+
+/** globalState key: the reasoning choice per model ({ [model]: ThinkChoice }). */
+const THINK_STATE_KEY = 'ollamaAssistant.chat.think';
 
 export interface ChatTestState {
   ready: boolean;
@@ -87,8 +96,10 @@ export class ChatController implements vscode.Disposable {
   private run: Run | undefined;
   private pending: PendingAttachment[] = [];
   private notice: NoticeView | undefined;
-  private models: string[] = [];
+  private models: ListedModel[] = [];
   private modelsFetchedAt = 0;
+  /** Per model: how the server's prompt counts compare with our token estimates. */
+  private readonly calibration = new TokenCalibration();
   private readonly facts = new Map<string, Promise<ModelFacts | undefined>>();
   private readonly dirty = new Set<ChatSession>();
   private readonly saver: Throttle;
@@ -109,7 +120,7 @@ export class ChatController implements vscode.Disposable {
   constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
     this.store = new HistoryStore(path.join(ctx.ext.globalStorageUri.fsPath, 'chat'));
     this.saver = new Throttle(SAVE_INTERVAL_MS, () => this.writeDirty());
-    ctx.own(ctx.onDidChangeClient(() => { this.facts.clear(); this.modelsFetchedAt = 0; if (this.view?.isReady) void this.refreshModels(true); }));
+    ctx.own(ctx.onDidChangeClient(() => { this.facts.clear(); this.knownFacts.clear(); this.calibration.clear(); this.modelsFetchedAt = 0; if (this.view?.isReady) void this.refreshModels(true); }));
     ctx.own(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.chat.model`)) this.postModels();
     }));
@@ -193,6 +204,7 @@ export class ChatController implements vscode.Disposable {
       busy,
       model: this.selectedModel(),
       models: this.modelOptions(),
+      think: this.thinkView(),
       attachments: this.attachmentViews(),
       ...(this.notice ? { notice: this.notice } : {}),
     };
@@ -218,12 +230,25 @@ export class ChatController implements vscode.Disposable {
     if (m.state) v.state = m.state;
     const label = stateLabel(m.state, m.error);
     if (label) v.stateLabel = label;
-    if (m.thinking) v.thinking = m.thinking;
+    if (m.thinking) {
+      v.thinking = m.thinking;
+      if (m.stats?.thinkingMs !== undefined) v.thinkingMs = m.stats.thinkingMs;
+    }
+    if (m.state === 'streaming') {
+      // The webview counts on from these (its clock may differ from the extension host's).
+      const now = Date.now();
+      v.elapsedMs = Math.max(0, now - m.createdAt);
+      if (m.thinking && !m.text && m.stats?.thinkingMs === undefined && m.stats?.firstThinkingMs !== undefined) v.thinkingElapsedMs = Math.max(0, v.elapsedMs - m.stats.firstThinkingMs);
+    }
     const stats = statsLine(m.stats);
-    if (stats) v.stats = stats;
+    if (stats) { v.stats = stats.short; v.statsTitle = stats.long; }
+    const note = answerNote(m);
+    if (note) v.note = note;
     if (m.model) v.model = m.model;
-    if (m.error) v.error = { kind: m.error.kind, message: m.error.message, actions: last && !busy ? errorActions(m.error) : [] };
-    if (last && !busy && m.state !== 'streaming') v.canRegenerate = true;
+    const actions = m.error && last && !busy ? errorActions(m.error) : [];
+    if (m.error) v.error = { kind: m.error.kind, message: m.error.message, actions };
+    // Retry on an error is the same action as Regenerate: one button, not two.
+    if (last && !busy && m.state !== 'streaming' && !actions.some((a) => a.action === 'retry')) v.canRegenerate = true;
     return v;
   }
 
@@ -259,6 +284,7 @@ export class ChatController implements vscode.Disposable {
       case 'clear': void this.clear(); break;
       case 'selectModel': { const name = str(m.model); if (name) void this.setModel(name); break; }
       case 'refreshModels': void this.refreshModels(false); break;
+      case 'setThink': { const v = str(m.value); if (v) void this.setThink(v); break; }
       case 'action': void this.runAction(m.action, str(m.arg)); break;
       case 'codeAction': { const code = str(m.code); if (code !== undefined) void this.codeAction(m.action, code, str(m.language) ?? ''); break; }
       case 'copyText': { const t = str(m.text); if (t !== undefined) void vscode.env.clipboard.writeText(t); break; }
@@ -277,35 +303,95 @@ export class ChatController implements vscode.Disposable {
 
   currentModel(): string { return modelFor('chat') || 'llama3.2'; }
 
+  /** The models the picker offers: never one that cannot chat (an embedding model); a base/FIM
+   * model with a note. The configured model is always there (with a note when it cannot chat). */
   private modelOptions(): ModelOption[] {
     const current = this.currentModel();
-    const opts: ModelOption[] = this.models.map((name) => ({ name, installed: true }));
-    if (!this.models.some((n) => sameModel(n, current))) opts.unshift({ name: current, installed: false });
+    const opts: ModelOption[] = [];
+    for (const m of this.models) {
+      const kind = classifyChatModel(m.name, m.capabilities);
+      const isCurrent = sameModel(m.name, current);
+      if (kind === 'none' && !isCurrent) continue;
+      const note = modelNote(kind);
+      opts.push({ name: m.name, installed: true, ...(kind !== 'chat' ? { kind } : {}), ...(note ? { note } : {}) });
+    }
+    if (!this.models.some((m) => sameModel(m.name, current))) opts.unshift({ name: current, installed: false });
     return opts;
   }
 
   /** The configured model as the server lists it ("llama3.2" -> "llama3.2:latest"). */
   private selectedModel(): string {
     const current = this.currentModel();
-    return this.models.find((n) => sameModel(n, current)) ?? current;
+    return this.models.find((m) => sameModel(m.name, current))?.name ?? current;
   }
 
   private postModels(): void {
-    this.post({ type: 'models', models: this.modelOptions(), current: this.selectedModel() });
+    this.post({ type: 'models', models: this.modelOptions(), current: this.selectedModel(), think: this.thinkView() });
+    // The reasoning control needs the model's /api/show: fetch it, then show the control.
+    const model = this.currentModel();
+    if (this.view?.isReady && !this.knownFacts.has(model)) {
+      void this.modelFacts(model).then(() => { if (sameModel(model, this.currentModel())) this.post({ type: 'models', models: this.modelOptions(), current: this.selectedModel(), think: this.thinkView() }); }, () => undefined);
+    }
   }
 
-  /** The installed models from /api/tags (or /v1/models), at most every few seconds unless forced. */
+  /** The installed models from /api/tags (or /v1/models), at most every few seconds unless forced.
+   * A server whose /api/tags has no `capabilities` (before 0.6.x) is asked /api/show per model
+   * (cached), so the picker can still leave out models that cannot chat. */
   async refreshModels(force: boolean): Promise<string[]> {
-    if (!force && Date.now() - this.modelsFetchedAt < 3000) { this.postModels(); return this.models; }
+    if (!force && Date.now() - this.modelsFetchedAt < 3000) { this.postModels(); return this.models.map((m) => m.name); }
     this.modelsFetchedAt = Date.now();
     try {
       const llm = await this.ctx.llm();
-      this.models = (await llm.listModels()).map((m) => m.name);
+      const listed: ListedModel[] = (await llm.listModels()).map((m) => ({ name: m.name, ...(m.capabilities ? { capabilities: m.capabilities } : {}) }));
+      if (llm.kind === 'ollama' && listed.some((m) => !m.capabilities)) {
+        const queue = listed.filter((m) => !m.capabilities);
+        const worker = async (): Promise<void> => {
+          for (let m = queue.shift(); m; m = queue.shift()) {
+            try { const f = await this.modelFacts(m.name); if (f?.capabilities) m.capabilities = f.capabilities; } catch { /* offered as a chat model */ }
+          }
+        };
+        await Promise.all([worker(), worker(), worker(), worker()]);
+      }
+      this.models = listed;
     } catch (e) {
       this.ctx.log.warn(`chat: could not list models: ${(e as Error).message}`);
     }
     this.postModels();
-    return this.models;
+    return this.models.map((m) => m.name);
+  }
+
+  // ---- reasoning control -----------------------------------------------------------------------
+
+  /** Facts already fetched (no request): the reasoning control is built from these. */
+  private readonly knownFacts = new Map<string, ModelFacts | undefined>();
+
+  private thinkAllowed(model: string): ThinkChoice[] {
+    const f = this.knownFacts.get(model);
+    return f ? thinkChoices(f.capabilities, f.thinking) : [];
+  }
+
+  private thinkChoice(model: string): string | undefined {
+    return this.ctx.ext.globalState.get<Record<string, string>>(THINK_STATE_KEY)?.[model];
+  }
+
+  private thinkView(): ThinkView | undefined {
+    const model = this.currentModel();
+    const allowed = this.thinkAllowed(model);
+    if (!allowed.length) return undefined;
+    const chosen = this.thinkChoice(model);
+    const current = chosen && allowed.includes(chosen as ThinkChoice) ? chosen : 'default';
+    const f = this.knownFacts.get(model);
+    return { options: allowed.map((value) => ({ value, label: thinkLabel(value, f?.thinking?.default) })), current };
+  }
+
+  /** Remembers the reasoning choice for the current model (only values the model offers). */
+  async setThink(value: string): Promise<void> {
+    const model = this.currentModel();
+    if (!this.thinkAllowed(model).includes(value as ThinkChoice)) return;
+    const all = { ...(this.ctx.ext.globalState.get<Record<string, string>>(THINK_STATE_KEY) ?? {}) };
+    if (value === 'default') delete all[model]; else all[model] = value;
+    await this.ctx.ext.globalState.update(THINK_STATE_KEY, all);
+    this.postModels();
   }
 
   /** Remembers the choice in the `ollamaAssistant.chat.model` setting (user settings, or the
@@ -320,8 +406,12 @@ export class ChatController implements vscode.Disposable {
 
   async pickModel(): Promise<void> {
     const current = this.currentModel();
-    const models = await this.refreshModels(true);
-    const items: vscode.QuickPickItem[] = models.map((name) => ({ label: name, ...(sameModel(name, current) ? { description: vscode.l10n.t('current') } : {}) }));
+    await this.refreshModels(true);
+    const items: vscode.QuickPickItem[] = this.modelOptions().filter((m) => m.installed).map((m) => ({
+      label: m.name,
+      ...(sameModel(m.name, current) ? { description: vscode.l10n.t('current') } : {}),
+      ...(m.note ? { detail: m.note } : {}),
+    }));
     if (!items.length) items.push({ label: current, description: vscode.l10n.t('current') });
     const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Chat model'), placeHolder: vscode.l10n.t('Choose the model that answers in the chat') });
     if (pick) await this.setModel(pick.label);
@@ -335,9 +425,14 @@ export class ChatController implements vscode.Disposable {
         const { config } = await this.ctx.endpoint();
         if (config.backend !== 'ollama') return undefined;
         const r = await (await this.ctx.ollama()).show({ model });
-        return { ...(r.capabilities ? { capabilities: r.capabilities } : {}), ...(r.model_info ? { modelInfo: r.model_info } : {}) };
+        const thinking = r.thinking && typeof r.thinking === 'object' ? r.thinking as ThinkingInfo : undefined;
+        return {
+          ...(r.capabilities ? { capabilities: r.capabilities } : {}), ...(r.model_info ? { modelInfo: r.model_info } : {}),
+          ...(thinking ? { thinking } : {}), ...(r.template ? { template: r.template } : {}),
+        };
       })();
       this.facts.set(model, p);
+      p.then((f) => this.knownFacts.set(model, f), () => undefined);
       p.catch(() => { if (this.facts.get(model) === p) this.facts.delete(model); });
     }
     return p;
@@ -601,7 +696,7 @@ export class ChatController implements vscode.Disposable {
       const defaults = generationDefaults();
       const numCtx = resolveContextLength(defaults.options.numCtx, facts?.modelInfo);
       const system = vscode.workspace.getConfiguration(SECTION).get<string>('chat.systemPrompt') ?? '';
-      const trimmed = trimToContext(toLlmMessages(history, system), promptBudget(numCtx, defaults.options.numPredict));
+      const trimmed = trimToContext(toLlmMessages(history, system), promptBudget(numCtx, defaults.options.numPredict), this.calibration.factors(model));
       if (trimmed.dropped) this.ctx.log.info(`chat: left out ${trimmed.dropped} older messages to fit ${numCtx} tokens`);
       if (trimmed.overBudget && session === this.session) {
         // Sent anyway (the server cuts it), but the user should know the model will not see all of it.
@@ -614,20 +709,45 @@ export class ChatController implements vscode.Disposable {
         this.postComposer();
       }
       const llm = await this.ctx.llm();
+      const think = facts ? thinkParam(this.thinkChoice(model), thinkChoices(facts.capabilities, facts.thinking)) : undefined;
       const stream = await llm.chat({
         model, messages: trimmed.messages, options: defaults.options,
         ...(defaults.keepAlive !== undefined ? { keepAlive: defaults.keepAlive } : {}),
+        ...(think !== undefined ? { think } : {}),
+        implicitThinkOpen: templateOpensThinking(facts?.template) ? true : 'auto',
       }, { signal: run.abort.signal });
       for await (const c of stream) {
         if (run.abort.signal.aborted) break;
+        if (c.textWasThinking && message.text) {
+          // A DeepSeek-R1 style answer: what was shown as the answer was reasoning (see reasoning.ts).
+          this.flushDelta();
+          message.thinking = (message.thinking ?? '') + message.text;
+          message.text = '';
+          message.stats = { ...message.stats, firstThinkingMs: message.stats?.ttftMs ?? 0 };
+          delete message.stats.ttftMs;
+          if (session === this.session) this.postState();
+        }
         if (c.text || c.thinking) {
-          if (c.text && message.stats?.ttftMs === undefined) message.stats = { ...message.stats, ttftMs: performance.now() - started };
+          const now = performance.now() - started;
+          if (c.thinking && message.stats?.firstThinkingMs === undefined) message.stats = { ...message.stats, firstThinkingMs: now };
+          if (c.text && message.stats?.ttftMs === undefined) {
+            message.stats = { ...message.stats, ttftMs: now };
+            // The reasoning ended where the answer began.
+            if (message.thinking && message.stats.firstThinkingMs !== undefined) message.stats.thinkingMs = now - message.stats.firstThinkingMs;
+          }
           message.text += c.text;
           if (c.thinking) message.thinking = (message.thinking ?? '') + c.thinking;
           this.queueDelta(message, c.text, c.thinking ?? '');
           this.markDirty(session);
         }
         if (c.done) {
+          if (message.thinking && message.stats?.thinkingMs === undefined && message.stats?.firstThinkingMs !== undefined) {
+            message.stats.thinkingMs = performance.now() - started - message.stats.firstThinkingMs;
+          }
+          if (c.stats?.promptTokens) {
+            const f = this.calibration.observe(model, { estimate: trimmed.parts, actual: c.stats.promptTokens, numCtx });
+            this.ctx.log.debug(`chat: ${model} counted ${c.stats.promptTokens} prompt tokens for an estimate of ${trimmed.estimatedTokens}; factors cjk ${f.cjk.toFixed(2)} other ${f.other.toFixed(2)}`);
+          }
           message.stats = {
             ...message.stats,
             ...(c.stats?.tokensPerSecond !== undefined ? { tokensPerSecond: c.stats.tokensPerSecond } : {}),

@@ -1,6 +1,7 @@
 // Every word the chat shows, localised here (the webview gets them in its `init` message).
 import * as vscode from 'vscode';
-import type { AnswerStats, ChatErrorInfo, MessageState } from '../../core/chat/conversation';
+import type { AnswerStats, ChatErrorInfo, ChatMessage, MessageState } from '../../core/chat/conversation';
+import type { ChatModelKind } from '../../core/chat/models';
 import type { ActionView, ChatStrings } from '../../shared/chatProtocol';
 
 export function webviewStrings(): ChatStrings {
@@ -29,6 +30,10 @@ export function webviewStrings(): ChatStrings {
     model: vscode.l10n.t('Model'),
     modelNotInstalled: vscode.l10n.t('(not installed)'),
     thinking: vscode.l10n.t('Thinking'),
+    thinkingLive: vscode.l10n.t('Thinking… {0}'),
+    thoughtFor: vscode.l10n.t('Thought for {0}'),
+    waiting: vscode.l10n.t('Waiting for the first token… {0}'),
+    think: vscode.l10n.t('Reasoning'),
     imageTooLarge: vscode.l10n.t('That image is too large (over 20 MB).'),
     imageUnsupported: vscode.l10n.t('Only PNG, JPEG, WebP and GIF images can be attached.'),
     newChat: vscode.l10n.t('New chat'),
@@ -42,16 +47,54 @@ export function stateLabel(state: MessageState | undefined, error: ChatErrorInfo
   return undefined;
 }
 
-export function statsLine(s: AnswerStats | undefined): string | undefined {
+/** The stats of an answer: `short` fits one line of a narrow sidebar (speed, first answer token,
+ * warnings); `long` (the tooltip) has everything, with the first thinking token and the server's
+ * load and prompt times. "First token" is honest about which token: answer or reasoning. */
+export function statsLine(s: AnswerStats | undefined): { short: string; long: string } | undefined {
   if (!s) return undefined;
-  const parts: string[] = [];
-  if (s.tokensPerSecond !== undefined) parts.push(vscode.l10n.t('{0} tokens/s', s.tokensPerSecond.toFixed(1)));
-  const ttft = s.ttftMs ?? (s.loadMs !== undefined || s.promptMs !== undefined ? (s.loadMs ?? 0) + (s.promptMs ?? 0) : undefined);
-  if (ttft !== undefined) parts.push(vscode.l10n.t('first token {0} s', (ttft / 1000).toFixed(2)));
-  if (s.outputTokens) parts.push(vscode.l10n.t('{0} tokens', s.outputTokens));
-  if (s.doneReason === 'length') parts.push(vscode.l10n.t('cut at the length limit'));
-  if (s.trimmedMessages) parts.push(vscode.l10n.t('{0} older messages left out to fit the context window', s.trimmedMessages));
-  return parts.length ? parts.join(' · ') : undefined;
+  const short: string[] = [];
+  const long: string[] = [];
+  if (s.tokensPerSecond !== undefined) { const t = vscode.l10n.t('{0} tokens/s', s.tokensPerSecond.toFixed(1)); short.push(t); long.push(t); }
+  const secs = (ms: number) => (ms / 1000).toFixed(2);
+  if (s.firstThinkingMs !== undefined) long.push(vscode.l10n.t('first thinking token {0} s', secs(s.firstThinkingMs)));
+  // Older answers have only the server's timing: load + prompt evaluation is when the first token came.
+  const ttft = s.ttftMs ?? (s.firstThinkingMs === undefined && (s.loadMs !== undefined || s.promptMs !== undefined) ? (s.loadMs ?? 0) + (s.promptMs ?? 0) : undefined);
+  if (ttft !== undefined) { const t = vscode.l10n.t('first answer token {0} s', secs(ttft)); short.push(t); long.push(t); }
+  if (s.outputTokens) long.push(vscode.l10n.t('{0} tokens', s.outputTokens));
+  if (s.promptTokens) long.push(vscode.l10n.t('{0} prompt tokens', s.promptTokens));
+  if (s.loadMs !== undefined && s.loadMs >= 1) long.push(vscode.l10n.t('model load {0} s', secs(s.loadMs)));
+  if (s.doneReason === 'length') { const t = vscode.l10n.t('cut at the length limit'); short.push(t); long.push(t); }
+  if (s.trimmedMessages) {
+    short.push(vscode.l10n.t('{0} older left out', s.trimmedMessages));
+    long.push(vscode.l10n.t('{0} older messages left out to fit the context window', s.trimmedMessages));
+  }
+  return long.length ? { short: (short.length ? short : long.slice(0, 2)).join(' · '), long: long.join(' · ') } : undefined;
+}
+
+/** A sentence for an answer that has reasoning but no answer text, instead of an empty bubble. */
+export function answerNote(m: ChatMessage): string | undefined {
+  if (m.role !== 'assistant' || m.text || !m.thinking || m.state === 'streaming' || m.state === 'error') return undefined;
+  if (m.state === 'stopped') return undefined;
+  if (m.stats?.doneReason === 'length') {
+    return vscode.l10n.t('The model spent its whole answer budget thinking and gave no answer. Raise num_predict in the ollamaAssistant.options setting, or turn reasoning off or lower for this model, then Regenerate.');
+  }
+  return vscode.l10n.t('The model only reasoned and gave no answer. Regenerate, or turn reasoning off for this model.');
+}
+
+/** The note beside a model in the picker. */
+export function modelNote(kind: ChatModelKind): string | undefined {
+  if (kind === 'base') return vscode.l10n.t('base/code completion model: answers, but is not tuned for chat');
+  if (kind === 'none') return vscode.l10n.t('cannot chat (embedding or other non-text model)');
+  return undefined;
+}
+
+/** The label of a reasoning choice; 'default' names the model's own default when it says it. */
+export function thinkLabel(value: string, modelDefault: boolean | string | undefined): string {
+  if (value === 'on') return vscode.l10n.t('Reasoning on');
+  if (value === 'off') return vscode.l10n.t('Reasoning off');
+  if (value.startsWith('level:')) return vscode.l10n.t('Reasoning: {0}', value.slice('level:'.length));
+  const d = modelDefault === true ? vscode.l10n.t('on') : modelDefault === false ? vscode.l10n.t('off') : typeof modelDefault === 'string' ? modelDefault : undefined;
+  return d ? vscode.l10n.t('Reasoning: model default ({0})', d) : vscode.l10n.t('Reasoning: model default');
 }
 
 export function errorActions(e: ChatErrorInfo): ActionView[] {

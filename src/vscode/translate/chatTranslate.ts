@@ -3,6 +3,7 @@
 // code the extension runs.
 import type { LlmBackend, Sampling } from '../../core/llm/backend';
 import type { KeepAlive } from '../../core/ollama/types';
+import { THINK_TAGS } from '../../core/llm/reasoning';
 import { TranslationTruncatedError, type TranslateFn, type TranslateRequest } from '../../core/translate';
 
 export interface ChatTranslateOptions {
@@ -16,6 +17,11 @@ export interface ChatTranslateOptions {
   onTruncated?: (req: TranslateRequest) => void;
 }
 
+function startsWithThinkTag(text: string): boolean {
+  const t = text.trimStart();
+  return THINK_TAGS.some(([open]) => t.startsWith(open));
+}
+
 export function chatTranslateFn(backend: () => Promise<LlmBackend>, o: ChatTranslateOptions): TranslateFn {
   return async (req) => {
     const llm = await backend();
@@ -24,6 +30,9 @@ export function chatTranslateFn(backend: () => Promise<LlmBackend>, o: ChatTrans
       messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.user }],
       ...(o.options && Object.keys(o.options).length ? { options: o.options } : {}),
       ...(o.keepAlive !== undefined ? { keepAlive: o.keepAlive } : {}),
+      // No reasoning for a translation; a leading reasoning block (a model that ignores think:false)
+      // is split off by the backend, unless the text itself starts with a tag: then it is content.
+      think: false, implicitThinkOpen: false, thinkTags: !startsWithThinkTag(req.user),
     }, { signal: req.signal });
     let text = '';
     let truncated = false;
