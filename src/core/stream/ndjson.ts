@@ -1,23 +1,59 @@
 // NDJSON (one JSON object per line), as Ollama streams generate/chat/pull/push/create.
-// Blank lines and CRLF are tolerated (proxies add them); a line that is not JSON is an error that
-// carries the raw text, never silently skipped.
-import { splitLines, type LineOptions } from './lines';
+// Blank lines and CRLF are tolerated (proxies add them). A line that is not JSON, or is JSON but not
+// an object (`null`, `42`, `[]`, `"x"`), is an error that carries the raw text, never silently
+// skipped and never handed on (a consumer reading `obj.done` from `null` would throw a TypeError).
+import { forEachLine, LineDecoder, type LineOptions } from './lines';
 
 export class MalformedLineError extends Error {
-  constructor(readonly raw: string, cause: unknown) {
-    super(`malformed NDJSON line: ${raw.slice(0, 200)}`, { cause });
+  /** `json`: not JSON at all; `not-object`: valid JSON that is not an object. */
+  readonly kind: 'json' | 'not-object';
+  constructor(readonly raw: string, cause: unknown, kind: 'json' | 'not-object' = 'json') {
+    super(kind === 'json' ? `malformed NDJSON line: ${raw.slice(0, 200)}` : `NDJSON line is not an object: ${raw.slice(0, 200)}`, { cause });
+    this.kind = kind;
   }
 }
 
-export async function* parseNdjson<T = unknown>(chunks: AsyncIterable<Uint8Array>, opts: LineOptions = {}): AsyncGenerator<T> {
-  for await (const line of splitLines(chunks, opts)) {
-    if (line.trim() === '') continue;
-    let value: T;
-    try {
-      value = JSON.parse(line) as T;
-    } catch (e) {
-      throw new MalformedLineError(line, e);
-    }
-    yield value;
+/** Parses one line; throws MalformedLineError unless it is a JSON object. */
+export function parseObjectLine(line: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw new MalformedLineError(line, e);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedLineError(line, undefined, 'not-object');
+  return value as Record<string, unknown>;
+}
+
+/** A chunk-at-a-time NDJSON decoder: every network chunk is decoded once and handed back as the
+ * objects it completes (an empty array when it completes none). */
+export class NdjsonDecoder {
+  private readonly lines: LineDecoder;
+  constructor(opts: LineOptions = {}) { this.lines = new LineDecoder(opts); }
+
+  push(chunk: Uint8Array): unknown[] {
+    const block = this.lines.push(chunk);
+    if (block === undefined) return EMPTY;
+    const out: unknown[] = [];
+    forEachLine(block, (line) => {
+      // Fast path: an object line starts with '{'; anything else is checked for blankness first.
+      if (line.charCodeAt(0) === 123 || line.trim() !== '') out.push(parseObjectLine(line));
+    });
+    return out;
+  }
+
+  end(): unknown[] {
+    const last = this.lines.end();
+    return last === undefined || last.trim() === '' ? EMPTY : [parseObjectLine(last)];
+  }
+}
+
+const EMPTY: unknown[] = [];
+Object.freeze(EMPTY);
+
+/** Async-generator form (convenience; the clients use NdjsonDecoder directly). */
+export async function* parseNdjson<T = unknown>(chunks: AsyncIterable<Uint8Array>, opts: LineOptions = {}): AsyncGenerator<T> {
+  const d = new NdjsonDecoder(opts);
+  for await (const chunk of chunks) yield* d.push(chunk) as T[];
+  yield* d.end() as T[];
 }
