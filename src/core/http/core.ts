@@ -84,6 +84,9 @@ export interface OpenResponse {
 export interface ChunkDecoder {
   push(chunk: Uint8Array): unknown[];
   end(): unknown[];
+  /** Set when the framing broke after some objects of the same chunk were returned: the stream
+   * reports it once those objects were handed out, without waiting for more bytes. */
+  readonly error?: unknown;
 }
 
 /** An async iterable over a streamed reply that can be aborted; `break` closes the connection too. */
@@ -424,6 +427,10 @@ class StreamReader<T> implements AsyncIterator<T> {
       if (this.finished) return DONE as IteratorResult<T>;
       const r = this.take();
       if (r) return r;
+      if (this.decoder.error !== undefined) {
+        this.close(true);
+        throw this.core.mapStreamError(this.decoder.error, this.open.url, this.open.res.status, this.received, this.open.idleTimeoutMs);
+      }
       if (this.eof) {
         this.close(false);
         if (this.aborted) throw this.abortError();

@@ -94,13 +94,31 @@ export function openAIBaseUrl(url: string): string {
  */
 export class OpenAISseDecoder implements ChunkDecoder {
   private readonly sse: SseDecoder;
+  /** Set when an event broke the framing after others in the same chunk (see NdjsonDecoder.error). */
+  error: unknown;
   constructor(opts: LineOptions = {}) { this.sse = new SseDecoder(opts); }
-  push(chunk: Uint8Array): unknown[] { return this.map(this.sse.push(chunk)); }
-  end(): unknown[] { return this.map(this.sse.end()); }
+  push(chunk: Uint8Array): unknown[] {
+    if (this.error !== undefined) throw this.error;
+    return this.map(this.sse.push(chunk));
+  }
+  end(): unknown[] {
+    if (this.error !== undefined) throw this.error;
+    return this.map(this.sse.end());
+  }
 
   private map(evs: SseEvent[]): unknown[] {
     if (evs.length === 0) return evs;
     const out: unknown[] = [];
+    try {
+      this.mapInto(evs, out);
+    } catch (e) {
+      if (out.length === 0) throw e;
+      this.error = e;
+    }
+    return out;
+  }
+
+  private mapInto(evs: SseEvent[], out: unknown[]): void {
     for (const ev of evs) {
       const errField = ev.fields?.error;
       if (errField !== undefined) { out.push({ error: errorPayload(errField) }); continue; }
@@ -110,7 +128,6 @@ export class OpenAISseDecoder implements ChunkDecoder {
       if (data.trim() === '') continue;
       out.push(parseObjectLine(data));
     }
-    return out;
   }
 }
 

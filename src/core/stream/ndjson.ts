@@ -29,20 +29,30 @@ export function parseObjectLine(line: string): Record<string, unknown> {
  * objects it completes (an empty array when it completes none). */
 export class NdjsonDecoder {
   private readonly lines: LineDecoder;
+  /** Set when a line broke the framing: the objects before it in the same chunk were still returned,
+   * and this error is what the stream reports next. */
+  error: unknown;
   constructor(opts: LineOptions = {}) { this.lines = new LineDecoder(opts); }
 
   push(chunk: Uint8Array): unknown[] {
+    if (this.error !== undefined) throw this.error;
     const block = this.lines.push(chunk);
     if (block === undefined) return EMPTY;
     const out: unknown[] = [];
-    forEachLine(block, (line) => {
-      // Fast path: an object line starts with '{'; anything else is checked for blankness first.
-      if (line.charCodeAt(0) === 123 || line.trim() !== '') out.push(parseObjectLine(line));
-    });
+    try {
+      forEachLine(block, (line) => {
+        // Fast path: an object line starts with '{'; anything else is checked for blankness first.
+        if (line.charCodeAt(0) === 123 || line.trim() !== '') out.push(parseObjectLine(line));
+      });
+    } catch (e) {
+      if (out.length === 0) throw e;
+      this.error = e;
+    }
     return out;
   }
 
   end(): unknown[] {
+    if (this.error !== undefined) throw this.error;
     const last = this.lines.end();
     return last === undefined || last.trim() === '' ? EMPTY : [parseObjectLine(last)];
   }
