@@ -24,7 +24,7 @@ export function chatTranslateFn(backend: () => Promise<LlmBackend>, o: ChatTrans
       messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.user }],
       ...(o.options && Object.keys(o.options).length ? { options: o.options } : {}),
       ...(o.keepAlive !== undefined ? { keepAlive: o.keepAlive } : {}),
-    }, { signal: req.signal });
+    }, { signal: req.signal, lane: 'batch' }); // a job's many requests never hold chat/completion's connections
     let text = '';
     let truncated = false;
     for await (const chunk of stream) {
