@@ -24,12 +24,19 @@ export interface TransportRequest {
   idleTimeoutMs: number;
   /** Connection pool to use (default `interactive`). */
   lane?: Lane;
+  /** The body will be read as a stream by a reader with its own idle timer. */
+  streaming?: boolean;
 }
 
 export interface TransportBody extends AsyncIterable<Uint8Array> {
   /** Close the body early: the connection is torn down so the server sees the close at once. */
   destroy(): void;
   text(limitBytes?: number): Promise<string>;
+  /** Push mode (optional; streams use it when present): chunks go to `sink` as they arrive, with
+   * pause/resume for backpressure - cheaper per chunk than an async iterator. */
+  subscribe?(sink: { data(chunk: Uint8Array): void; end(): void; error(e: unknown): void }): {
+    pause(): void; resume(): void; detach(): void; drain(done: () => void): void;
+  };
 }
 
 export interface TransportResponse {

@@ -124,8 +124,11 @@ export class OpenAISseDecoder implements ChunkDecoder {
       if (errField !== undefined) { out.push({ error: errorPayload(errField) }); continue; }
       if (ev.event === 'error') { out.push({ error: errorPayload(ev.data) }); continue; }
       const data = ev.data;
-      if (data === '[DONE]' || data.trim() === '[DONE]') { out.push({ done: true } satisfies StreamDone); continue; }
-      if (data.trim() === '') continue;
+      // Fast path: a JSON object chunk.
+      if (data.charCodeAt(0) === 123) { out.push(parseObjectLine(data)); continue; }
+      const t = data.trim();
+      if (t === '[DONE]') { out.push({ done: true } satisfies StreamDone); continue; }
+      if (t === '') continue;
       out.push(parseObjectLine(data));
     }
   }

@@ -2,7 +2,7 @@
 // Blank lines and CRLF are tolerated (proxies add them). A line that is not JSON, or is JSON but not
 // an object (`null`, `42`, `[]`, `"x"`), is an error that carries the raw text, never silently
 // skipped and never handed on (a consumer reading `obj.done` from `null` would throw a TypeError).
-import { forEachLine, LineDecoder, type LineOptions } from './lines';
+import { LineDecoder, type LineOptions } from './lines';
 
 export class MalformedLineError extends Error {
   /** `json`: not JSON at all; `not-object`: valid JSON that is not an object. */
@@ -40,10 +40,16 @@ export class NdjsonDecoder {
     if (block === undefined) return EMPTY;
     const out: unknown[] = [];
     try {
-      forEachLine(block, (line) => {
+      // forEachLine, inlined: this loop runs once per streamed token.
+      let start = 0;
+      for (;;) {
+        const i = block.indexOf('\n', start);
+        const line = i < 0 ? (start === 0 ? block : block.slice(start)) : block.slice(start, i);
         // Fast path: an object line starts with '{'; anything else is checked for blankness first.
         if (line.charCodeAt(0) === 123 || line.trim() !== '') out.push(parseObjectLine(line));
-      });
+        if (i < 0) break;
+        start = i + 1;
+      }
     } catch (e) {
       if (out.length === 0) throw e;
       this.error = e;
