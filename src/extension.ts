@@ -10,18 +10,27 @@ import { ConnectionMonitor, registerStatusCommands } from './vscode/status';
 import { registerToken } from './vscode/token';
 import { registerTranslation } from './vscode/translate';
 
-/** Set by the bundle's first statement (esbuild.js banner): when loading this extension began. */
+/** Set by the bundle's first statement (esbuild.js banner): when loading this extension began,
+ * the process CPU used by then, and the process-wide undici dispatcher as it was then. */
 declare const __oaLoadStart: number | undefined;
+declare const __oaLoadCpu: NodeJS.CpuUsage | undefined;
+declare const __oaDispatcherAtLoad: unknown;
+/** Set by the bundle's last statement (esbuild.js footer). */
+declare const __oaLoadEnd: number | undefined;
 
 export interface ExtensionApi {
   ctx: ExtensionContextOwner;
   monitor: ConnectionMonitor;
-  /** Only when run by tests (ExtensionMode.Test): ms from the first statement of the bundle to the
-   * end of activate(), and whether the HTTP transport (undici) was loaded by then. */
-  activation?: { ms: number; transportLoaded: boolean };
+  /** Only when run by tests (ExtensionMode.Test): `ms` = loading the bundle (first to last
+   * statement) + running activate(), the time this extension costs; `spanMs` = first statement to
+   * the end of activate() on the clock, including whatever the host did in between; process CPU ms
+   * over that span; whether the HTTP transport (undici) was loaded by then; whether
+   * globalThis[Symbol.for('undici.globalDispatcher.1')] is what it was at the first statement. */
+  activation?: { ms: number; loadMs: number; activateMs: number; spanMs: number; cpuMs: number; transportLoaded: boolean; dispatcherUnchanged: boolean };
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const activateStart = performance.now();
   const log = vscode.window.createOutputChannel('Ollama Assistant', { log: true });
   context.subscriptions.push(log);
   const ctx = new ExtensionContextOwner(context, log);
@@ -33,8 +42,19 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerChat(ctx, monitor);
   registerTranslation(ctx, monitor);
   if (context.extensionMode !== vscode.ExtensionMode.Test) return { ctx, monitor };
-  const start = typeof __oaLoadStart === 'number' ? __oaLoadStart : NaN;
-  return { ctx, monitor, activation: { ms: performance.now() - start, transportLoaded: isTransportLoaded() } };
+  const end = performance.now();
+  const loadMs = typeof __oaLoadStart === 'number' && typeof __oaLoadEnd === 'number' ? __oaLoadEnd - __oaLoadStart : NaN;
+  const activateMs = end - activateStart;
+  const cpu = typeof __oaLoadCpu === 'object' ? process.cpuUsage(__oaLoadCpu) : undefined;
+  const dispatcherUnchanged = typeof __oaLoadStart === 'number'
+    && (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] === __oaDispatcherAtLoad;
+  return {
+    ctx, monitor,
+    activation: {
+      ms: loadMs + activateMs, loadMs, activateMs, spanMs: typeof __oaLoadStart === 'number' ? end - __oaLoadStart : NaN,
+      cpuMs: cpu ? (cpu.user + cpu.system) / 1000 : NaN, transportLoaded: isTransportLoaded(), dispatcherUnchanged,
+    },
+  };
 }
 
 export function deactivate(): void {

@@ -30,6 +30,16 @@ function reply(req: { path: string; body: { prompt?: string } }): string {
   return 'undefined;\n';
 }
 
+/** Accepts the inline suggestion once the workbench shows it: commits until the document reads
+ * `expected` (waiting on the document, not on a paint delay that a busy machine can outlast). */
+async function commitUntil(editor: vscode.TextEditor, expected: string): Promise<void> {
+  await waitFor(async () => {
+    if (editor.document.getText() === expected) return true;
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+    return editor.document.getText() === expected;
+  }, `accepted text (document: ${JSON.stringify(editor.document.getText())})`, 20000);
+}
+
 async function typeText(text: string, gapMs: number): Promise<number[]> {
   const at: number[] = [];
   for (const ch of text) {
@@ -133,8 +143,7 @@ describe('inline completion (real extension host)', function () {
     const png = await screenshot('completion-ghost-text');
     console.log(`[exthost] screenshot: ${png}`);
 
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
-    await waitFor(() => editor.document.getText() === 'const greeting = ' + expected, `accepted text (document: ${JSON.stringify(editor.document.getText())})`, 3000);
+    await commitUntil(editor, 'const greeting = ' + expected);
   });
 
   it('a keystroke that contradicts the stream, or moving the cursor away, aborts the request at the server at once', async () => {
@@ -191,8 +200,7 @@ describe('inline completion (real extension host)', function () {
     await waitFor(async () => (await debugInfo()).stats.cacheHits > before, 'a type-through cache hit');
     await sleep(400);
     assert.strictEqual(generates(server).length, 1, 'type-through sent a request');
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
-    await waitFor(() => editor.document.getText() === 'let slow = sl' + rest, `accepted text (document: ${JSON.stringify(editor.document.getText())})`, 3000);
+    await commitUntil(editor, 'let slow = sl' + rest);
   });
 
   it('the trigger command asks by hand while automatic completion is paused', async () => {
@@ -207,9 +215,7 @@ describe('inline completion (real extension host)', function () {
       await vscode.commands.executeCommand('ollamaAssistant.completion.trigger');
       await waitFor(async () => (await debugInfo()).last?.text === '42;', 'the completion asked by hand');
       assert.strictEqual(generates(server).length, 1);
-      await sleep(200);
-      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
-      await waitFor(() => editor.document.getText() === 'let answer = 42;', `accepted text (document: ${JSON.stringify(editor.document.getText())})`, 3000);
+      await commitUntil(editor, 'let answer = 42;');
     } finally {
       assert.strictEqual(await vscode.commands.executeCommand('ollamaAssistant.completion.togglePause'), false);
     }

@@ -43,6 +43,9 @@ export interface FaultPlan {
   /** hold the response (no status line) until this settles or the client goes away: a server
    * whose slots are all busy, for as long as a test needs */
   holdUntil?: Promise<unknown>;
+  /** mid-stream pauses: after `afterLines` data lines, write nothing more until `until` settles (a
+   * test can look at a half-streamed answer for as long as it needs, on a machine of any speed) */
+  pauses?: Array<{ afterLines: number; until: Promise<unknown> }>;
 }
 
 /**
@@ -347,6 +350,15 @@ export class Exchange {
       if (!first && !(await this.sleep(spec.lineDelayMs))) return;
       first = false;
       const written = this.rec.linesWritten;
+      for (const p of plan.pauses ?? []) {
+        if (p.afterLines !== written || this.headSent === false) continue;
+        await new Promise<void>((resolve) => {
+          const done = () => { this.ac.signal.removeEventListener('abort', done); resolve(); };
+          this.ac.signal.addEventListener('abort', done, { once: true });
+          void p.until.then(done, done);
+        });
+        if (this.closed) return;
+      }
       const terminal = 'error' in item || item.terminal === true;
       if (plan.errorAfterLines !== undefined && (written >= plan.errorAfterLines || terminal)) {
         if (!this.headSent) return preError(errMsg, 500);

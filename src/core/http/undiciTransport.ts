@@ -268,6 +268,12 @@ class Impl implements Transport {
   }
 }
 
+/** True when `x` is a dispatcher of THIS copy of undici (ours). Tests use it to show that the
+ * process-wide dispatcher (globalThis[Symbol.for('undici.globalDispatcher.1')]) is never ours. */
+export function isOwnDispatcher(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && x instanceof (DispatcherClass as unknown as new () => object);
+}
+
 /** Builds the undici transport: two lanes, each an Agent (or ProxyAgent) with keep-alive. */
 export function createUndiciTransport(opts: UndiciTransportOptions): Transport {
   return new Impl(opts);
