@@ -17,7 +17,7 @@ trap cleanup EXIT
 echo "busy loops on $CORES cores: pids ${pids[*]}"
 fail=0
 for i in $(seq "$RUNS"); do
-  log="$LOGS/integration-loaded-$i.log"
+  log="$LOGS/loaded-integration-$i.log"  # not integration*.log: test-all.sh sums those
   start=$(date +%s)
   node scripts/run-integration.mjs > "$log" 2>&1
   rc=$?

@@ -22,8 +22,8 @@ export const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
 /**
  * Incremental line splitter. `push(chunk)` returns the text of every line the chunk completes
  * (without its `\n` / `\r\n` terminator, blank lines included) as ONE string joined by '\n' (so a
- * caller can walk it with indexOf, without an array per chunk), or '' when none completed plus
- * `count` of lines; `end()` returns the last unterminated line, if any.
+ * caller can walk it with indexOf, without an array per chunk), or undefined when the chunk
+ * completes no line; `end()` returns the last unterminated line, if any.
  * Throws LineTooLongError when a line exceeds `maxLineBytes`.
  */
 export class LineDecoder {
