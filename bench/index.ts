@@ -2,6 +2,9 @@
 // appending to BENCHES.
 import { benchChatRender } from './chatRender';
 import { completionBench } from './completion';
+import { benchLoad } from './load';
+import { benchManyStreams } from './manyStreams';
+import { benchStreamCpu } from './streamCpu';
 import { benchTranslateSubtitlesHttp } from './translateHttp';
 
 interface Bench {
@@ -10,6 +13,9 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
+  { name: 'load: extension bundle vs the official ollama client (issue 11 §3)', run: benchLoad },
+  { name: 'many streams at once; interactive work during a batch (issue 11 §1)', run: benchManyStreams },
+  { name: 'per-token CPU of a 100k-token stream, NDJSON and SSE (issue 11 §4)', run: benchStreamCpu },
   { name: 'inline completion', run: completionBench },
   { name: 'chat render cost per streamed token (headless chromium)', run: benchChatRender },
   // Prints its own lines; the signature predates the shared `out` callback.

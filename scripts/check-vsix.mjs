@@ -8,7 +8,11 @@ const listing = execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { encod
 const files = new Set(listing.map((f) => f.trim()));
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const c = pkg.contributes ?? {};
-const wanted = new Set([pkg.main.replace(/^\.\//, ''), 'package.nls.json', 'package.nls.zh-cn.json', 'l10n/bundle.l10n.zh-cn.json', 'dist/webview/main.js', 'dist/codecs.js']);
+const wanted = new Set([pkg.main.replace(/^\.\//, ''), 'package.nls.json', 'package.nls.zh-cn.json', 'l10n/bundle.l10n.zh-cn.json', 'dist/webview/main.js',
+  // The HTTP transport (undici), required lazily by dist/extension.js at the first request.
+  'dist/transport.js',
+  // iconv-lite + jschardet, required lazily the first time a file is neither UTF-8 nor UTF-16.
+  'dist/codecs.js']);
 const add = (p) => { if (typeof p === 'string' && !p.startsWith('$(')) wanted.add(p.replace(/^\.\//, '')); };
 for (const g of c.grammars ?? []) add(g.path);
 for (const l of c.languages ?? []) add(l.configuration);

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { assembleHeaders } from '../core/http/headers';
+import type { BusyRetryInfo } from '../core/http/core';
 import { selectProxy } from '../core/http/proxy';
 import { OllamaBackend, OpenAIBackend, type LlmBackend } from '../core/llm/backend';
 import { OllamaClient, type ClientOptions } from '../core/ollama/client';
@@ -18,11 +19,16 @@ export class ExtensionContextOwner implements vscode.Disposable {
   private clients: Promise<Clients> | undefined;
   private readonly onDidChangeClientEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeClient = this.onDidChangeClientEmitter.event;
+  private readonly onBusyRetryEmitter = new vscode.EventEmitter<BusyRetryInfo>();
+  /** Fires before every wait of a request the server answered with 503 busy / 429 (the request is
+   * retried; the status bar says "server busy, retrying"). */
+  readonly onBusyRetry = this.onBusyRetryEmitter.event;
 
   constructor(readonly ext: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     ext.subscriptions.push(
       this,
       this.onDidChangeClientEmitter,
+      this.onBusyRetryEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => { if (affectsConnection(e)) this.resetClient('settings changed'); }),
       ext.secrets.onDidChange((e) => { if (e.key === TOKEN_SECRET_KEY) this.resetClient('API token changed'); }),
     );
@@ -76,6 +82,12 @@ export class ExtensionContextOwner implements vscode.Disposable {
       idleTimeoutMs: config.idleTimeoutMs,
       ...(proxy ? { proxy } : {}),
       ...(ca ? { ca } : {}),
+      // Requests carry their lane (CallOptions.lane): batch work (translation jobs, pulls, uploads)
+      // has its own connection pool, so it never holds the connections chat and completion need.
+      onBusyRetry: (info) => {
+        this.log.warn(`server busy (HTTP ${info.status}: ${info.message}); retry ${info.attempt}/${info.maxAttempts - 1} in ${(info.delayMs / 1000).toFixed(1)} s (${info.lane})`);
+        this.onBusyRetryEmitter.fire(info);
+      },
     };
     const ollama = new OllamaClient(opts);
     const llm = config.backend === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(ollama);

@@ -2,6 +2,7 @@
 // the one place that tells the user the server is unreachable - once, with buttons to open the
 // setting or retry - however many features fail at the same time.
 import * as vscode from 'vscode';
+import type { BusyRetryInfo } from '../core/http/core';
 import { isLoopback } from '../core/http/proxy';
 import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/ollama/errors';
 import { SECTION } from './config';
@@ -57,6 +58,24 @@ export class ConnectionMonitor implements vscode.Disposable {
     this.render();
     this.item.show();
     ctx.own(ctx.onDidChangeClient(() => { this.last = undefined; this.lastNotified = 0; this.render(); }));
+    ctx.own(ctx.onBusyRetry((info) => this.showBusy(info)));
+  }
+
+  private busyUntil = 0;
+  private busyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the status bar says "server busy, retrying" (tests read it). */
+  busyText: string | undefined;
+
+  /** The server answered 503 busy / 429 and the request waits to be retried: say so in the status
+   * bar until the wait is over (not a failure, nothing to act on). */
+  showBusy(info: BusyRetryInfo): void {
+    this.busyUntil = Math.max(this.busyUntil, Date.now() + info.delayMs + 500);
+    this.busyText = vscode.l10n.t('Ollama: server busy, retrying ({0}/{1})', info.attempt, info.maxAttempts - 1);
+    this.item.text = `$(sync~spin) ${this.busyText}`;
+    this.item.tooltip = vscode.l10n.t('The server at {0} is busy (HTTP {1}: {2}); the request is sent again in {3} s.', info.url, info.status, info.message, (info.delayMs / 1000).toFixed(1));
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    clearTimeout(this.busyTimer);
+    this.busyTimer = setTimeout(() => { this.busyText = undefined; this.busyUntil = 0; this.render(); }, this.busyUntil - Date.now());
   }
 
   async check(signal?: AbortSignal): Promise<ServerStatus> {
@@ -114,6 +133,7 @@ export class ConnectionMonitor implements vscode.Disposable {
   }
 
   private render(): void {
+    if (this.busyText !== undefined && Date.now() < this.busyUntil) return;
     const s = this.last;
     const unreachable = !!s && !s.reachable;
     if (unreachable !== this.unreachableKey) {
@@ -135,7 +155,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     }
   }
 
-  dispose(): void { this.item.dispose(); this.onDidChangeEmitter.dispose(); }
+  dispose(): void { clearTimeout(this.busyTimer); this.item.dispose(); this.onDidChangeEmitter.dispose(); }
 }
 
 /** In a remote window the extension runs on the remote machine, so "localhost" is that machine. */

@@ -326,8 +326,9 @@ describe('chat (real extension host)', function () {
     assert.match(a.error ?? '', /runner process has terminated/);
     assert.deepStrictEqual(rep.actions.map((x) => x.action), ['retry']);
     assert.deepStrictEqual(a.buttons, ['copyAnswer'], 'Retry only: Regenerate would be the same action');
+    const n = chatRequests(server).length;
     await webview({ op: 'click', selector: '[data-action="retry"]' });
-    await sleep(100);
+    await waitFor(() => chatRequests(server).length > n, 'retry request');
     await idle();
     const after = lastAssistant(await domReport())!;
     assert.strictEqual(after.state, 'done');
@@ -438,8 +439,8 @@ describe('chat (real extension host)', function () {
       st = await chatTest<ChatTestState>({ op: 'newChat' });
       assert.notStrictEqual(st.session.id, firstSession);
       assert.strictEqual(st.busy, false);
-      await waitFor(() => !showPending(), 'the check answers meanwhile', 10000);
-      await sleep(200);
+      // The cancelled check is over (answered or closed) - state, not a fixed wait.
+      await waitFor(() => slow.requests.filter((r) => r.path === '/api/show').every((r) => r.endedAt !== undefined || r.closedAt !== undefined), 'the capability checks finished', 20000);
       st = await idle();
       assert.deepStrictEqual(st.session.messages, [], 'nothing landed in the new chat');
       assert.strictEqual(chatRequests(slow).length, 2, 'nothing was sent');

@@ -47,11 +47,18 @@ describe('chat restart (before)', function () {
     server.setFaults({ tokenDelayMs: 100 }, { path: '/api/chat' });
     await webview({ op: 'send', text: SECOND_Q });
     await waitFor(async () => ((await chatState()).session.messages[3]?.text.length ?? 0) > 60, 'second answer streaming');
-    // Let the throttled save (every ~500 ms) write some of it.
-    await sleep(1500);
+    // Wait (on the file, not the clock) until the throttled save has written part of the answer.
+    const sessionId = (await chatState()).session.id;
+    const file = path.join(await storageDir(), 'sessions', `${sessionId}.json`);
+    const partSaved = () => {
+      try {
+        const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { messages: Array<{ text: string }> };
+        return m.messages.length === 4 && (m.messages[3]?.text.length ?? 0) > 12 ? m : undefined;
+      } catch { return undefined; }
+    };
+    await waitFor(partSaved, 'part of the streaming answer saved', 20000);
     const st = await chatState();
     assert.strictEqual(st.busy, true, 'still streaming');
-    const file = path.join(await storageDir(), 'sessions', `${st.session.id}.json`);
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.strictEqual(saved.messages.length, 4);
     assert.strictEqual(saved.messages[3].state, 'streaming');

@@ -155,19 +155,28 @@ describe('translation (real extension host)', function () {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(source));
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(content.length));
-    // One slow answer: 40 ms between tokens, so the preview must show it growing.
-    server.setFaults({ tokenDelayMs: 40 }, { path: '/api/chat', times: 1 });
-    let finished = false;
-    const pending = Promise.resolve(vscode.commands.executeCommand<Outcome>('ollamaAssistant.translate.selection', { mode: 'sideBySide' }))
-      .finally(() => { finished = true; });
+    // The server stops twice mid-answer until the test has seen the preview show what came so far
+    // (events and state, not timing: it holds on a machine of any speed).
+    const gates = [0, 1].map(() => { let open!: () => void; const p = new Promise<void>((r) => { open = r; }); return { p, open }; });
+    server.setFaults({ pauses: [{ afterLines: 6, until: gates[0]!.p }, { afterLines: 14, until: gates[1]!.p }] }, { path: '/api/chat', times: 1 });
     const seen: string[] = [];
-    while (!finished) {
-      const preview = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'ollama-translation' && d.uri.path.endsWith('/guide.zh-CN.md'));
-      const t = preview?.getText();
-      if (t !== undefined && t !== seen[seen.length - 1]) seen.push(t);
-      await sleep(15);
+    const previewDoc = () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'ollama-translation' && d.uri.path.endsWith('/guide.zh-CN.md'));
+    const onChange = vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document === previewDoc() && e.document.getText() !== seen[seen.length - 1]) seen.push(e.document.getText());
+    });
+    const pending = Promise.resolve(vscode.commands.executeCommand<Outcome>('ollamaAssistant.translate.selection', { mode: 'sideBySide' }));
+    let r: Outcome;
+    try {
+      const first = await waitFor(() => { const t = previewDoc()?.getText(); return t && t.trim() !== '' ? t : undefined; }, 'the first part of the answer in the preview', 20000);
+      seen.push(first);
+      gates[0]!.open();
+      seen.push(await waitFor(() => { const t = previewDoc()?.getText(); return t && t.length > first.length ? t : undefined; }, 'more of the answer in the preview', 20000));
+      gates[1]!.open();
+      r = await pending;
+    } finally {
+      gates.forEach((g) => g.open());
+      onChange.dispose();
     }
-    const r = await pending;
     assert.strictEqual(r.status, 'done', JSON.stringify(r));
     assert.strictEqual(r.mode, 'sideBySide');
     const preview = await waitFor(() => vscode.workspace.textDocuments.find((d) => d.uri.toString() === r.uri), 'the preview document');

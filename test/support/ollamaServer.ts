@@ -76,7 +76,8 @@ import {
   type ModelName,
 } from './ollamaServerWire';
 
-export type { FaultPlan, RecordedRequest } from './ollamaServerStream';
+export type { FaultPlan, RecordedRequest, SseErrorDialect } from './ollamaServerStream';
+export { SSE_ERROR_DIALECTS } from './ollamaServerStream';
 export type { ModelFixture, PullableModel, Layer } from './ollamaServerModels';
 export { goJson, tokenize } from './ollamaServerWire';
 
@@ -459,6 +460,7 @@ export class OllamaTestServer {
     if (plan.status !== undefined) {
       const body = plan.body ?? '';
       const ct = plan.contentType ?? (body ? (/^\s*[{[]/.test(body) ? JSON_UTF8 : 'text/plain; charset=utf-8') : undefined);
+      for (const [k, v] of Object.entries(plan.headers ?? {})) res.setHeader(k, v);
       return ex.send(plan.status, ct, body);
     }
     if (!under) return ex.send(404, TEXT_PLAIN, '404 page not found');

@@ -30,6 +30,64 @@ export interface FaultPlan {
   status?: number;
   body?: string;
   contentType?: string;
+  /** extra response headers with `status` (e.g. Retry-After on a 503/429) */
+  headers?: Record<string, string>;
+  /** SSE routes: how a mid-stream error (errorAfterLines, or an error item) is written - the forms
+   * real OpenAI-compatible servers use after HTTP 200 (see SSE_ERROR_DIALECTS). Default 'ollama'. */
+  sseErrorDialect?: SseErrorDialect;
+  /** after N data lines write one line that is valid JSON but not an object (NDJSON: the value
+   * itself; SSE: `data: <value>`), then continue normally */
+  nonObjectLineAfter?: number;
+  /** the value of that line (default 'null'): e.g. '42', '[]', '"text"', 'true' */
+  nonObjectLine?: string;
+  /** hold the response (no status line) until this settles or the client goes away: a server
+   * whose slots are all busy, for as long as a test needs */
+  holdUntil?: Promise<unknown>;
+  /** mid-stream pauses: after `afterLines` data lines, write nothing more until `until` settles (a
+   * test can look at a half-streamed answer for as long as it needs, on a machine of any speed) */
+  pauses?: Array<{ afterLines: number; until: Promise<unknown> }>;
+}
+
+/**
+ * How OpenAI-compatible servers report an error inside a 200 SSE stream (read from their sources):
+ * - `ollama`: Ollama's /v1 layer re-parses the native `{"error"}` line as a chat chunk, so the client
+ *   sees one empty chunk, then EOF without a finish chunk and without `data: [DONE]`
+ *   (middleware/openai.go; ollama-edge-cases.md E.41).
+ * - `llamacpp`: llama.cpp server (2025-2026) `data: {"error":{"code":500,"message":…,"type":"server_error"}}`,
+ *   no finish chunk, no [DONE] (recorded in llamacpp-server-transcripts.md: invalid UTF-8 in output).
+ * - `llamacpp-legacy`: llama.cpp server builds using `server_sent_event(sink, "error", error_data)`:
+ *   a non-standard SSE field `error: {…}` (no `data:`), then `data: [DONE]`.
+ * - `vllm`: vLLM `create_streaming_error_response`: `data: {"error":{"message":…,"type":"BadRequestError",
+ *   "param":null,"code":400}}` then `data: [DONE]` (the generator always ends with [DONE]).
+ * - `vllm-legacy`: older vLLM dumped ErrorResponse itself: `data: {"object":"error","message":…,"type":…,
+ *   "param":null,"code":400}` then `data: [DONE]`.
+ * - `litellm`: LiteLLM proxy `async_data_generator`: `data: {"error":{"message":…,"type":"None","param":"None",
+ *   "code":"500"}}` (ProxyException.to_dict, strings), no [DONE].
+ * - `lmstudio`: LM Studio (jinja/prompt errors after "Streaming response..."): a `data: {"error":{"message":…}}`
+ *   frame, then close without [DONE].
+ * - `event-error`: the OpenAI/Anthropic convention `event: error` + `data: {"type":"error","error":{"type":
+ *   "api_error","message":…}}`.
+ * - `string`: `data: {"error":"…"}` (MLX-based servers, hand-written proxies).
+ */
+export type SseErrorDialect = 'ollama' | 'llamacpp' | 'llamacpp-legacy' | 'vllm' | 'vllm-legacy' | 'litellm' | 'lmstudio' | 'event-error' | 'string';
+
+export const SSE_ERROR_DIALECTS: readonly SseErrorDialect[] = ['ollama', 'llamacpp', 'llamacpp-legacy', 'vllm', 'vllm-legacy', 'litellm', 'lmstudio', 'event-error', 'string'];
+
+/** The bytes a dialect writes for a mid-stream error (undefined: the route's own 'ollama' chunk). */
+export function sseErrorFrames(dialect: SseErrorDialect, message: string, nl: string): string | undefined {
+  const frame = (payload: unknown, field = 'data') => `${field}: ${goJson(payload)}${nl}${nl}`;
+  const done = `data: [DONE]${nl}${nl}`;
+  switch (dialect) {
+    case 'ollama': return undefined;
+    case 'llamacpp': return frame({ error: { code: 500, message, type: 'server_error' } });
+    case 'llamacpp-legacy': return frame({ code: 500, message, type: 'server_error' }, 'error') + done;
+    case 'vllm': return frame({ error: { message, type: 'BadRequestError', param: null, code: 400 } }) + done;
+    case 'vllm-legacy': return frame({ object: 'error', message, type: 'BadRequestError', param: null, code: 400 }) + done;
+    case 'litellm': return frame({ error: { message, type: 'None', param: 'None', code: '500' } });
+    case 'lmstudio': return frame({ error: { message } });
+    case 'event-error': return `event: error${nl}` + frame({ type: 'error', error: { type: 'api_error', message } });
+    case 'string': return frame({ error: message });
+  }
 }
 
 export interface RecordedRequest {
@@ -95,6 +153,7 @@ export class Exchange {
   headSent = false;
   private chunkIdx = 0;
   private delayedHead = false;
+  private held = false;
   /** set by the server-side drop so a self-inflicted close is not reported as a client abort */
   private dropping = false;
 
@@ -148,6 +207,15 @@ export class Exchange {
 
   private async head(status: number, headers: Record<string, string | number>): Promise<boolean> {
     if (this.headSent) return !this.closed;
+    if (this.plan.holdUntil && !this.held) {
+      this.held = true;
+      await new Promise<void>((resolve) => {
+        const done = () => { this.ac.signal.removeEventListener('abort', done); resolve(); };
+        this.ac.signal.addEventListener('abort', done, { once: true });
+        void this.plan.holdUntil!.then(done, done);
+      });
+      if (this.closed) return false;
+    }
     if (!this.delayedHead && this.plan.firstTokenDelayMs) {
       this.delayedHead = true;
       if (!(await this.sleep(this.plan.firstTokenDelayMs))) return false;
@@ -271,6 +339,7 @@ export class Exchange {
 
     const headers = { 'Content-Type': spec.framing === 'sse' ? 'text/event-stream' : 'application/x-ndjson' };
     let malformedDone = false;
+    let nonObjectDone = false;
     let first = true;
     for (const item of spec.items) {
       if (this.closed) return;
@@ -281,11 +350,21 @@ export class Exchange {
       if (!first && !(await this.sleep(spec.lineDelayMs))) return;
       first = false;
       const written = this.rec.linesWritten;
+      for (const p of plan.pauses ?? []) {
+        if (p.afterLines !== written || this.headSent === false) continue;
+        await new Promise<void>((resolve) => {
+          const done = () => { this.ac.signal.removeEventListener('abort', done); resolve(); };
+          this.ac.signal.addEventListener('abort', done, { once: true });
+          void p.until.then(done, done);
+        });
+        if (this.closed) return;
+      }
       const terminal = 'error' in item || item.terminal === true;
       if (plan.errorAfterLines !== undefined && (written >= plan.errorAfterLines || terminal)) {
         if (!this.headSent) return preError(errMsg, 500);
         if (spec.framing === 'sse') {
-          await this.write(frame(goJson(spec.sseErrorEvent ? spec.sseErrorEvent() : { error: errMsg })));
+          const dialect = sseErrorFrames(plan.sseErrorDialect ?? 'ollama', errMsg, nl);
+          await this.write(dialect ?? frame(goJson(spec.sseErrorEvent ? spec.sseErrorEvent() : { error: errMsg })));
         } else {
           await this.write(goJson({ error: errMsg }) + nl);
         }
@@ -299,7 +378,8 @@ export class Exchange {
       if ('error' in item) {
         if (!this.headSent) return preError(item.error, item.status ?? 500);
         if (spec.framing === 'sse') {
-          await this.write(frame(goJson(spec.sseErrorEvent ? spec.sseErrorEvent() : { error: item.error })));
+          const dialect = sseErrorFrames(plan.sseErrorDialect ?? 'ollama', item.error, nl);
+          await this.write(dialect ?? frame(goJson(spec.sseErrorEvent ? spec.sseErrorEvent() : { error: item.error })));
         } else {
           await this.write(goJson({ error: item.error }) + nl);
         }
@@ -309,6 +389,11 @@ export class Exchange {
       if (plan.malformedLineAfter !== undefined && !malformedDone && (written >= plan.malformedLineAfter || terminal)) {
         malformedDone = true;
         if (!(await this.write(spec.framing === 'sse' ? frame('garbage{') : 'garbage{' + nl))) return;
+      }
+      if (plan.nonObjectLineAfter !== undefined && !nonObjectDone && (written >= plan.nonObjectLineAfter || terminal)) {
+        nonObjectDone = true;
+        const v = plan.nonObjectLine ?? 'null';
+        if (!(await this.write(spec.framing === 'sse' ? frame(v) : v + nl))) return;
       }
       if (plan.blankLines && written > 0) {
         if (!(await this.write(nl))) return;

@@ -55,11 +55,12 @@ describe('OllamaClient against the protocol test server', function () {
       assert.ok(client.ps && (await client.ps()).models.some((m) => m.name.startsWith('llama3.2')));
     });
 
-    it('generate without stream returns one object (stream:false on the wire)', async () => {
+    it('generate without stream returns one object, streamed on the wire (no first-byte timeout while the model generates)', async () => {
       const r = await client.generate({ model: 'llama3.2', prompt: 'hello' });
       assert.strictEqual(r.done, true);
       assert.strictEqual(r.response, server.lastReplyText);
-      assert.strictEqual((server.requests.at(-1)!.body as { stream: boolean }).stream, false);
+      assert.ok((r.eval_count ?? 0) > 0 && Array.isArray(r.context), 'metrics and context of the final object');
+      assert.strictEqual((server.requests.at(-1)!.body as { stream: boolean }).stream, true);
     });
 
     it('chat streams message chunks; non-stream returns the whole message', async () => {
@@ -83,7 +84,8 @@ describe('OllamaClient against the protocol test server', function () {
       assert.deepStrictEqual(wire.messages[0].images, ['iVBORw0KGgo=']);
       assert.strictEqual(wire.keep_alive, 10);
       assert.deepStrictEqual(wire.options.stop, ['x']);
-      assert.strictEqual(wire.stream, false);
+      // stream:false is collected from a stream on the wire (see "generate without stream").
+      assert.strictEqual(wire.stream, true);
     });
 
     it('show, copy, delete (empty 200 bodies)', async () => {
@@ -209,10 +211,14 @@ describe('OllamaClient against the protocol test server', function () {
         (e: unknown) => e instanceof ResponseError && e.status === 502 && e.body.includes('Bad Gateway'));
     });
 
-    it('503 busy carries the server message', async () => {
-      server.setFaults({ status: 503, body: '{"error":"server busy, please try again.  maximum pending requests exceeded"}', contentType: 'application/json' }, { times: 1 });
-      await assert.rejects(client.generate({ model: 'llama3.2', prompt: 'x', stream: true }),
-        (e: unknown) => e instanceof ResponseError && e.status === 503 && /server busy/.test(e.error));
+    it('503 busy carries the server message once the retries are used up', async () => {
+      // Busy on every attempt (the retry itself is tested in "busy server"); fast retries here.
+      const c = new OllamaClient({ host: server.url, busyRetry: { maxAttempts: 2, baseDelayMs: 1 } });
+      server.setFaults({ status: 503, body: '{"error":"server busy, please try again.  maximum pending requests exceeded"}', contentType: 'application/json' });
+      try {
+        await assert.rejects(c.generate({ model: 'llama3.2', prompt: 'x', stream: true }),
+          (e: unknown) => e instanceof ResponseError && e.status === 503 && /server busy/.test(e.error));
+      } finally { await c.close(); }
     });
 
     it('400s from the server keep its message (raw with system)', async () => {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { goJson, OllamaTestServer, tokenize } from '../support/ollamaServer';
+import { goJson, OllamaTestServer, tokenize, type SseErrorDialect } from '../support/ollamaServer';
 
 interface RawResponse {
   status: number;
@@ -471,6 +471,65 @@ describe('Ollama test server', function () {
       assert.equal(events.length, 3);
       assert.ok(!events.includes('[DONE]'));
       assert.deepEqual(JSON.parse(events[2]).choices, [{ index: 0, delta: { content: '' }, finish_reason: null }]);
+    });
+
+    // The error forms of other OpenAI-compatible servers (see SseErrorDialect for the sources).
+    const dialectTail: Record<string, string> = {
+      llamacpp: 'data: {"error":{"code":500,"message":"boom","type":"server_error"}}\n\n',
+      'llamacpp-legacy': 'error: {"code":500,"message":"boom","type":"server_error"}\n\ndata: [DONE]\n\n',
+      vllm: 'data: {"error":{"message":"boom","type":"BadRequestError","param":null,"code":400}}\n\ndata: [DONE]\n\n',
+      'vllm-legacy': 'data: {"object":"error","message":"boom","type":"BadRequestError","param":null,"code":400}\n\ndata: [DONE]\n\n',
+      litellm: 'data: {"error":{"message":"boom","type":"None","param":"None","code":"500"}}\n\n',
+      lmstudio: 'data: {"error":{"message":"boom"}}\n\n',
+      'event-error': 'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"boom"}}\n\n',
+      string: 'data: {"error":"boom"}\n\n',
+    };
+    for (const [dialect, tail] of Object.entries(dialectTail)) {
+      it(`sseErrorDialect ${dialect}: two content events, then exactly the server's error bytes`, async () => {
+        server.setFaults({ errorAfterLines: 2, errorMessage: 'boom', sseErrorDialect: dialect as SseErrorDialect });
+        const r = await raw(u + '/v1/chat/completions', 'POST', JSON.stringify({ model: 'llama3.2', stream: true, messages: [{ role: 'user', content: 'a b c d' }] }));
+        assert.equal(r.status, 200);
+        assert.ok(r.text.endsWith(tail), r.text.slice(-300));
+        assert.equal(sse(r.text.slice(0, -tail.length)).length, 2);
+      });
+    }
+
+    it('nonObjectLineAfter writes a valid JSON line that is not an object (NDJSON and SSE), then continues', async () => {
+      server.setFaults({ nonObjectLineAfter: 1, nonObjectLine: '[]' }, { times: 1 });
+      const r = await raw(u + '/api/generate', 'POST', JSON.stringify({ model: 'llama3.2', prompt: 'a b c' }));
+      const lines = r.text.split('\n').filter(Boolean);
+      assert.equal(lines[1], '[]');
+      assert.equal(JSON.parse(lines.at(-1)!).done, true);
+      server.setFaults({ nonObjectLineAfter: 1, nonObjectLine: '42' }, { times: 1 });
+      const s = await raw(u + '/v1/chat/completions', 'POST', JSON.stringify({ model: 'llama3.2', stream: true, messages: [{ role: 'user', content: 'a b' }] }));
+      assert.equal(sse(s.text)[1], '42');
+    });
+
+    it('holdUntil holds the status line until released; pauses stop mid-stream until released', async () => {
+      let release!: () => void;
+      server.setFaults({ holdUntil: new Promise<void>((r) => { release = r; }) }, { path: '/api/generate', times: 1 });
+      const held = raw(u + '/api/generate', 'POST', JSON.stringify({ model: 'llama3.2', prompt: 'x' }));
+      const rec = await server.waitForRequest((q) => q.path === '/api/generate');
+      await sleep(50);
+      assert.equal(rec.firstByteAt, undefined);
+      release();
+      assert.equal((await held).status, 200);
+      let go!: () => void;
+      server.setFaults({ pauses: [{ afterLines: 2, until: new Promise<void>((r) => { go = r; }) }] }, { path: '/api/generate', times: 1 });
+      const paused = raw(u + '/api/generate', 'POST', JSON.stringify({ model: 'llama3.2', prompt: 'one two three four five' }));
+      const rec2 = await server.waitForRequest((q) => q.path === '/api/generate' && q !== rec);
+      while (rec2.linesWritten < 2) await sleep(5);
+      await sleep(50);
+      assert.equal(rec2.linesWritten, 2);
+      go();
+      assert.ok(ndjson((await paused).text).at(-1).done);
+    });
+
+    it('headers go out with a status fault (Retry-After on a 429)', async () => {
+      server.setFaults({ status: 429, body: '{"error":"slow down"}', headers: { 'Retry-After': '3' } }, { times: 1 });
+      const r = await raw(u + '/api/tags', 'GET');
+      assert.equal(r.status, 429);
+      assert.equal(r.headers['retry-after'], '3');
     });
   });
 

@@ -1,14 +1,39 @@
 // Request plumbing shared by the Ollama and OpenAI-compatible clients: URL joining, headers,
-// per-request AbortControllers (caller signal + client.abort()), mapping transport failures and
-// non-2xx responses onto the error hierarchy, and turning a streamed body into an iterator that
-// closes the connection the moment its consumer stops.
+// per-request AbortControllers (caller signal + client.abort()), bounded retries while the server is
+// busy (503 / 429), mapping transport failures and non-2xx responses onto the error hierarchy, and
+// turning a streamed body into an iterator that closes the connection the moment its consumer stops.
 import {
   AbortError, ConnectionError, EndpointNotFoundError, IncompleteStreamError, ModelNotFoundError, OllamaError,
-  ProtocolError, ResponseError, StreamError, TimeoutError,
+  ProtocolError, ResponseError, ServerBusyError, StreamError, TimeoutError,
 } from '../ollama/errors';
 import { LineTooLongError } from '../stream/lines';
 import { MalformedLineError } from '../stream/ndjson';
-import type { Transport, TransportResponse } from './transport';
+import type { Lane, Transport, TransportResponse } from './transport';
+
+/** Retries while the server says it is busy: Ollama's 503 "server busy, please try again.  maximum
+ * pending requests exceeded" (OLLAMA_MAX_QUEUE full), llama.cpp's 503 "Loading model", any 429. */
+export interface BusyRetryOptions {
+  /** Attempts in all, the first included (default 6; 1 = never retry). */
+  maxAttempts: number;
+  /** First wait; doubled after every attempt (default 500 ms). */
+  baseDelayMs: number;
+  /** Longest single wait, also the cap on a server's Retry-After (default 8 s). */
+  maxDelayMs: number;
+}
+
+/** What a busy-retry hook is told before each wait. */
+export interface BusyRetryInfo {
+  url: string;
+  status: number;
+  /** The server's message (e.g. "server busy, please try again.  maximum pending requests exceeded"). */
+  message: string;
+  /** The attempt that just failed (1-based) and how many are allowed. */
+  attempt: number;
+  maxAttempts: number;
+  /** How long the client waits before the next attempt. */
+  delayMs: number;
+  lane: Lane;
+}
 
 export interface HttpCoreOptions {
   baseUrl: string;
@@ -21,6 +46,9 @@ export interface HttpCoreOptions {
   /** Whole-reply limit for quick metadata calls (tags, show, version, ps, copy, delete): default 30 s. */
   metadataTimeoutMs: number;
   maxLineBytes: number;
+  busyRetry?: Partial<BusyRetryOptions>;
+  /** Called before every busy-retry wait (the editor shows "server busy, retrying"). */
+  onBusyRetry?: (info: BusyRetryInfo) => void;
 }
 
 export interface SendOptions {
@@ -36,6 +64,8 @@ export interface SendOptions {
   /** Overrides the client's idle limit for this call (0 = none): pulls and creates go silent while the
    * server verifies or converts gigabytes, with no progress line for minutes. */
   idleTimeoutMs?: number;
+  /** Connection pool (default `interactive`). */
+  lane?: Lane;
 }
 
 export interface OpenResponse {
@@ -48,12 +78,23 @@ export interface OpenResponse {
   release(): void;
 }
 
+/** A decoder turning the network chunks of one response into wire objects, chunk by chunk: `push`
+ * returns the objects a chunk completes (often none, sometimes many), `end` those left at EOF.
+ * Throws MalformedLineError / LineTooLongError for bytes that break the framing. */
+export interface ChunkDecoder {
+  push(chunk: Uint8Array): unknown[];
+  end(): unknown[];
+  /** Set when the framing broke after some objects of the same chunk were returned: the stream
+   * reports it once those objects were handed out, without waiting for more bytes. */
+  readonly error?: unknown;
+}
+
 /** An async iterable over a streamed reply that can be aborted; `break` closes the connection too. */
 export class AbortableAsyncIterator<T> implements AsyncIterable<T> {
-  constructor(private readonly controller: AbortController, private readonly iterator: AsyncGenerator<T>) {}
+  constructor(private readonly controller: AbortController, private readonly iterator: AsyncIterator<T>) {}
   /** Abort the request: the connection is closed and the pending `next()` rejects with AbortError. */
   abort(): void { this.controller.abort(); }
-  [Symbol.asyncIterator](): AsyncGenerator<T> { return this.iterator; }
+  [Symbol.asyncIterator](): AsyncIterator<T> { return this.iterator; }
 }
 
 const NETWORK_CODES = new Set([
@@ -71,11 +112,39 @@ function errCode(e: unknown): string | undefined {
   return (agg?.code as string | undefined) ?? (typeof any.code === 'string' ? any.code : undefined);
 }
 
+const DEFAULT_BUSY: BusyRetryOptions = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 8000 };
+
+/** Statuses that mean "busy, try again later": 503 (Ollama's full queue, llama.cpp loading a model,
+ * a proxy's upstream at capacity) and 429 (rate limits: LiteLLM, vLLM behind a gateway). */
+export function isBusyStatus(status: number): boolean { return status === 503 || status === 429; }
+
+/** Retry-After (seconds, or an HTTP date) in ms, or undefined. RFC 9110 §10.2.3. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+/** Waits `ms`; rejects at once with AbortError when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) { reject(new AbortError(`Request to ${url} was aborted.`, { url })); return; }
+    const onAbort = () => { clearTimeout(t); reject(new AbortError(`Request to ${url} was aborted.`, { url })); };
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export class HttpCore {
   private readonly inflight = new Set<AbortController>();
   private closed = false;
+  private readonly busy: BusyRetryOptions;
 
-  constructor(readonly opts: HttpCoreOptions) {}
+  constructor(readonly opts: HttpCoreOptions) {
+    this.busy = { ...DEFAULT_BUSY, ...opts.busyRetry };
+  }
 
   get baseUrl(): string { return this.opts.baseUrl; }
 
@@ -99,6 +168,14 @@ export class HttpCore {
     await this.opts.transport.close({ graceful: true });
   }
 
+  /**
+   * Sends a request and resolves once a 2xx status and headers arrived. While the server answers
+   * 503/429 the request is repeated after a growing wait (BusyRetryOptions; the server's
+   * Retry-After is honoured up to maxDelayMs) when its body can be sent again (not a streamed
+   * upload); every wait is announced through `onBusyRetry` and ends at once on abort. Throws the
+   * error hierarchy: ServerBusyError when the server stayed busy, ResponseError & subclasses for
+   * other non-2xx replies, ConnectionError, TimeoutError, AbortError.
+   */
   async open(method: string, path: string, o: SendOptions): Promise<OpenResponse> {
     const url = this.opts.baseUrl + path;
     if (o.signal?.aborted) throw new AbortError(`Request to ${url} was aborted before it was sent.`, { url });
@@ -125,23 +202,42 @@ export class HttpCore {
       body = JSON.stringify(o.json);
       headers['Content-Type'] = 'application/json';
     } else if (o.contentType) headers['Content-Type'] = o.contentType;
+    const replayable = body === undefined || typeof body === 'string' || body instanceof Uint8Array;
+    const lane: Lane = o.lane ?? 'interactive';
+    const streaming = o.accept === 'application/x-ndjson' || o.accept === 'text/event-stream';
 
     const headersTimeoutMs = o.kind === 'metadata' ? this.opts.metadataTimeoutMs : this.opts.headersTimeoutMs;
     const idleTimeoutMs = o.idleTimeoutMs ?? (o.kind === 'metadata' ? this.opts.metadataTimeoutMs : this.opts.idleTimeoutMs);
-    let res: TransportResponse;
-    try {
-      res = await this.opts.transport.request({ method, url, headers, body, signal: controller.signal, headersTimeoutMs, idleTimeoutMs });
-    } catch (e) {
-      release();
-      throw this.mapError(e, url, controller.signal, { headersTimeoutMs, idleTimeoutMs });
-    }
-    if (res.status < 200 || res.status > 299) {
+    for (let attempt = 1; ; attempt++) {
+      let res: TransportResponse;
+      try {
+        res = await this.opts.transport.request({ method, url, headers, body, signal: controller.signal, headersTimeoutMs, idleTimeoutMs, lane, streaming });
+      } catch (e) {
+        release();
+        throw this.mapError(e, url, controller.signal, { headersTimeoutMs, idleTimeoutMs });
+      }
+      if (res.status >= 200 && res.status <= 299) return { res, url, signal: controller.signal, idleTimeoutMs, release };
       let text = '';
       try { text = await res.body.text(64 * 1024); } catch { /* body lost: the status is what we have */ }
-      release();
-      throw responseError(res, text, url, o.model);
+      const err = responseError(res, text, url, o.model);
+      if (!isBusyStatus(res.status) || !replayable || attempt >= this.busy.maxAttempts || this.closed) {
+        release();
+        throw isBusyStatus(res.status) && err instanceof ResponseError && !(err instanceof ServerBusyError)
+          ? new ServerBusyError(err.message, { status: err.status, url, error: err.error, body: err.body, attempts: attempt })
+          : err;
+      }
+      const backoff = Math.min(this.busy.maxDelayMs, this.busy.baseDelayMs * 2 ** (attempt - 1));
+      const after = retryAfterMs(res.headers['retry-after']);
+      const delayMs = Math.round(after !== undefined ? Math.min(this.busy.maxDelayMs, Math.max(after, 0)) : backoff * (0.75 + Math.random() * 0.5));
+      const message = err instanceof ResponseError ? err.error : err.message;
+      try { this.opts.onBusyRetry?.({ url, status: res.status, message, attempt, maxAttempts: this.busy.maxAttempts, delayMs, lane }); } catch { /* a hook never breaks a request */ }
+      try {
+        await sleep(delayMs, controller.signal, url);
+      } catch (e) {
+        release();
+        throw e;
+      }
     }
-    return { res, url, signal: controller.signal, idleTimeoutMs, release };
   }
 
   /** A request whose JSON reply (or empty reply) is wanted whole. */
@@ -162,83 +258,30 @@ export class HttpCore {
     }
   }
 
-  /** Turns an open streamed response into wire objects. `parse` yields raw objects from bytes;
-   * `isComplete` recognises the final object. In-band `{"error"}` objects throw StreamError; EOF
-   * before completion throws IncompleteStreamError. */
+  /**
+   * Turns an open streamed response into wire objects. `decoder` turns network chunks into objects
+   * (one decode per chunk); `isComplete` recognises the final object. An in-band error object
+   * (see inBandError) throws StreamError (`midStream` when objects came before it); EOF before the
+   * final object throws IncompleteStreamError; bytes that break the framing throw ProtocolError.
+   * The iterator is hand-written rather than a chain of async generators: objects a chunk produced
+   * are handed out from an array, and the network is only awaited when that array is empty.
+   */
   stream<T>(
     open: OpenResponse,
-    parse: (body: AsyncIterable<Uint8Array>) => AsyncGenerator<unknown>,
+    decoder: ChunkDecoder,
     isComplete: (obj: T) => boolean,
     extractError: (obj: unknown) => string | undefined = inBandError,
   ): AbortableAsyncIterator<T> {
-    const { res, url, signal, release, idleTimeoutMs } = open;
     const controller = new AbortController();
-    // `open` created the request's own controller; wire ours (iterator.abort()) to the body.
-    let started = false;
-    // Destroying the body closes the connection; a stream aborted before its first next() never
-    // reaches the generator's finally, so release its bookkeeping here too.
-    const onAbort = () => { res.body.destroy(); if (!started) release(); };
-    controller.signal.addEventListener('abort', onAbort, { once: true });
-    signal.addEventListener('abort', onAbort, { once: true });
-    const self = this;
-    const idle = idleGuard(res.body, idleTimeoutMs);
-    async function* run(): AsyncGenerator<T> {
-      started = true;
-      const it = parse(idle.body)[Symbol.asyncIterator]();
-      let received = 0;
-      let complete = false;
-      let eof = false;
-      try {
-        for (;;) {
-          let r: IteratorResult<unknown>;
-          try {
-            r = await it.next();
-          } catch (e) {
-            eof = true;
-            if (controller.signal.aborted || signal.aborted) throw new AbortError(`Request to ${url} was aborted.`, { url, cause: e });
-            if (idle.timedOut()) {
-              throw new TimeoutError(`The stream from ${url} went silent for ${idleTimeoutMs / 1000} s.`, { url, phase: 'idle', timeoutMs: idleTimeoutMs, cause: e });
-            }
-            throw self.mapStreamError(e, url, res.status, received, idleTimeoutMs);
-          }
-          if (r.done) { eof = true; break; }
-          // Objects already buffered from one network chunk must not outlive an abort.
-          if (controller.signal.aborted || signal.aborted) throw new AbortError(`Request to ${url} was aborted.`, { url });
-          const msg = extractError(r.value);
-          if (msg !== undefined) {
-            throw new StreamError(msg, { status: res.status, url, error: msg, midStream: received > 0 });
-          }
-          received++;
-          const obj = r.value as T;
-          if (isComplete(obj)) {
-            complete = true;
-            yield obj;
-            return;
-          }
-          yield obj;
-        }
-        if (controller.signal.aborted || signal.aborted) throw new AbortError(`Request to ${url} was aborted.`, { url });
-        throw new IncompleteStreamError(
-          `The stream from ${url} ended before it was complete (${received} objects received, no final object).`,
-          { status: res.status, url, dropped: false, received },
-        );
-      } finally {
-        controller.signal.removeEventListener('abort', onAbort);
-        signal.removeEventListener('abort', onAbort);
-        release();
-        if (!eof) {
-          if (complete) void drain(it, res);
-          else { res.body.destroy(); void it.return?.(undefined).catch(() => undefined); }
-        }
-      }
-    }
-    return new AbortableAsyncIterator<T>(controller, run());
+    const reader = new StreamReader<T>(this, open, controller, decoder, isComplete, extractError);
+    return new AbortableAsyncIterator<T>(controller, reader);
   }
 
   mapStreamError(e: unknown, url: string, status: number, received: number, idleTimeoutMs = this.opts.idleTimeoutMs): OllamaError {
     if (e instanceof OllamaError) return e;
     if (e instanceof MalformedLineError) {
-      return new ProtocolError(`The server at ${url} sent a line that is not JSON: ${e.raw.slice(0, 200)}`, { status, url, raw: e.raw.slice(0, 200), cause: e });
+      const what = e.kind === 'not-object' ? 'a line that is JSON but not an object' : 'a line that is not JSON';
+      return new ProtocolError(`The server at ${url} sent ${what}: ${e.raw.slice(0, 200)}`, { status, url, raw: e.raw.slice(0, 200), cause: e });
     }
     if (e instanceof LineTooLongError) {
       return new ProtocolError(`The server at ${url} sent a line longer than ${e.limit} bytes.`, { status, url, raw: e.head, cause: e });
@@ -283,50 +326,344 @@ export class HttpCore {
   }
 }
 
-/** Wraps a body so that a silence longer than `ms` between two chunks destroys it. undici's own
- * bodyTimeout has about one second of resolution, too coarse for short limits; this timer is exact
- * and is reset on every chunk (every byte that arrives), not every line. */
-function idleGuard(body: TransportResponse['body'], ms: number): { body: AsyncIterable<Uint8Array>; timedOut: () => boolean } {
-  let timedOut = false;
-  if (!ms) return { body, timedOut: () => false };
-  async function* guarded(): AsyncGenerator<Uint8Array> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => { timedOut = true; body.destroy(); }, ms);
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** Undecoded bytes waiting for the consumer before the body is paused (backpressure). */
+const HIGH_WATER_BYTES = 1 << 20;
+
+/**
+ * The iterator behind HttpCore.stream. The body pushes its chunks (TransportBody.subscribe, i.e.
+ * the socket's 'data' events, no async iterator per chunk); the bytes that arrived since the
+ * consumer last asked are decoded in one go into a queue of objects, and next() hands them out -
+ * resolved at once while the queue is not empty. Backpressure: the body is paused while more than
+ * HIGH_WATER_BYTES wait undecoded.
+ * The idle limit is one timer per stream that re-arms itself from the time of the last chunk (not a
+ * timer reset per chunk), and only time the consumer spends waiting for data counts as silence.
+ */
+class StreamReader<T> implements AsyncIterator<T> {
+  private queue: unknown[] = [];
+  private head = 0;
+  private raw: Uint8Array[] = [];
+  private rawBytes = 0;
+  private endDecoded = false;
+  private received = 0;
+  private finished = false;
+  private complete = false;
+  private eof = false;
+  private started = false;
+  private timedOut = false;
+  private failure: unknown;
+  private chunks = 0;
+  private seenChunks = 0;
+  private quietSince = 0;
+  private waitSince = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flow: BodyFlow | undefined;
+  private paused = false;
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  private readonly onAbort: () => void;
+
+  constructor(
+    private readonly core: HttpCore,
+    private readonly open: OpenResponse,
+    private readonly controller: AbortController,
+    private readonly decoder: ChunkDecoder,
+    private readonly isComplete: (obj: T) => boolean,
+    private readonly extractError: (obj: unknown) => string | undefined,
+  ) {
+    // Destroying the body closes the connection; the subscription then reports the end/error.
+    this.onAbort = () => {
+      this.abortedFlag = true;
+      open.res.body.destroy();
+      if (!this.started) this.finish();
+      else this.wake();
     };
-    try {
-      arm();
-      for await (const chunk of body) {
-        clearTimeout(timer);
-        yield chunk;
-        arm();
-      }
-    } finally {
-      clearTimeout(timer);
+    controller.signal.addEventListener('abort', this.onAbort, { once: true });
+    open.signal.addEventListener('abort', this.onAbort, { once: true });
+    if (open.signal.aborted) this.abortedFlag = true;
+    // Listen at once: a body that fails before the first next() must have a listener.
+    this.subscribeBody();
+  }
+
+  /** Set by the abort listeners (reading AbortSignal.aborted per object costs more than this). */
+  private abortedFlag = false;
+  private get aborted(): boolean { return this.abortedFlag; }
+
+  private subscribeBody(): void {
+    const sink: BodySink = {
+      data: (chunk) => {
+        this.chunks++;
+        if (this.failure !== undefined || this.eof) return;
+        // Raw bytes wait until the consumer asks: everything that arrived meanwhile is decoded in
+        // one go (one decode, one array) instead of once per network read.
+        this.raw.push(chunk);
+        this.rawBytes += chunk.length;
+        if (this.waiter) this.wake();
+        else if (this.rawBytes > HIGH_WATER_BYTES && !this.paused) { this.paused = true; this.flow?.pause(); }
+      },
+      end: () => {
+        if (this.eof) return;
+        this.eof = true;
+        this.wake();
+      },
+      error: (e) => {
+        if (this.eof) return;
+        this.eof = true;
+        if (this.failure === undefined) this.failure = { streamError: e };
+        this.wake();
+      },
+    };
+    this.flow = subscribe(this.open.res.body, sink);
+    if (this.open.idleTimeoutMs > 0) {
+      this.quietSince = performance.now();
+      this.armIdle(this.open.idleTimeoutMs);
     }
   }
-  return { body: guarded(), timedOut: () => timedOut };
+
+  /**
+   * The idle limit without a clock read per chunk: chunks are only counted, and a timer checks
+   * every quarter of the limit whether any arrived. Silence is counted from the later of the last
+   * check that saw a chunk and the moment the consumer started waiting (a slow consumer is not a
+   * silent server), so a silence is detected between 1x and 1.25x the limit.
+   */
+  private armIdle(ms: number): void {
+    const limit = this.open.idleTimeoutMs;
+    this.timer = setTimeout(() => {
+      if (this.finished || this.eof) return;
+      const now = performance.now();
+      if (this.chunks !== this.seenChunks) { this.seenChunks = this.chunks; this.quietSince = now; }
+      const silent = this.waiter ? now - Math.max(this.quietSince, this.waitSince) : 0;
+      if (silent >= limit - 1) {
+        this.timedOut = true;
+        this.open.res.body.destroy();
+      } else this.armIdle(Math.min(limit - silent, limit / 4));
+    }, ms);
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    this.started = true;
+    try {
+      const r = this.step();
+      if (r) return Promise.resolve(r);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.waiter) {
+      // Concurrent next() calls are served in order.
+      const prev = this.waiter;
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        this.waiter = {
+          resolve: (r) => { prev.resolve(r); void this.next().then(resolve, reject); },
+          reject: (e) => { prev.reject(e); reject(e); },
+        };
+      });
+    }
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      if (this.timer !== undefined) this.waitSince = performance.now();
+      this.waiter = { resolve, reject };
+      if (this.paused) { this.paused = false; this.flow?.resume(); }
+    });
+  }
+
+  /** Settles the waiting next() from the current state, if it can be. */
+  private wake(): void {
+    const w = this.waiter;
+    if (!w) return;
+    let r: IteratorResult<T> | undefined;
+    try {
+      r = this.step();
+    } catch (e) {
+      this.waiter = undefined;
+      w.reject(e);
+      return;
+    }
+    if (r) { this.waiter = undefined; w.resolve(r); }
+  }
+
+  /** Decodes the raw bytes waiting (and, at EOF, the decoder's tail) into the queue. */
+  private decode(): void {
+    if (this.failure !== undefined) return;
+    try {
+      if (this.raw.length) {
+        const bytes = this.raw.length === 1 ? this.raw[0]! : Buffer.concat(this.raw, this.rawBytes);
+        this.raw = [];
+        this.rawBytes = 0;
+        const objs = this.decoder.push(bytes);
+        if (objs.length) {
+          if (this.head === this.queue.length) { this.queue = objs; this.head = 0; } else for (const o of objs) this.queue.push(o);
+        }
+        if (this.decoder.error !== undefined) { this.failure = this.decoder.error; return; }
+      }
+      if (this.eof && !this.endDecoded) {
+        this.endDecoded = true;
+        for (const o of this.decoder.end()) this.queue.push(o);
+      }
+    } catch (e) {
+      this.failure = e;
+      if (!this.eof) this.open.res.body.destroy();
+    }
+    if (this.paused) { this.paused = false; this.flow?.resume(); }
+  }
+
+  /** The next result if one is ready (an object, the end, or a thrown error); undefined: wait. */
+  private step(): IteratorResult<T> | undefined {
+    if (this.finished) return DONE as IteratorResult<T>;
+    if (this.aborted) { this.close(true); throw this.abortError(); }
+    if (this.head >= this.queue.length && (this.raw.length || (this.eof && !this.endDecoded))) this.decode();
+    if (this.head < this.queue.length) {
+      const obj = this.queue[this.head++];
+      if (this.head === this.queue.length) { this.queue = []; this.head = 0; }
+      const msg = this.extractError(obj);
+      if (msg !== undefined) {
+        this.close(true);
+        throw new StreamError(msg, { status: this.open.res.status, url: this.open.url, error: msg, midStream: this.received > 0, received: this.received });
+      }
+      this.received++;
+      if (this.isComplete(obj as T)) {
+        this.complete = true;
+        this.close(false);
+      }
+      return { done: false, value: obj as T };
+    }
+    if (this.failure !== undefined) {
+      const f = this.failure;
+      this.close(true);
+      const url = this.open.url;
+      if (this.timedOut) {
+        const ms = this.open.idleTimeoutMs;
+        throw new TimeoutError(`The stream from ${url} went silent for ${ms / 1000} s.`, { url, phase: 'idle', timeoutMs: ms, cause: f });
+      }
+      const cause = typeof f === 'object' && f !== null && 'streamError' in f ? (f as { streamError: unknown }).streamError : f;
+      throw this.core.mapStreamError(cause, url, this.open.res.status, this.received, this.open.idleTimeoutMs);
+    }
+    if (this.eof) {
+      this.close(false);
+      throw new IncompleteStreamError(
+        `The stream from ${this.open.url} ended before it was complete (${this.received} objects received, no final object).`,
+        { status: this.open.res.status, url: this.open.url, dropped: false, received: this.received },
+      );
+    }
+    return undefined;
+  }
+
+  private abortError(cause?: unknown): AbortError {
+    return new AbortError(`Request to ${this.open.url} was aborted.`, { url: this.open.url, cause });
+  }
+
+  /** Ends the stream: stop the timer, unregister, and either keep the connection (read the rest in
+   * the background after a complete stream) or destroy it. */
+  private close(destroy: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.finish();
+    this.queue = [];
+    this.head = 0;
+    this.raw = [];
+    if (this.eof) { this.flow?.detach(); return; }
+    if (!destroy && this.complete) {
+      // Let the rest (normally nothing) arrive so the keep-alive connection can be reused; give up
+      // (closing it) after a second.
+      const body = this.open.res.body;
+      const t = setTimeout(() => body.destroy(), 1000);
+      this.flow?.drain(() => clearTimeout(t));
+    } else {
+      this.flow?.detach();
+      this.open.res.body.destroy();
+    }
+  }
+
+  private finish(): void {
+    clearTimeout(this.timer);
+    this.controller.signal.removeEventListener('abort', this.onAbort);
+    this.open.signal.removeEventListener('abort', this.onAbort);
+    this.open.release();
+  }
+
+  /** `break` / `return` in for-await: close the connection (unless the stream was complete). */
+  return(): Promise<IteratorResult<T>> {
+    this.close(!this.complete);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve(DONE as IteratorResult<T>);
+    return Promise.resolve(DONE as IteratorResult<T>);
+  }
+
+  throw(e?: unknown): Promise<IteratorResult<T>> {
+    this.close(true);
+    return Promise.reject(e);
+  }
 }
 
-function inBandError(obj: unknown): string | undefined {
-  if (obj && typeof obj === 'object' && 'error' in obj) {
-    const err = (obj as { error: unknown }).error;
-    if (typeof err === 'string' && err !== '') return err;
-    if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+/** Where a body pushes its chunks. */
+export interface BodySink {
+  data(chunk: Uint8Array): void;
+  end(): void;
+  error(e: unknown): void;
+}
+
+/** Flow control over a subscribed body. */
+export interface BodyFlow {
+  pause(): void;
+  resume(): void;
+  /** Stop delivering to the sink (the body is being destroyed or is over). */
+  detach(): void;
+  /** Keep reading but discard; `done` once the body ended (or failed). */
+  drain(done: () => void): void;
+}
+
+/** Subscribes to a body: its own push interface when it has one (undici's socket stream), else a
+ * pump over its async iterator (test transports). */
+function subscribe(body: TransportResponse['body'], sink: BodySink): BodyFlow {
+  if (body.subscribe) return body.subscribe(sink);
+  let target: BodySink | undefined = sink;
+  let gate: (() => void) | undefined;
+  let paused = false;
+  let drained: (() => void) | undefined;
+  void (async () => {
+    try {
+      for await (const chunk of body) {
+        target?.data(chunk);
+        if (!target && !drained) return;
+        while (paused) await new Promise<void>((r) => { gate = r; });
+      }
+      target?.end();
+    } catch (e) {
+      target?.error(e);
+    } finally {
+      drained?.();
+    }
+  })();
+  return {
+    pause: () => { paused = true; },
+    resume: () => { paused = false; gate?.(); gate = undefined; },
+    detach: () => { target = undefined; paused = false; gate?.(); },
+    drain: (done) => { target = undefined; drained = done; paused = false; gate?.(); },
+  };
+}
+
+/** The message of an in-band error object, in every dialect servers use inside a 200 stream, or
+ * undefined for a normal object:
+ * - `{"error":"msg"}`: Ollama native NDJSON (server `streamResponse`), MLX-style servers;
+ * - `{"error":{"message":"msg",…}}`: llama.cpp server (`type: server_error`), vLLM, LiteLLM proxy,
+ *   LM Studio, the OpenAI API; Anthropic-style `{"type":"error","error":{…}}` too;
+ * - `{"object":"error","message":"msg",…}`: vLLM before it wrapped errors in `error`.
+ * An `error` that is null, false or '' (some servers send `"error": null` in normal chunks) is not one. */
+export function inBandError(obj: unknown): string | undefined {
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  const o = obj as Record<string, unknown>;
+  if ('error' in o) {
+    const err = o.error;
+    if (typeof err === 'string') return err !== '' ? err : undefined;
+    if (err && typeof err === 'object') {
+      const e = err as Record<string, unknown>;
+      if (typeof e.message === 'string' && e.message !== '') return e.message;
+      if (typeof e.error === 'string' && e.error !== '') return e.error;
+      const parts = [e.type, e.code].filter((x) => typeof x === 'string' || typeof x === 'number');
+      return parts.length ? `server error (${parts.join(', ')})` : 'server error';
+    }
+    if (err === true) return 'server error';
   }
+  if (o.object === 'error') return typeof o.message === 'string' && o.message !== '' ? o.message : 'server error';
   return undefined;
-}
-
-/** Reads the rest of a finished stream in the background so the keep-alive connection can be reused;
- * gives up (closing it) after a second. */
-async function drain(it: AsyncIterator<unknown>, res: TransportResponse): Promise<void> {
-  const timer = setTimeout(() => res.body.destroy(), 1000);
-  try {
-    for (;;) { const r = await it.next(); if (r.done) break; }
-  } catch { /* closing is the fallback anyway */ } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Builds the error for a non-2xx response from its status and (possibly non-JSON) body. */

@@ -1,9 +1,16 @@
 // The byte-level HTTP transport the clients sit on: one request in, status + headers + a body
-// stream out. The Node implementation uses undici 7 with its OWN Agent (keep-alive) or ProxyAgent,
-// never the global dispatcher: the extension host is shared with other extensions.
-import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
-import type { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
+// stream out. The Node implementation (./undiciTransport) uses undici 7 with its OWN dispatchers,
+// never the global one: the extension host is shared with other extensions.
+//
+// Loading undici costs more than the whole rest of the extension, so it is loaded on the first
+// request, not when a client is built: `UndiciTransport` here is a thin shell that `require`s the
+// implementation lazily. The extension bundle maps that require to a separate file
+// (dist/transport.js, see esbuild.js), so activating the extension never loads undici.
+
+/** Which pool a request uses. `interactive` (chat, inline completion, metadata) and `batch`
+ * (translation jobs, pull/push/create, blob uploads) have separate connection pools, so batch work
+ * can never hold the connections interactive work needs. */
+export type Lane = 'interactive' | 'batch';
 
 export interface TransportRequest {
   method: string;
@@ -15,12 +22,21 @@ export interface TransportRequest {
   headersTimeoutMs: number;
   /** Longest silence allowed between body chunks (0 = no limit). */
   idleTimeoutMs: number;
+  /** Connection pool to use (default `interactive`). */
+  lane?: Lane;
+  /** The body will be read as a stream by a reader with its own idle timer. */
+  streaming?: boolean;
 }
 
 export interface TransportBody extends AsyncIterable<Uint8Array> {
   /** Close the body early: the connection is torn down so the server sees the close at once. */
   destroy(): void;
   text(limitBytes?: number): Promise<string>;
+  /** Push mode (optional; streams use it when present): chunks go to `sink` as they arrive, with
+   * pause/resume for backpressure - cheaper per chunk than an async iterator. */
+  subscribe?(sink: { data(chunk: Uint8Array): void; end(): void; error(e: unknown): void }): {
+    pause(): void; resume(): void; detach(): void; drain(done: () => void): void;
+  };
 }
 
 export interface TransportResponse {
@@ -32,7 +48,7 @@ export interface TransportResponse {
 
 export interface Transport {
   request(req: TransportRequest): Promise<TransportResponse>;
-  /** Release the pool; `graceful` lets requests in flight finish first. */
+  /** Release the pools; `graceful` lets requests in flight finish first. */
   close(opts?: { graceful?: boolean }): Promise<void>;
 }
 
@@ -42,64 +58,46 @@ export interface UndiciTransportOptions {
   proxy?: string;
   /** Extra CA certificate(s), PEM, for self-signed servers. */
   ca?: string | Buffer | Array<string | Buffer>;
-  /** Max idle keep-alive sockets per origin kept by the agent. */
+  /** Most connections per origin in ONE lane (default: no limit - the callers bound their own
+   * parallelism, e.g. translation.parallelRequests; a pool cap below that would queue silently). */
   connections?: number;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-  404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 429: 'Too Many Requests', 499: 'Client Closed Request',
-  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
-};
+/** What ./undiciTransport exports (kept structural so this file imports nothing from it). */
+interface TransportModule {
+  createUndiciTransport(opts: UndiciTransportOptions): Transport;
+}
 
+let loaded: TransportModule | undefined;
+
+/** Loads the undici implementation (once). Exposed for tests and the load-time benchmark. */
+export function loadTransportModule(): TransportModule {
+  // A plain require with a literal path: esbuild rewrites it to the separate bundle ./transport.js.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('./undiciTransport') as TransportModule);
+}
+
+/** True once the undici implementation has been loaded in this process. */
+export function isTransportLoaded(): boolean { return loaded !== undefined; }
+
+/**
+ * The real HTTP transport (undici). Construction is free: undici is loaded and the connection pools
+ * are created on the first request. Two lanes (see Lane), each with its own pool per origin.
+ */
 export class UndiciTransport implements Transport {
-  private readonly dispatcher: Dispatcher;
+  private impl: Transport | undefined;
+  private closed = false;
 
-  constructor(opts: UndiciTransportOptions = {}) {
-    // Node's `ca` replaces the built-in roots: keep them, the setting ADDS a certificate.
-    const ca = opts.ca ? [...rootCertificates, ...(Array.isArray(opts.ca) ? opts.ca : [opts.ca])] : undefined;
-    const connect = { timeout: opts.connectTimeoutMs ?? 10_000, ...(ca ? { ca } : {}) };
-    this.dispatcher = opts.proxy
-      ? new ProxyAgent({ uri: opts.proxy, connect, requestTls: ca ? { ca } : undefined, proxyTls: ca ? { ca } : undefined })
-      : new Agent({ connect, connections: opts.connections ?? 16, keepAliveTimeout: 4_000 });
-  }
+  constructor(private readonly opts: UndiciTransportOptions = {}) {}
 
-  async request(req: TransportRequest): Promise<TransportResponse> {
-    const res = await undiciRequest(req.url, {
-      method: req.method as Dispatcher.HttpMethod,
-      headers: req.headers,
-      body: req.body as Dispatcher.RequestOptions['body'],
-      signal: req.signal,
-      dispatcher: this.dispatcher,
-      headersTimeout: req.headersTimeoutMs,
-      bodyTimeout: req.idleTimeoutMs,
-    });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) {
-      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-    }
-    const stream = res.body as unknown as Readable;
-    const body: TransportBody = {
-      [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>,
-      destroy: () => { if (!stream.destroyed) stream.destroy(); },
-      text: async (limit = 1 << 20) => {
-        const parts: Buffer[] = [];
-        let n = 0;
-        for await (const c of stream) {
-          const b = c as Buffer;
-          parts.push(b.subarray(0, limit - n));
-          n += b.length;
-          // Enough for a message: stop reading (a proxy may stream an endless error page).
-          if (n >= limit) { stream.destroy(); break; }
-        }
-        return Buffer.concat(parts).toString('utf8');
-      },
-    };
-    return { status: res.statusCode, statusText: STATUS_TEXT[res.statusCode] ?? '', headers, body };
+  request(req: TransportRequest): Promise<TransportResponse> {
+    if (this.closed) return Promise.reject(Object.assign(new Error('transport closed'), { code: 'UND_ERR_DESTROYED' }));
+    this.impl ??= loadTransportModule().createUndiciTransport(this.opts);
+    return this.impl.request(req);
   }
 
   async close(opts: { graceful?: boolean } = {}): Promise<void> {
-    if (opts.graceful) await this.dispatcher.close();
-    else await this.dispatcher.destroy();
+    this.closed = true;
+    await this.impl?.close(opts);
   }
 }

@@ -3,9 +3,9 @@
 // stream closes the connection, the caller's request is never mutated, errors keep their status.
 // Never imports `vscode` and never logs.
 import { createHash } from 'node:crypto';
-import { AbortableAsyncIterator, HttpCore } from '../http/core';
-import { UndiciTransport, type Transport } from '../http/transport';
-import { parseNdjson } from '../stream/ndjson';
+import { AbortableAsyncIterator, HttpCore, type BusyRetryInfo, type BusyRetryOptions } from '../http/core';
+import { UndiciTransport, type Lane, type Transport } from '../http/transport';
+import { NdjsonDecoder } from '../stream/ndjson';
 import { InvalidRequestError } from './errors';
 import { parseHost } from './host';
 import type {
@@ -35,9 +35,18 @@ export interface ClientOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Replace the HTTP transport (tests, benchmarks). */
   transport?: Transport;
+  /** Retries while the server answers 503 busy / 429 (default 6 attempts, 0.5 s doubling to 8 s). */
+  busyRetry?: Partial<BusyRetryOptions>;
+  /** Told before every busy-retry wait, so the editor can say "server busy, retrying". */
+  onBusyRetry?: (info: BusyRetryInfo) => void;
 }
 
-export interface CallOptions { signal?: AbortSignal }
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Connection pool: `interactive` (default for chat, completion, metadata) or `batch`
+   * (default for pull/push/create and blob uploads; translation jobs ask for it). */
+  lane?: Lane;
+}
 
 /** Silence allowed inside pull/push/create progress streams (30 min). */
 export const PROGRESS_IDLE_MS = 30 * 60_000;
@@ -63,6 +72,8 @@ export function buildHttpCore(opts: ClientOptions, defaultHost?: string): HttpCo
     idleTimeoutMs: opts.idleTimeoutMs ?? 120_000,
     metadataTimeoutMs: opts.metadataTimeoutMs ?? 30_000,
     maxLineBytes: opts.maxLineBytes ?? 64 * 1024 * 1024,
+    ...(opts.busyRetry ? { busyRetry: opts.busyRetry } : {}),
+    ...(opts.onBusyRetry ? { onBusyRetry: opts.onBusyRetry } : {}),
   });
 }
 
@@ -93,8 +104,8 @@ export class OllamaClient {
     const body: GenerateRequest = { ...request, stream: request.stream === true };
     if (request.images) body.images = request.images.map(encodeImage);
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
-    if (request.options) body.options = normalizeOptions(request.options);
-    return this.inference<GenerateResponse>('/api/generate', body, request.model, o);
+    if (request.options !== undefined) body.options = normalizeOptions(request.options, 'generate');
+    return this.inference<GenerateResponse>('/api/generate', body, request.model, o, aggregateGenerate);
   }
 
   chat(request: ChatRequest & { stream: true }, o?: CallOptions): Promise<AbortableAsyncIterator<ChatResponse>>;
@@ -105,8 +116,8 @@ export class OllamaClient {
     const body: ChatRequest = { ...request, stream: request.stream === true };
     if (request.messages) body.messages = request.messages.map(encodeMessage);
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
-    if (request.options) body.options = normalizeOptions(request.options);
-    return this.inference<ChatResponse>('/api/chat', body, request.model, o);
+    if (request.options !== undefined) body.options = normalizeOptions(request.options, 'chat');
+    return this.inference<ChatResponse>('/api/chat', body, request.model, o, aggregateChat);
   }
 
   pull(request: PullRequest & { stream: true }, o?: CallOptions): Promise<AbortableAsyncIterator<ProgressResponse>>;
@@ -135,30 +146,32 @@ export class OllamaClient {
   }
 
   async list(o: CallOptions = {}): Promise<ListResponse> {
-    const r = await this.http.json<ListResponse>('GET', '/api/tags', { kind: 'metadata', signal: o.signal });
+    const r = await this.http.json<ListResponse>('GET', '/api/tags', { kind: 'metadata', signal: o.signal, lane: o.lane });
     return { models: r?.models ?? [] };
   }
 
   async ps(o: CallOptions = {}): Promise<PsResponse> {
-    const r = await this.http.json<PsResponse>('GET', '/api/ps', { kind: 'metadata', signal: o.signal });
+    const r = await this.http.json<PsResponse>('GET', '/api/ps', { kind: 'metadata', signal: o.signal, lane: o.lane });
     return { models: r?.models ?? [] };
   }
 
   async show(request: ShowRequest, o: CallOptions = {}): Promise<ShowResponse> {
     requireModel(request.model, 'show');
-    const r = await this.http.json<ShowResponse>('POST', '/api/show', { kind: 'metadata', json: { ...request }, signal: o.signal, model: request.model });
+    const body: ShowRequest = { ...request };
+    if (request.options !== undefined) body.options = normalizeOptions(request.options, 'show');
+    const r = await this.http.json<ShowResponse>('POST', '/api/show', { kind: 'metadata', json: body, signal: o.signal, model: request.model, lane: o.lane });
     return r ?? { details: {} };
   }
 
   async copy(request: CopyRequest, o: CallOptions = {}): Promise<{ status: 'success' }> {
     if (!request.source || !request.destination) throw new InvalidRequestError('copy needs a source and a destination model name.');
-    await this.http.json('POST', '/api/copy', { kind: 'metadata', json: { ...request }, signal: o.signal, model: request.source });
+    await this.http.json('POST', '/api/copy', { kind: 'metadata', json: { ...request }, signal: o.signal, model: request.source, lane: o.lane });
     return { status: 'success' };
   }
 
   async delete(request: DeleteRequest, o: CallOptions = {}): Promise<{ status: 'success' }> {
     requireModel(request.model, 'delete');
-    await this.http.json('DELETE', '/api/delete', { kind: 'metadata', json: { model: request.model }, signal: o.signal, model: request.model });
+    await this.http.json('DELETE', '/api/delete', { kind: 'metadata', json: { model: request.model }, signal: o.signal, model: request.model, lane: o.lane });
     return { status: 'success' };
   }
 
@@ -166,7 +179,8 @@ export class OllamaClient {
     requireModel(request.model, 'embed');
     const body: EmbedRequest = { ...request };
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
-    const r = await this.http.json<EmbedResponse>('POST', '/api/embed', { kind: 'long', json: body, signal: o.signal, model: request.model });
+    if (request.options !== undefined) body.options = normalizeOptions(request.options, 'embed');
+    const r = await this.http.json<EmbedResponse>('POST', '/api/embed', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane });
     return r ?? { model: request.model, embeddings: [] };
   }
 
@@ -174,18 +188,19 @@ export class OllamaClient {
     requireModel(request.model, 'embeddings');
     const body: EmbeddingsRequest = { ...request };
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
-    const r = await this.http.json<EmbeddingsResponse>('POST', '/api/embeddings', { kind: 'long', json: body, signal: o.signal, model: request.model });
+    if (request.options !== undefined) body.options = normalizeOptions(request.options, 'embeddings');
+    const r = await this.http.json<EmbeddingsResponse>('POST', '/api/embeddings', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane });
     return r ?? { embedding: [] };
   }
 
   async version(o: CallOptions = {}): Promise<VersionResponse> {
-    const r = await this.http.json<VersionResponse>('GET', '/api/version', { kind: 'metadata', signal: o.signal });
+    const r = await this.http.json<VersionResponse>('GET', '/api/version', { kind: 'metadata', signal: o.signal, lane: o.lane });
     return { version: r?.version ?? '' };
   }
 
   /** `GET /`: the liveness probe; resolves with the server's text ("Ollama is running"). */
   async heartbeat(o: CallOptions = {}): Promise<string> {
-    const { res, release } = await this.http.open('GET', '/', { kind: 'metadata', signal: o.signal, accept: 'text/plain' });
+    const { res, release } = await this.http.open('GET', '/', { kind: 'metadata', signal: o.signal, accept: 'text/plain', lane: o.lane });
     try { return (await res.body.text(4096)).trim(); } finally { release(); }
   }
 
@@ -203,7 +218,7 @@ export class OllamaClient {
   async hasBlob(digest: string, o: CallOptions = {}): Promise<boolean> {
     checkDigest(digest);
     try {
-      const { release } = await this.http.open('HEAD', `/api/blobs/${digest}`, { kind: 'metadata', signal: o.signal });
+      const { release } = await this.http.open('HEAD', `/api/blobs/${digest}`, { kind: 'metadata', signal: o.signal, lane: o.lane ?? 'batch' });
       release();
       return true;
     } catch (e) {
@@ -225,32 +240,41 @@ export class OllamaClient {
       })();
     }
     const { res, release } = await this.http.open('POST', `/api/blobs/${digest}`, {
-      kind: 'long', body, contentType: 'application/octet-stream', signal: o.signal,
+      kind: 'long', body, contentType: 'application/octet-stream', signal: o.signal, lane: o.lane ?? 'batch',
     });
     try { await res.body.text(4096); } finally { release(); }
     if (o.onProgress && data instanceof Uint8Array) o.onProgress(data.length);
   }
 
-  private async inference<T extends { done: boolean }>(path: string, body: object, model: string, o: CallOptions): Promise<T | AbortableAsyncIterator<T>> {
+  /** generate/chat. Always streamed on the wire: a non-streamed call (`stream: false`) would send
+   * nothing until the whole answer exists, so a long answer would hit the first-byte timeout while
+   * the model is still generating; here every token resets the idle timer instead, and the parts are
+   * put together the way the server would (`aggregate`). */
+  private async inference<T extends { done: boolean }>(
+    path: string, body: object, model: string, o: CallOptions, aggregate: (parts: T[]) => T,
+  ): Promise<T | AbortableAsyncIterator<T>> {
     const stream = (body as { stream?: boolean }).stream === true;
-    if (!stream) {
-      const r = await this.http.json<T>('POST', path, { kind: 'long', json: body, signal: o.signal, model });
-      return r as T;
-    }
-    const open = await this.http.open('POST', path, { kind: 'long', json: body, signal: o.signal, model, accept: 'application/x-ndjson' });
-    return this.http.stream<T>(open, (b) => parseNdjson(b, { maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.done === true);
+    const open = await this.http.open('POST', path, {
+      kind: 'long', json: stream ? body : { ...body, stream: true }, signal: o.signal, model, accept: 'application/x-ndjson', lane: o.lane,
+    });
+    const it = this.http.stream<T>(open, new NdjsonDecoder({ maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.done === true);
+    if (stream) return it;
+    const parts: T[] = [];
+    for await (const p of it) parts.push(p);
+    return aggregate(parts);
   }
 
   /** pull/push/create always stream on the wire (a non-streamed pull can be silent for hours, which
-   * no idle timeout survives); with `stream: false` the last progress object is returned. */
+   * no idle timeout survives); with `stream: false` the last progress object is returned. They use
+   * the batch lane unless the caller says otherwise. */
   private async progress(path: string, request: { stream?: boolean }, model: string, o: CallOptions): Promise<ProgressResponse | AbortableAsyncIterator<ProgressResponse>> {
     const open = await this.http.open('POST', path, {
-      kind: 'long', json: { ...request, stream: true }, signal: o.signal, model, accept: 'application/x-ndjson',
+      kind: 'long', json: { ...request, stream: true }, signal: o.signal, model, accept: 'application/x-ndjson', lane: o.lane ?? 'batch',
       // The server verifies digests and converts models with no progress line for minutes; a caller
       // cancels with its signal instead.
       idleTimeoutMs: Math.max(this.http.opts.idleTimeoutMs, PROGRESS_IDLE_MS),
     });
-    const it = this.http.stream<ProgressResponse>(open, (b) => parseNdjson(b, { maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.status === 'success');
+    const it = this.http.stream<ProgressResponse>(open, new NdjsonDecoder({ maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.status === 'success');
     if (request.stream === true) return it;
     let last: ProgressResponse = { status: '' };
     for await (const p of it) last = p;
@@ -258,6 +282,51 @@ export class OllamaClient {
   }
 }
 
+/** The non-streamed generate reply from its streamed parts, as the server builds it: `response`
+ * and `thinking` concatenated, `logprobs` appended, the rest (done, done_reason, context, metrics)
+ * from the final object. */
+export function aggregateGenerate(parts: GenerateResponse[]): GenerateResponse {
+  const last = parts[parts.length - 1];
+  if (!last) return { model: '', created_at: '', response: '', done: false } as GenerateResponse;
+  let response = '';
+  let thinking = '';
+  let logprobs: unknown[] | undefined;
+  for (const p of parts) {
+    if (p.response) response += p.response;
+    if (p.thinking) thinking += p.thinking;
+    const lp = (p as { logprobs?: unknown[] }).logprobs;
+    if (Array.isArray(lp)) (logprobs ??= []).push(...lp);
+  }
+  const out: GenerateResponse = { ...last, response };
+  if (thinking) out.thinking = thinking;
+  if (logprobs) (out as { logprobs?: unknown[] }).logprobs = logprobs;
+  return out;
+}
+
+/** The non-streamed chat reply from its streamed parts: `message.content` and `message.thinking`
+ * concatenated, every `tool_calls` entry kept in order, the rest from the final object. */
+export function aggregateChat(parts: ChatResponse[]): ChatResponse {
+  const last = parts[parts.length - 1];
+  if (!last) return { model: '', created_at: '', message: { role: 'assistant', content: '' }, done: false } as ChatResponse;
+  let content = '';
+  let thinking = '';
+  const toolCalls: NonNullable<Message['tool_calls']> = [];
+  let logprobs: unknown[] | undefined;
+  for (const p of parts) {
+    const m = p.message;
+    if (m?.content) content += m.content;
+    if (m?.thinking) thinking += m.thinking;
+    if (m?.tool_calls?.length) toolCalls.push(...m.tool_calls);
+    const lp = (p as { logprobs?: unknown[] }).logprobs;
+    if (Array.isArray(lp)) (logprobs ??= []).push(...lp);
+  }
+  const message: Message = { ...(last.message ?? {}), role: last.message?.role ?? 'assistant', content };
+  if (thinking) message.thinking = thinking; else delete message.thinking;
+  if (toolCalls.length) message.tool_calls = toolCalls; else delete message.tool_calls;
+  const out: ChatResponse = { ...last, message };
+  if (logprobs) (out as { logprobs?: unknown[] }).logprobs = logprobs;
+  return out;
+}
 
 function requireModel(model: unknown, what: string): void {
   if (typeof model !== 'string' || model.trim() === '') throw new InvalidRequestError(`${what}: a model name is required.`);
@@ -285,15 +354,66 @@ export function normalizeKeepAlive(k: KeepAlive): KeepAlive {
   return k;
 }
 
-/** Fixes the option types the server answers with a 500: a bare `stop` string, numeric strings. */
-export function normalizeOptions(opts: Partial<Options>): Partial<Options> {
-  const out: Partial<Options> = { ...opts };
-  if (typeof out.stop === 'string') out.stop = [out.stop];
-  for (const k of ['num_ctx', 'num_predict', 'num_batch', 'num_gpu', 'num_thread', 'num_keep', 'seed', 'top_k', 'repeat_last_n']) {
-    const v = out[k];
-    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) out[k] = Number(v);
+type OptionType = 'int' | 'float' | 'bool' | 'string[]';
+
+/** The runtime options the server decodes, with their Go types (ollama `api.Options`, see
+ * ollama-protocol.md §5.1). A wrong JSON type is a 500 from the server, after a model load. */
+export const OPTION_TYPES: Readonly<Record<string, OptionType>> = {
+  num_ctx: 'int', num_batch: 'int', num_gpu: 'int', main_gpu: 'int', num_thread: 'int', draft_num_predict: 'int',
+  num_keep: 'int', seed: 'int', num_predict: 'int', top_k: 'int', repeat_last_n: 'int',
+  use_mmap: 'bool',
+  top_p: 'float', min_p: 'float', typical_p: 'float', temperature: 'float', repeat_penalty: 'float',
+  presence_penalty: 'float', frequency_penalty: 'float',
+  stop: 'string[]',
+};
+
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Normalises and checks `options` before anything is sent (the server would answer a wrong type with
+ * a 500 `option "x" must be of type …`, after loading the model). Numeric strings become numbers
+ * (`"0.7"` -> 0.7, `"2048"` -> 2048), `"true"`/`"false"` become booleans, a bare `stop` string
+ * becomes a one-element array, `null` values are dropped (the server skips them). Unknown keys pass
+ * through (the server ignores them). Returns a new object; the caller's is never changed.
+ * @throws InvalidRequestError naming the option for a value its type cannot hold (`num_ctx: "lots"`,
+ * `stop: 5`, `temperature: NaN`, `use_mmap: "maybe"`, an object where a number belongs).
+ */
+export function normalizeOptions(opts: Partial<Options>, call = 'request'): Partial<Options> {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new InvalidRequestError(`${call}: options must be an object of option names to values, not ${describe(opts)}.`);
+  }
+  const out: Partial<Options> = {};
+  for (const [k, v] of Object.entries(opts)) {
+    if (v === null || v === undefined) continue;
+    const type = OPTION_TYPES[k];
+    if (!type) { out[k] = v; continue; }
+    const bad = (want: string) => new InvalidRequestError(`${call}: option "${k}" must be ${want}, not ${describe(v)}.`, {});
+    if (type === 'int' || type === 'float') {
+      let n: number;
+      if (typeof v === 'number') n = v;
+      else if (typeof v === 'string' && NUMERIC.test(v.trim())) n = Number(v.trim());
+      else throw bad(type === 'int' ? 'an integer' : 'a number');
+      if (!Number.isFinite(n)) throw bad(type === 'int' ? 'an integer' : 'a finite number');
+      out[k] = n;
+    } else if (type === 'bool') {
+      if (typeof v === 'boolean') out[k] = v;
+      else if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) out[k] = v.trim().toLowerCase() === 'true';
+      else throw bad('true or false');
+    } else {
+      if (typeof v === 'string') out[k] = [v];
+      else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = [...v];
+      else throw bad('a string or an array of strings');
+    }
   }
   return out;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
 }
 
 /** sha256 digest of a byte stream in constant memory (for blob uploads). */

@@ -36,6 +36,17 @@ export class ResponseError extends OllamaError {
   get status_code(): number { return this.status; }
 }
 
+/** The server stayed busy (503: Ollama's "server busy, please try again.  maximum pending requests
+ * exceeded", llama.cpp's "Loading model"; 429: rate limits) through every retry the client made. */
+export class ServerBusyError extends ResponseError {
+  /** How many times the request was sent. */
+  readonly attempts: number;
+  constructor(message: string, init: { status: number; url?: string; error: string; body: string; attempts: number }) {
+    super(message, init);
+    this.attempts = init.attempts;
+  }
+}
+
 /** 404 from a model endpoint with a JSON error body: the model is not installed (remedy: pull it). */
 export class ModelNotFoundError extends ResponseError {
   readonly model: string;
@@ -49,15 +60,20 @@ export class ModelNotFoundError extends ResponseError {
  * (path prefix, /v1 twice, an old server) is wrong - not the model. */
 export class EndpointNotFoundError extends ResponseError {}
 
-/** An in-band `{"error": ...}` object inside a 200 stream. */
+/** An in-band error inside a 200 stream, in any server's dialect (Ollama's `{"error":"…"}` line,
+ * an SSE `data: {"error":{…}}` frame, `event: error`, llama.cpp's `error:` field, vLLM's
+ * `{"object":"error"}`; see core/http/core.ts inBandError). Every object before it was delivered. */
 export class StreamError extends OllamaError {
   readonly error: string;
   /** True when data objects had already arrived before the error (a partial answer exists). */
   readonly midStream: boolean;
-  constructor(message: string, init: { status?: number; url?: string; error: string; midStream: boolean }) {
+  /** Data objects delivered before the error. */
+  readonly received: number;
+  constructor(message: string, init: { status?: number; url?: string; error: string; midStream: boolean; received?: number }) {
     super(message, init);
     this.error = init.error;
     this.midStream = init.midStream;
+    this.received = init.received ?? (init.midStream ? 1 : 0);
   }
 }
 
@@ -71,6 +87,8 @@ export class IncompleteStreamError extends OllamaError {
     this.dropped = init.dropped;
     this.received = init.received;
   }
+  /** True when data objects had arrived before the stream broke off (a partial answer exists). */
+  get midStream(): boolean { return this.received > 0; }
 }
 
 /** Bytes that do not follow the protocol: a non-JSON line, an over-long line, a non-JSON reply. */

@@ -1,10 +1,11 @@
 // A client for OpenAI-compatible servers (LM Studio, llama.cpp server, vLLM, Ollama's own /v1):
 // chat completions, completions, models, embeddings, with SSE streaming. Same transport, error
 // hierarchy and abort semantics as OllamaClient. Never imports `vscode` and never logs.
-import { AbortableAsyncIterator, HttpCore } from '../http/core';
+import { AbortableAsyncIterator, HttpCore, type ChunkDecoder } from '../http/core';
 import { buildHttpCore, type CallOptions, type ClientOptions } from '../ollama/client';
-import { MalformedLineError } from '../stream/ndjson';
-import { parseSse } from '../stream/sse';
+import type { LineOptions } from '../stream/lines';
+import { parseObjectLine } from '../stream/ndjson';
+import { SseDecoder, type SseEvent } from '../stream/sse';
 
 export type OpenAIContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
@@ -80,18 +81,73 @@ export function openAIBaseUrl(url: string): string {
   return /\/v1$/.test(url) ? url : url + '/v1';
 }
 
-async function* sseObjects(body: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<unknown> {
-  for await (const ev of parseSse(body, { maxLineBytes })) {
-    const data = ev.data.trim();
-    // Keep reading after [DONE] (normally nothing follows): returning here would unwind into the
-    // body and close a connection that could be reused.
-    if (data === '[DONE]') { yield { done: true } satisfies StreamDone; continue; }
-    if (data === '') continue;
+/**
+ * SSE events -> wire objects for /v1 streams, chunk by chunk. `data: [DONE]` becomes {done: true};
+ * every other `data:` must be a JSON object (MalformedLineError otherwise: `null`, `42`, `[]` too).
+ * Errors in every form servers send after HTTP 200 become `{error: …}` objects, which the stream
+ * turns into a StreamError after everything before them was delivered:
+ * - `data: {"error":{"message":…}}` / `data: {"error":"…"}` (llama.cpp, vLLM, LiteLLM, LM Studio)
+ *   and `data: {"object":"error","message":…}` (older vLLM) pass through as they are;
+ * - `event: error` + `data: …` (the OpenAI/Anthropic convention; data JSON or plain text);
+ * - a non-standard `error:` field, with no `data:` (llama.cpp's `server_sent_event(sink, "error", …)`).
+ * An error followed by `data: [DONE]` (vLLM, older llama.cpp) is still an error: it is met first.
+ */
+export class OpenAISseDecoder implements ChunkDecoder {
+  private readonly sse: SseDecoder;
+  /** Set when an event broke the framing after others in the same chunk (see NdjsonDecoder.error). */
+  error: unknown;
+  constructor(opts: LineOptions = {}) { this.sse = new SseDecoder(opts); }
+  push(chunk: Uint8Array): unknown[] {
+    if (this.error !== undefined) throw this.error;
+    return this.map(this.sse.push(chunk));
+  }
+  end(): unknown[] {
+    if (this.error !== undefined) throw this.error;
+    return this.map(this.sse.end());
+  }
+
+  private map(evs: SseEvent[]): unknown[] {
+    if (evs.length === 0) return evs;
+    const out: unknown[] = [];
     try {
-      yield JSON.parse(data);
+      this.mapInto(evs, out);
     } catch (e) {
-      throw new MalformedLineError(data, e);
+      if (out.length === 0) throw e;
+      this.error = e;
     }
+    return out;
+  }
+
+  private mapInto(evs: SseEvent[], out: unknown[]): void {
+    for (const ev of evs) {
+      const errField = ev.fields?.error;
+      if (errField !== undefined) { out.push({ error: errorPayload(errField) }); continue; }
+      if (ev.event === 'error') { out.push({ error: errorPayload(ev.data) }); continue; }
+      const data = ev.data;
+      // Fast path: a JSON object chunk.
+      if (data.charCodeAt(0) === 123) { out.push(parseObjectLine(data)); continue; }
+      const t = data.trim();
+      if (t === '[DONE]') { out.push({ done: true } satisfies StreamDone); continue; }
+      if (t === '') continue;
+      out.push(parseObjectLine(data));
+    }
+  }
+}
+
+/** The error inside an `event: error` / `error:` payload: its `error` member when it is an object
+ * that has one (`{"type":"error","error":{…}}`), the object itself (`{"message":…}`), or the text. */
+function errorPayload(raw: string): unknown {
+  const text = raw.trim();
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      if (o.error !== undefined && o.error !== null && o.error !== '') return o.error;
+      return o;
+    }
+    return text || 'server error';
+  } catch {
+    return text || 'server error';
   }
 }
 
@@ -121,20 +177,20 @@ export class OpenAICompatClient {
   }
 
   async models(o: CallOptions = {}): Promise<OpenAIModel[]> {
-    const r = await this.http.json<{ data?: OpenAIModel[] | null }>('GET', '/models', { kind: 'metadata', signal: o.signal });
+    const r = await this.http.json<{ data?: OpenAIModel[] | null }>('GET', '/models', { kind: 'metadata', signal: o.signal, lane: o.lane });
     return r?.data ?? [];
   }
 
   async embeddings(req: { model: string; input: string | string[]; dimensions?: number }, o: CallOptions = {}): Promise<number[][]> {
-    const r = await this.http.json<{ data?: Array<{ embedding: number[]; index: number }> }>('POST', '/embeddings', { kind: 'long', json: { ...req }, signal: o.signal, model: req.model });
+    const r = await this.http.json<{ data?: Array<{ embedding: number[]; index: number }> }>('POST', '/embeddings', { kind: 'long', json: { ...req }, signal: o.signal, model: req.model, lane: o.lane });
     return (r?.data ?? []).sort((a, b) => a.index - b.index).map((d) => d.embedding);
   }
 
   private async call<T, C>(path: string, body: { stream?: boolean }, model: string, o: CallOptions): Promise<T | AbortableAsyncIterator<C | StreamDone>> {
     if (body.stream !== true) {
-      return (await this.http.json<T>('POST', path, { kind: 'long', json: body, signal: o.signal, model })) as T;
+      return (await this.http.json<T>('POST', path, { kind: 'long', json: body, signal: o.signal, model, lane: o.lane })) as T;
     }
-    const open = await this.http.open('POST', path, { kind: 'long', json: body, signal: o.signal, model, accept: 'text/event-stream' });
-    return this.http.stream<C | StreamDone>(open, (b) => sseObjects(b, this.http.opts.maxLineBytes), isStreamDone);
+    const open = await this.http.open('POST', path, { kind: 'long', json: body, signal: o.signal, model, accept: 'text/event-stream', lane: o.lane });
+    return this.http.stream<C | StreamDone>(open, new OpenAISseDecoder({ maxLineBytes: this.http.opts.maxLineBytes }), isStreamDone);
   }
 }

@@ -65,7 +65,9 @@ export class ModelOperations {
         const c = await this.env.connect();
         url = c.url;
         const request = { model: name, stream: true as const };
-        const stream = kind === 'pull' ? await c.client.pull(request, { signal: abort.signal }) : await c.client.push(request, { signal: abort.signal });
+        // Batch lane: a long transfer never holds the connections chat and completion need.
+        const call = { signal: abort.signal, lane: 'batch' as const };
+        const stream = kind === 'pull' ? await c.client.pull(request, call) : await c.client.push(request, call);
         const tracker = new TransferProgress();
         let status = '';
         for await (const line of stream) {
@@ -179,7 +181,7 @@ export class ModelOperations {
             model: name, prompt: '', stream: false,
             ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}),
             ...(options.numCtx !== undefined ? { options: { num_ctx: options.numCtx } } : {}),
-          }, { signal: abort.signal });
+          }, { signal: abort.signal, lane: 'batch' });
           vscode.window.setStatusBarMessage(vscode.l10n.t('Loaded {0}.', name), 5000);
           return { ok: true, model: name };
         } catch (e) {

@@ -33,7 +33,7 @@ export function chatTranslateFn(backend: () => Promise<LlmBackend>, o: ChatTrans
       // No reasoning for a translation; a leading reasoning block (a model that ignores think:false)
       // is split off by the backend, unless the text itself starts with a tag: then it is content.
       think: false, implicitThinkOpen: false, thinkTags: !startsWithThinkTag(req.user),
-    }, { signal: req.signal });
+    }, { signal: req.signal, lane: 'batch' }); // a job's many requests never hold chat/completion's connections
     let text = '';
     let truncated = false;
     for await (const chunk of stream) {
