@@ -6,9 +6,10 @@ import * as vscode from 'vscode';
 import { assembleHeaders } from '../core/http/headers';
 import { selectProxy } from '../core/http/proxy';
 import { OllamaBackend, OpenAIBackend, type LlmBackend } from '../core/llm/backend';
+import { observeBackend, type ModelActivity } from '../core/llm/observe';
 import { OllamaClient, type ClientOptions } from '../core/ollama/client';
 import { parseHost } from '../core/ollama/host';
-import { affectsConnection, readConnectionConfig, type ConnectionConfig } from './config';
+import { affectsConnection, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
 
 export const TOKEN_SECRET_KEY = 'ollamaAssistant.apiToken';
 
@@ -18,11 +19,16 @@ export class ExtensionContextOwner implements vscode.Disposable {
   private clients: Promise<Clients> | undefined;
   private readonly onDidChangeClientEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeClient = this.onDidChangeClientEmitter.event;
+  private readonly onDidUseModelEmitter = new vscode.EventEmitter<ModelActivity>();
+  /** Fires when a chat, completion or translation request starts answering and when it ends (the
+   * server loaded the model and restarted its keep_alive): the Models view follows /api/ps with it. */
+  readonly onDidUseModel = this.onDidUseModelEmitter.event;
 
   constructor(readonly ext: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     ext.subscriptions.push(
       this,
       this.onDidChangeClientEmitter,
+      this.onDidUseModelEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => { if (affectsConnection(e)) this.resetClient('settings changed'); }),
       ext.secrets.onDidChange((e) => { if (e.key === TOKEN_SECRET_KEY) this.resetClient('API token changed'); }),
     );
@@ -78,9 +84,13 @@ export class ExtensionContextOwner implements vscode.Disposable {
       ...(ca ? { ca } : {}),
     };
     const ollama = new OllamaClient(opts);
-    const llm = config.backend === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(ollama);
+    const llm = observeBackend(config.backend === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(ollama), (a) => this.onDidUseModelEmitter.fire(a));
+    noteEndpointInUse(llm.baseUrl, config.endpointSource);
     // Never log header values: they may carry credentials.
     this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${new URL(proxy).host}` : ''}${token ? ', with API token' : ''}`);
+    for (const key of config.ignoredWorkspaceKeys) {
+      this.log.warn(`ignored ${key} from the workspace settings: connection settings are read from User and Remote settings only, so a repository cannot redirect requests`);
+    }
     return { ollama, llm, config, url: llm.baseUrl };
   }
 

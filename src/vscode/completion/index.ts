@@ -71,7 +71,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
       },
       settings: engineSettings,
       log: ctx.log,
-      onState: (state, error) => this.status.set(state, error === undefined ? undefined : error instanceof Error ? error.message : String(error)),
+      onState: (state, error) => this.status.set(state, error),
     });
     this.refreshMode();
   }
@@ -193,7 +193,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const open = vscode.l10n.t('Open Setting');
     void vscode.window.showWarningMessage(msg, use, open).then(async (pick) => {
       if (pick === use) await vscode.workspace.getConfiguration().update(COMPLETION_MODEL_SETTING, r.suggestion, vscode.ConfigurationTarget.Global);
-      else if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', COMPLETION_MODEL_SETTING);
+      else if (pick === open) await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
     });
   }
 
@@ -217,7 +217,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
           await vscode.commands.executeCommand('ollamaAssistant.models.pull', r.model);
           this.engine.invalidateModel(r.model);
         } else if (pick === open) {
-          await vscode.commands.executeCommand('workbench.action.openSettings', COMPLETION_MODEL_SETTING);
+          await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
         }
       });
       return;
