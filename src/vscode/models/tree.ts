@@ -57,12 +57,15 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private psInFlight: Promise<void> | undefined;
-  /** The next root getChildren answers from `snapshot` (set when only the Running list changed). */
-  private reuseSnapshot = false;
+  /** The generation `snapshot` was fetched in: VS Code asking for the root again (it may, twice for
+   * one change event, or on a re-render) is answered from it; refresh() starts a new generation. */
+  private snapshotGeneration = -1;
   /** The Running rows VS Code shows, kept so the countdown can re-render exactly them. */
   private runningNodes: Array<Extract<ModelsNode, { kind: 'running' }>> = [];
   /** How many /api/ps requests the Running section made on its own (tests, bug reports). */
   psRefreshes = 0;
+  /** The models VS Code last asked to show in the Running section (tests read what is on screen). */
+  get shownRunning(): RunningModel[] { return this.runningNodes.map((n) => n.model); }
   /** The lists of the last successful fetch. */
   snapshot: ModelsSnapshot | undefined;
 
@@ -79,7 +82,6 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     this.generation++;
     this.stale = false;
     this.runningStale = false;
-    this.reuseSnapshot = false;
     this.changed.fire();
   }
 
@@ -118,7 +120,6 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
         this.scheduleUnloadRefresh(ps.models);
         if (!runningChanged(had.running, ps.models)) return;
         this.snapshot = { ...had, running: ps.models };
-        this.reuseSnapshot = true;
         this.changed.fire();
         this.updateTimers();
       } catch {
@@ -160,9 +161,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       return (node.models as ModelResponse[]).map((m) => ({ kind: 'model', model: m, running: node.running.find((r) => sameModel(r.name, m.name)) }));
     }
     if (node) return [];
-    const reuse = this.reuseSnapshot && this.snapshot;
-    this.reuseSnapshot = false;
-    const r: Loaded = reuse ? { ok: true, snapshot: reuse } : await this.load();
+    const cached = this.snapshotGeneration === this.generation ? this.snapshot : undefined;
+    const r: Loaded = cached ? { ok: true, snapshot: cached } : await this.load();
     if (!r.ok) return r.nodes;
     const { installed, running } = r.snapshot;
     if (installed.length === 0 && running.length === 0) return []; // the view's "No models installed yet" welcome
@@ -176,14 +176,14 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   load(): Promise<Loaded> {
     if (this.loading?.generation !== this.generation) {
       const generation = this.generation;
-      const promise = this.fetch();
+      const promise = this.fetch(generation);
       this.loading = { generation, promise };
       void promise.finally(() => { if (this.loading?.promise === promise) this.loading = undefined; });
     }
     return this.loading!.promise;
   }
 
-  private async fetch(): Promise<Loaded> {
+  private async fetch(generation: number): Promise<Loaded> {
     let url = '';
     try {
       const c = await this.env.connect();
@@ -192,6 +192,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
         c.client.list(), c.client.ps(), c.client.version().then((v) => v.version, () => ''),
       ]);
       this.snapshot = { installed: tags.models, running: ps.models, url, version };
+      this.snapshotGeneration = generation;
       this.failed = false;
       this.env.monitor.reportSuccess(url);
       this.scheduleUnloadRefresh(ps.models);
@@ -201,6 +202,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     } catch (e) {
       this.failed = true;
       this.snapshot = undefined;
+      this.snapshotGeneration = -1;
       this.loaded.fire();
       if (e instanceof NativeApiRequiredError) return { ok: false, nodes: [{ kind: 'message', text: e.message, icon: 'info' }] };
       url ||= await this.env.url();
@@ -267,7 +269,9 @@ function sectionItem(node: Extract<ModelsNode, { kind: 'section' }>): vscode.Tre
     installed ? vscode.l10n.t('Installed') : vscode.l10n.t('Running'),
     n > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
   );
-  item.id = `section/${node.section}`;
+  // An empty section is a leaf; VS Code keeps a row's collapsed state by id, so a section that gets
+  // its first model under the same id would stay collapsed (its models hidden). Another id when empty.
+  item.id = n > 0 ? `section/${node.section}` : `section/${node.section}/empty`;
   item.description = n > 0 ? String(n) : installed ? vscode.l10n.t('none') : vscode.l10n.t('no model loaded');
   item.iconPath = new vscode.ThemeIcon(installed ? 'library' : 'pulse');
   item.tooltip = installed
