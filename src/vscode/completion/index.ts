@@ -27,6 +27,7 @@ export interface CompletionDebugInfo {
   state: EngineState;
   mode: CompletionMode;
   statusText: string;
+  statusTooltip: string;
   paused: boolean;
   inFlight: boolean;
   /** Provider calls the editor cancelled (a newer keystroke, a dismissed suggestion). */
@@ -84,7 +85,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.togglePause', () => this.togglePause()));
     // Not contributed (no palette entry): the state tests assert on and a bug report can quote.
     ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.debugInfo', (): CompletionDebugInfo => ({
-      stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text,
+      stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text, statusTooltip: this.status.tooltip,
       paused: this.paused, inFlight: this.engine.inFlight, tokenCancels: this.tokenCancels, notices: [...this.notices], ...(this.last ? { last: this.last } : {}),
     })));
     ctx.own(vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)));

@@ -92,6 +92,7 @@ export class CompletionStatusItem implements vscode.Disposable {
 
   /** For the diagnostics command. */
   get text(): string { return this.item.text; }
+  get tooltip(): string { return typeof this.item.tooltip === 'string' ? this.item.tooltip : this.item.tooltip?.value ?? ''; }
 
   dispose(): void { this.item.dispose(); }
 }
