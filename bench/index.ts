@@ -5,6 +5,7 @@ import { completionBench } from './completion';
 import { benchLoad } from './load';
 import { benchManyStreams } from './manyStreams';
 import { benchStreamCpu } from './streamCpu';
+import { benchObserve } from './observe';
 import { benchTranslateSubtitlesHttp } from './translateHttp';
 
 interface Bench {
@@ -20,6 +21,7 @@ const BENCHES: Bench[] = [
   { name: 'chat render cost per streamed token (headless chromium)', run: benchChatRender },
   // Prints its own lines; the signature predates the shared `out` callback.
   { name: 'subtitle translation (1,000 cues, 4 parallel slots)', run: async () => benchTranslateSubtitlesHttp() },
+  { name: 'model-activity observer (Models view follows our requests)', run: benchObserve },
 ];
 
 async function main(): Promise<void> {

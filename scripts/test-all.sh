@@ -43,6 +43,19 @@ EXT_ENV='{"OA_GREP":"chat restart \\(after\\)"}' USER_DATA="$RESTART_UD" node sc
 [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 rm -rf "$RESTART_UD"
 
+# The first hour (issue 10), each in its own host run from a fresh profile.
+step "integration: completion from the first keystroke of a new window (nothing of ours touched before typing)"
+EXT_ENV='{"OA_SCENARIO":"first-keystroke","OA_GREP":"first keystroke"}' node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-first-keystroke.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+
+step "integration: connection settings in a remote window (User, Remote, a hostile workspace, OLLAMA_HOST)"
+EXT_ENV='{"OA_SCENARIO":"remote-settings","OA_GREP":"remote settings"}' node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-remote-settings.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+
+step "integration: the Models view keeps Running current"
+EXT_ENV='{"OA_SCENARIO":"models-running","OA_GREP":"models running"}' node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-models-running.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+
 step "runner self-check: a false assertion must fail the run"
 EXT_ENV='{"OA_PROVE_FAILURE":"1","OA_GREP":"deliberate failure"}' node scripts/run-integration.mjs > "$LOGS/prove-failure.log" 2>&1
 rc=$?
@@ -54,6 +67,14 @@ fi
 
 step "package"
 bash scripts/package.sh || fail=1
+
+step "the packaged .vsix in a fresh profile, used only through the UI (keyboard and mouse)"
+if [ -f ollama-assistant.vsix ]; then
+  node scripts/ui-scenario.mjs ollama-assistant.vsix 2>&1 | tee "$LOGS/integration-ui-vsix.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || fail=1
+else
+  echo "FAIL: no ollama-assistant.vsix to install"; fail=1
+fi
 
 up=$(count "$LOGS/unit.log" passing); uf=$(count "$LOGS/unit.log" failing)
 ip=0; if_=0

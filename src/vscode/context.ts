@@ -7,9 +7,10 @@ import { assembleHeaders } from '../core/http/headers';
 import type { BusyRetryInfo } from '../core/http/core';
 import { selectProxy } from '../core/http/proxy';
 import { OllamaBackend, OpenAIBackend, type LlmBackend } from '../core/llm/backend';
+import { observeBackend, type ModelActivity } from '../core/llm/observe';
 import { OllamaClient, type ClientOptions } from '../core/ollama/client';
 import { parseHost } from '../core/ollama/host';
-import { affectsConnection, readConnectionConfig, type ConnectionConfig } from './config';
+import { affectsConnection, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
 
 export const TOKEN_SECRET_KEY = 'ollamaAssistant.apiToken';
 
@@ -23,12 +24,17 @@ export class ExtensionContextOwner implements vscode.Disposable {
   /** Fires before every wait of a request the server answered with 503 busy / 429 (the request is
    * retried; the status bar says "server busy, retrying"). */
   readonly onBusyRetry = this.onBusyRetryEmitter.event;
+  private readonly onDidUseModelEmitter = new vscode.EventEmitter<ModelActivity>();
+  /** Fires when a chat, completion or translation request starts answering and when it ends (the
+   * server loaded the model and restarted its keep_alive): the Models view follows /api/ps with it. */
+  readonly onDidUseModel = this.onDidUseModelEmitter.event;
 
   constructor(readonly ext: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     ext.subscriptions.push(
       this,
       this.onDidChangeClientEmitter,
       this.onBusyRetryEmitter,
+      this.onDidUseModelEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => { if (affectsConnection(e)) this.resetClient('settings changed'); }),
       ext.secrets.onDidChange((e) => { if (e.key === TOKEN_SECRET_KEY) this.resetClient('API token changed'); }),
     );
@@ -90,9 +96,13 @@ export class ExtensionContextOwner implements vscode.Disposable {
       },
     };
     const ollama = new OllamaClient(opts);
-    const llm = config.backend === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(ollama);
+    const llm = observeBackend(config.backend === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(ollama), (a) => this.onDidUseModelEmitter.fire(a));
+    noteEndpointInUse(llm.baseUrl, config.endpointSource);
     // Never log header values: they may carry credentials.
     this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${new URL(proxy).host}` : ''}${token ? ', with API token' : ''}`);
+    for (const key of config.ignoredWorkspaceKeys) {
+      this.log.warn(`ignored ${key} from the workspace settings: connection settings are read from User and Remote settings only, so a repository cannot redirect requests`);
+    }
     return { ollama, llm, config, url: llm.baseUrl };
   }
 

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { BusyRetryInfo } from '../core/http/core';
 import { isLoopback } from '../core/http/proxy';
 import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/ollama/errors';
-import { SECTION } from './config';
+import type { EndpointSource } from '../core/config/userLevel';
+import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect, SECTION } from './config';
 import type { ExtensionContextOwner } from './context';
 
 export interface ServerStatus {
@@ -15,19 +16,33 @@ export interface ServerStatus {
   modelCount?: number;
   models?: string[];
   error?: string;
-  /** Set in a remote window when the endpoint is a loopback address: it means the remote machine. */
+  /** Set in a remote window: what the extension host (on the remote machine) can reach. */
   remoteNote?: string;
+  /** Where the endpoint came from. */
+  source?: EndpointSource;
+  /** Everything Test Connection knows, one fact per line (the Details dialog and the log). */
+  detail?: string;
 }
 
-/** A sentence a user can act on, for any client error. */
+/** A sentence a user can act on, for any client error. Errors about reaching the server also say
+ * where the endpoint came from and, in a remote window, what the extension host can reach. */
 export function describeError(e: unknown, url: string): string {
-  if (e instanceof ConnectionError) return vscode.l10n.t('Cannot reach the Ollama server at {0} ({1}). Is it running, and is the endpoint setting right?', url, e.code ?? e.message);
-  if (e instanceof TimeoutError) return vscode.l10n.t('The Ollama server at {0} did not answer in time ({1}).', url, e.phase);
-  if (e instanceof EndpointNotFoundError) return vscode.l10n.t('{0} is not an Ollama API endpoint (HTTP 404). Check the endpoint URL and path prefix.', url);
+  if (e instanceof ConnectionError) return withOrigin(vscode.l10n.t('Cannot reach the Ollama server at {0} ({1}).', url, e.code ?? e.message), url);
+  if (e instanceof TimeoutError) {
+    const text = vscode.l10n.t('The Ollama server at {0} did not answer in time ({1}).', url, e.phase);
+    return e.phase === 'connect' ? withOrigin(text, url) : text;
+  }
+  if (e instanceof EndpointNotFoundError) return withOrigin(vscode.l10n.t('{0} is not an Ollama API endpoint (HTTP 404). Check the endpoint URL and path prefix.', url), url);
   if (e instanceof ModelNotFoundError) return vscode.l10n.t('Model {0} is not installed on {1}.', e.model, url);
   if (e instanceof AbortError) return vscode.l10n.t('Cancelled.');
   if (e instanceof OllamaError) return e.status ? `${e.message} (HTTP ${e.status})` : e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** `text`, then where the endpoint came from and what a remote window's extension host reaches. */
+function withOrigin(text: string, url: string): string {
+  const source = endpointSourceOf(url);
+  return [text, source ? endpointSourceSentence(source) : '', reachNote(url) ?? ''].filter(Boolean).join(' ');
 }
 
 /** Errors that mean "the server cannot be reached at all" (as opposed to a failed request). */
@@ -83,19 +98,20 @@ export class ConnectionMonitor implements vscode.Disposable {
     try {
       const { url: u, config } = await this.ctx.endpoint();
       url = u;
-      const remoteNote = remoteLoopbackNote(u);
+      const source = config.endpointSource;
+      const remoteNote = reachNote(u);
       if (config.backend === 'ollama') {
         const client = await this.ctx.ollama();
         const [{ version }, { models }] = await Promise.all([client.version({ signal }), client.list({ signal })]);
-        this.last = { reachable: true, url, version, modelCount: models.length, models: models.map((m) => m.name), ...(remoteNote ? { remoteNote } : {}) };
+        this.last = { reachable: true, url, version, modelCount: models.length, models: models.map((m) => m.name), source, ...(remoteNote ? { remoteNote } : {}) };
       } else {
         const models = await (await this.ctx.llm()).listModels({ signal });
-        this.last = { reachable: true, url, modelCount: models.length, models: models.map((m) => m.name), ...(remoteNote ? { remoteNote } : {}) };
+        this.last = { reachable: true, url, modelCount: models.length, models: models.map((m) => m.name), source, ...(remoteNote ? { remoteNote } : {}) };
       }
     } catch (e) {
       // A check cut short by a client reset says nothing about the server.
       if (e instanceof AbortError) return { reachable: false, url, error: describeError(e, url) };
-      this.last = { reachable: false, url, error: describeError(e, url) };
+      this.last = { reachable: false, url, error: describeError(e, url), ...(endpointSourceOf(url) ? { source: endpointSourceOf(url) } : {}) };
     }
     this.render();
     this.onDidChangeEmitter.fire(this.last);
@@ -119,7 +135,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     const retry = vscode.l10n.t('Retry');
     void vscode.window.showErrorMessage(this.last.error ?? '', open, retry).then(async (pick) => {
       this.notifying = false;
-      if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.endpoint`);
+      if (pick === open) await openSettingWhereItTakesEffect(`${SECTION}.endpoint`);
       else if (pick === retry) { this.lastNotified = 0; await vscode.commands.executeCommand('ollamaAssistant.testConnection'); }
     });
     return true;
@@ -158,14 +174,16 @@ export class ConnectionMonitor implements vscode.Disposable {
   dispose(): void { clearTimeout(this.busyTimer); this.item.dispose(); this.onDidChangeEmitter.dispose(); }
 }
 
-/** In a remote window the extension runs on the remote machine, so "localhost" is that machine. */
-function remoteLoopbackNote(url: string): string | undefined {
+/** In a remote window the extension runs on the remote machine: "localhost" is that machine, and any
+ * other address must be reachable from there. Undefined in a local window. */
+export function reachNote(url: string): string | undefined {
   const remote = vscode.env.remoteName;
   if (!remote) return undefined;
-  try {
-    if (!isLoopback(new URL(url).hostname)) return undefined;
-  } catch { return undefined; }
-  return vscode.l10n.t('This is a remote window ({0}): {1} is on the remote machine where the extension runs, not on your local computer.', remote, url);
+  let loopback = false;
+  try { loopback = isLoopback(new URL(url).hostname); } catch { return undefined; }
+  return loopback
+    ? vscode.l10n.t('This is a remote window ({0}): {1} is on the remote machine where the extension runs, not on your local computer.', remote, url)
+    : vscode.l10n.t('This is a remote window ({0}): requests to {1} are made from the remote machine where the extension runs.', remote, url);
 }
 
 export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
@@ -174,19 +192,37 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
       { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Checking the Ollama server…') },
       () => monitor.check(),
     );
+    let ignored: string[] = [];
+    try { ignored = (await ctx.endpoint()).config.ignoredWorkspaceKeys; } catch { /* no client: nothing to add */ }
     if (status.reachable) {
-      const msg = (status.version
-        ? vscode.l10n.t('Ollama {0} at {1}: {2} models installed.', status.version, status.url, status.modelCount ?? 0)
-        : vscode.l10n.t('OpenAI-compatible server at {0}: {1} models.', status.url, status.modelCount ?? 0))
-        + (status.remoteNote ? ' ' + status.remoteNote : '');
-      ctx.log.info(msg);
-      void vscode.window.showInformationMessage(msg);
+      // A toast without buttons is one line, cut with "…"; this one is short and has a button
+      // (which also lays it out in full), and everything else goes to the Details dialog and the log.
+      const summary = status.version
+        ? vscode.l10n.t('Connected to Ollama {0} at {1}.', status.version, status.url)
+        : vscode.l10n.t('Connected to the OpenAI-compatible server at {0}.', status.url);
+      const lines = [
+        status.version
+          ? vscode.l10n.t('Ollama {0} at {1}: {2} models installed.', status.version, status.url, status.modelCount ?? 0)
+          : vscode.l10n.t('OpenAI-compatible server at {0}: {1} models.', status.url, status.modelCount ?? 0),
+        status.source ? endpointSourceSentence(status.source) : '',
+        status.remoteNote ?? '',
+        ignoredNote(ignored),
+      ].filter(Boolean);
+      status.detail = lines.join('\n');
+      for (const l of lines) ctx.log.info(l);
+      const details = vscode.l10n.t('Details');
+      void vscode.window.showInformationMessage(summary, details).then((pick) => {
+        if (pick === details) void vscode.window.showInformationMessage(summary, { modal: true, detail: status.detail });
+      });
     } else {
-      ctx.log.warn(status.error ?? 'unreachable');
+      status.detail = [status.error ?? '', ignoredNote(ignored)].filter(Boolean).join('\n');
+      ctx.log.warn(status.detail || 'unreachable');
       const open = vscode.l10n.t('Open Setting');
       const retry = vscode.l10n.t('Retry');
+      // Buttons lay an error toast out in full, so the whole sentence (where the endpoint came from,
+      // what a remote window reaches) is readable.
       void vscode.window.showErrorMessage(status.error ?? '', open, retry).then((pick) => {
-        if (pick === open) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.endpoint`);
+        if (pick === open) void openSettingWhereItTakesEffect(`${SECTION}.endpoint`);
         else if (pick === retry) void vscode.commands.executeCommand('ollamaAssistant.testConnection');
       });
     }
@@ -194,4 +230,14 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
   };
   ctx.own(vscode.commands.registerCommand('ollamaAssistant.showServerStatus', run));
   ctx.own(vscode.commands.registerCommand('ollamaAssistant.testConnection', run));
+  // Not contributed (no palette entry): every "Open Setting" button uses it, so the settings editor
+  // opens on the tab where the value takes effect (User, Remote, or Workspace for ordinary settings).
+  ctx.own(vscode.commands.registerCommand('ollamaAssistant.openSetting', (key: unknown) =>
+    openSettingWhereItTakesEffect(typeof key === 'string' && key ? key : `${SECTION}.endpoint`)));
+}
+
+function ignoredNote(keys: string[]): string {
+  return keys.length
+    ? vscode.l10n.t('Ignored in the workspace settings: {0}. Connection settings are read from User and Remote settings only, so a repository cannot redirect requests.', keys.join(', '))
+    : '';
 }

@@ -7,7 +7,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, setSetting } from './helpers';
+import { activate, setSetting, waitFor } from './helpers';
 
 interface ServerStatus { reachable: boolean; url: string; version?: string; modelCount?: number; error?: string }
 
@@ -82,6 +82,48 @@ describe('connection, secrets and network isolation (real extension host)', () =
     const allowed = `127.0.0.1:${server.port}`;
     assert.ok(seen.length > 0 || server.requests.length > 0, 'no request was observed at all');
     for (const s of seen) assert.strictEqual(s, allowed, `unexpected connection to ${s}`);
+  });
+
+  it('one outage, one status-bar warning: the completion item leaves it to the connection item; its own warnings are one sentence', async () => {
+    const info = () => vscode.commands.executeCommand<{ state: string; statusText: string; statusTooltip: string }>('ollamaAssistant.completion.debugInfo');
+    const api = (await activate()).exports as { monitor: { last?: { reachable: boolean; error?: string } } };
+    const editorConfig = vscode.workspace.getConfiguration('editor');
+    await editorConfig.update('quickSuggestions', { other: false, comments: false, strings: false }, vscode.ConfigurationTarget.Global);
+    await setSetting('completion.model', 'qwen2.5-coder:1.5b');
+    const gone = await OllamaTestServer.start();
+    const url = gone.url;
+    await gone.close();
+    try {
+      await setSetting('endpoint', url);
+      const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: '' });
+      await vscode.window.showTextDocument(doc);
+      for (const ch of 'let x = ') await vscode.commands.executeCommand('type', { text: ch });
+      await vscode.commands.executeCommand('ollamaAssistant.completion.trigger');
+      await waitFor(async () => (await info()).state === 'error', 'the completion to fail', 15000)
+        .catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(await info())}; monitor: ${JSON.stringify(api.monitor.last)}`); });
+      assert.strictEqual(api.monitor.last?.reachable, false, 'the connection item shows the outage');
+      const down = await info();
+      assert.notStrictEqual(down.statusText, '$(warning)', 'a second warning for the same outage');
+      assert.match(down.statusTooltip, /the server cannot be reached; the Ollama item in the status bar says why/);
+
+      // A failure that is not an outage (the server answers 500) is the completion item's own
+      // warning, and its tooltip reads as sentences (no "..").
+      await setSetting('endpoint', server.url);
+      server.setFaults({ status: 500, body: JSON.stringify({ error: 'llama runner process has terminated: exit status 2' }), contentType: 'application/json; charset=utf-8' }, { path: '/api/generate' });
+      await vscode.commands.executeCommand('type', { text: '1' });
+      await vscode.commands.executeCommand('ollamaAssistant.completion.trigger');
+      await waitFor(async () => { const i = await info(); return i.state === 'error' && i.statusText === '$(warning)'; }, 'the completion item warning', 15000);
+      const own = await info();
+      assert.match(own.statusTooltip, /the last request failed\. llama runner process has terminated: exit status 2\. Click to pause\.$/);
+      assert.ok(!/\.\./.test(own.statusTooltip), own.statusTooltip);
+    } finally {
+      server.clearFaults();
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await setSetting('completion.model', undefined);
+      await setSetting('endpoint', server.url);
+      await editorConfig.update('quickSuggestions', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('notifications.clearAll');
+    }
   });
 
   it('an unreachable server is reported once, not per request', async () => {

@@ -79,8 +79,8 @@ describe('models view and commands (real extension host)', function () {
     assert.strictEqual(llama.contextValue, 'model');
     const running = s['section/running'];
     assert.deepStrictEqual(running.map((r) => [r.label, r.contextValue]), [['llama3.2:latest', 'modelRunning']]);
-    // keepAlive default "30m"
-    assert.match(running[0].description, /^2\.0 GB · 100% GPU · unloads in (29|30) minutes$/);
+    // keepAlive default "30m", shown as a countdown clock (issue 10: the expiry counts down)
+    assert.match(running[0].description, /^2\.0 GB · 100% GPU · unloads in (29:[0-5]\d|30:00)$/);
     console.log(`[exthost] installed: ${llama.label} — ${llama.description}; running: ${running[0].description}`);
     // The server's version is part of the last fetch and shown in the view's header.
     assert.strictEqual((findTree() as unknown as { snapshot?: { version: string } }).snapshot?.version, '0.33.0');

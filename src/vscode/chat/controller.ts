@@ -799,7 +799,7 @@ export class ChatController implements vscode.Disposable {
   private async runAction(action: ChatAction, arg: string | undefined): Promise<void> {
     switch (action) {
       case 'retry': await this.regenerate(); break;
-      case 'openEndpointSetting': await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.endpoint`); break;
+      case 'openEndpointSetting': await vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.endpoint`); break;
       case 'testConnection': await vscode.commands.executeCommand('ollamaAssistant.testConnection'); break;
       case 'selectModel': await this.pickModel(); break;
       case 'pullModel':

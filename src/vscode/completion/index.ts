@@ -27,6 +27,7 @@ export interface CompletionDebugInfo {
   state: EngineState;
   mode: CompletionMode;
   statusText: string;
+  statusTooltip: string;
   paused: boolean;
   inFlight: boolean;
   /** Provider calls the editor cancelled (a newer keystroke, a dismissed suggestion). */
@@ -71,7 +72,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
       },
       settings: engineSettings,
       log: ctx.log,
-      onState: (state, error) => this.status.set(state, error === undefined ? undefined : error instanceof Error ? error.message : String(error)),
+      onState: (state, error) => this.status.set(state, error),
     });
     this.refreshMode();
   }
@@ -84,7 +85,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.togglePause', () => this.togglePause()));
     // Not contributed (no palette entry): the state tests assert on and a bug report can quote.
     ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.debugInfo', (): CompletionDebugInfo => ({
-      stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text,
+      stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text, statusTooltip: this.status.tooltip,
       paused: this.paused, inFlight: this.engine.inFlight, tokenCancels: this.tokenCancels, notices: [...this.notices], ...(this.last ? { last: this.last } : {}),
     })));
     ctx.own(vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)));
@@ -193,7 +194,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const open = vscode.l10n.t('Open Setting');
     void vscode.window.showWarningMessage(msg, use, open).then(async (pick) => {
       if (pick === use) await vscode.workspace.getConfiguration().update(COMPLETION_MODEL_SETTING, r.suggestion, vscode.ConfigurationTarget.Global);
-      else if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', COMPLETION_MODEL_SETTING);
+      else if (pick === open) await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
     });
   }
 
@@ -217,7 +218,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
           await vscode.commands.executeCommand('ollamaAssistant.models.pull', r.model);
           this.engine.invalidateModel(r.model);
         } else if (pick === open) {
-          await vscode.commands.executeCommand('workbench.action.openSettings', COMPLETION_MODEL_SETTING);
+          await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
         }
       });
       return;

@@ -1,6 +1,7 @@
 // The inline-completion status bar item: ready / waiting / generating / error, or paused / off.
 // A click pauses or resumes automatic completion (when it is off in the settings: opens the setting).
 import * as vscode from 'vscode';
+import { isUnreachable } from '../status';
 import type { EngineState } from './engine';
 
 export type CompletionMode = 'on' | 'paused' | 'off' | 'language-off';
@@ -10,6 +11,8 @@ export class CompletionStatusItem implements vscode.Disposable {
   state: EngineState = 'idle';
   mode: CompletionMode = 'on';
   private error = '';
+  /** The last error was "server unreachable": the connection item shows that warning, not this one. */
+  private offline = false;
   private model = '';
   private language = '';
 
@@ -20,10 +23,14 @@ export class CompletionStatusItem implements vscode.Disposable {
     this.item.show();
   }
 
-  set(state: EngineState, error?: string): void {
-    if (state === this.state && (error ?? '') === this.error) return;
+  /** `error`: what the engine failed with (an Error or a message). */
+  set(state: EngineState, error?: unknown): void {
+    const text = error === undefined ? '' : error instanceof Error ? error.message : String(error);
+    const offline = state === 'error' && isUnreachable(error);
+    if (state === this.state && text === this.error && offline === this.offline) return;
     this.state = state;
-    this.error = error ?? '';
+    this.error = text;
+    this.offline = offline;
     this.render();
   }
 
@@ -48,13 +55,13 @@ export class CompletionStatusItem implements vscode.Disposable {
     if (this.mode === 'off') {
       i.text = '$(circle-slash)';
       i.tooltip = vscode.l10n.t('Automatic inline completion is turned off in the settings; {0} still asks by hand. Click to open the setting.', byHand);
-      i.command = { title: '', command: 'workbench.action.openSettings', arguments: ['ollamaAssistant.completion.enabled'] };
+      i.command = { title: '', command: 'ollamaAssistant.openSetting', arguments: ['ollamaAssistant.completion.enabled'] };
       return;
     }
     if (this.mode === 'language-off') {
       i.text = '$(circle-slash)';
       i.tooltip = vscode.l10n.t('Automatic inline completion is off for {0} files; {1} still asks by hand. Click to open the setting.', this.language, byHand);
-      i.command = { title: '', command: 'workbench.action.openSettings', arguments: ['ollamaAssistant.completion.languages'] };
+      i.command = { title: '', command: 'ollamaAssistant.openSetting', arguments: ['ollamaAssistant.completion.languages'] };
       return;
     }
     switch (this.state) {
@@ -67,8 +74,14 @@ export class CompletionStatusItem implements vscode.Disposable {
         i.tooltip = vscode.l10n.t('Inline completion ({0}): generating. Click to pause.', this.model);
         break;
       case 'error':
+        if (this.offline) {
+          // One outage, one warning: the connection item (with the reason and buttons) owns it.
+          i.text = '$(sparkle)';
+          i.tooltip = vscode.l10n.t('Inline completion ({0}): the server cannot be reached; the Ollama item in the status bar says why. Click to pause.', this.model);
+          break;
+        }
         i.text = '$(warning)';
-        i.tooltip = vscode.l10n.t('Inline completion ({0}): the last request failed: {1}. Click to pause.', this.model, this.error);
+        i.tooltip = vscode.l10n.t('Inline completion ({0}): the last request failed. {1} Click to pause.', this.model, sentence(this.error));
         i.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
         break;
       default:
@@ -79,6 +92,13 @@ export class CompletionStatusItem implements vscode.Disposable {
 
   /** For the diagnostics command. */
   get text(): string { return this.item.text; }
+  get tooltip(): string { return typeof this.item.tooltip === 'string' ? this.item.tooltip : this.item.tooltip?.value ?? ''; }
 
   dispose(): void { this.item.dispose(); }
+}
+
+/** `text` as a sentence: ends with one full stop (error messages may or may not have one). */
+function sentence(text: string): string {
+  const t = text.trim();
+  return !t || /[.!?。！？]$/.test(t) ? t : `${t}.`;
 }

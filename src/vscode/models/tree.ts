@@ -2,8 +2,13 @@
 // only when VS Code asks for children (the view is visible) or after a refresh; a failure never pops
 // up from here: an unreachable server goes to the ConnectionMonitor, which flips the context key
 // behind the view's welcome content, and any other error becomes one item in the tree.
+// The Running section follows the server without a full refresh: after our own chat, completion and
+// translation requests (the context owner's activity event, coalesced), every POLL_MS while the view
+// is visible (other clients load models too), and when the next model unloads, it asks /api/ps only
+// (never /api/tags); the time each model has left counts down every second while the view is visible.
 import * as vscode from 'vscode';
 import { expiryOf, formatBytes, formatRelative, processorSplit, sameModel } from '../../core/models';
+import { formatCountdown, hasCountdown, runningChanged } from '../../core/models/countdown';
 import type { ModelResponse, RunningModel } from '../../core/ollama/types';
 import { errorText, NativeApiRequiredError, type ModelsEnv } from './shared';
 
@@ -27,6 +32,10 @@ type Loaded = { ok: true; snapshot: ModelsSnapshot } | { ok: false; nodes: Model
 
 /** Longest wait for the next unload before refreshing anyway (setTimeout's limit is ~24.8 days). */
 const MAX_TIMER_MS = 24 * 3600_000;
+/** How often the Running section asks /api/ps while the view is visible. */
+export const POLL_MS = 10_000;
+/** Requests that start or end within this window share one /api/ps. */
+const ACTIVITY_COALESCE_MS = 750;
 
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
   /** Tests find the provider among the extension's disposables by this id. */
@@ -42,6 +51,21 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private visible = false;
   private stale = false;
   private unloadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Our own requests loaded or used a model while the view was hidden: ask /api/ps when shown. */
+  private runningStale = false;
+  private activityTimer: ReturnType<typeof setTimeout> | undefined;
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private tickTimer: ReturnType<typeof setInterval> | undefined;
+  private psInFlight: Promise<void> | undefined;
+  /** The generation `snapshot` was fetched in: VS Code asking for the root again (it may, twice for
+   * one change event, or on a re-render) is answered from it; refresh() starts a new generation. */
+  private snapshotGeneration = -1;
+  /** The Running rows VS Code shows, kept so the countdown can re-render exactly them. */
+  private runningNodes: Array<Extract<ModelsNode, { kind: 'running' }>> = [];
+  /** How many /api/ps requests the Running section made on its own (tests, bug reports). */
+  psRefreshes = 0;
+  /** The models VS Code last asked to show in the Running section (tests read what is on screen). */
+  get shownRunning(): RunningModel[] { return this.runningNodes.map((n) => n.model); }
   /** The lists of the last successful fetch. */
   snapshot: ModelsSnapshot | undefined;
 
@@ -50,27 +74,95 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     // A successful "Test Connection" after a failure brings the list back. Only that transition:
     // the monitor also fires for the errors and successes this view reports itself.
     env.ctx.own(env.monitor.onDidChange((s) => { if (s?.reachable && this.failed) this.refresh(); }));
+    env.ctx.own(env.ctx.onDidUseModel(() => this.onModelActivity()));
   }
 
   /** Drop what is known and ask VS Code for the children again (it fetches if the view is visible). */
   refresh(): void {
     this.generation++;
     this.stale = false;
+    this.runningStale = false;
     this.changed.fire();
   }
 
   setVisible(visible: boolean): void {
     this.visible = visible;
     if (visible && this.stale) this.refresh();
+    else if (visible && this.runningStale) this.refreshRunning();
+    this.updateTimers();
+  }
+
+  /** A chat, completion or translation request started or ended: the server's loaded models (and
+   * their keep_alive) changed. Coalesced, and only while the view is visible. */
+  private onModelActivity(): void {
+    if (!this.visible) { this.runningStale = true; return; }
+    if (this.activityTimer) return;
+    this.activityTimer = setTimeout(() => { this.activityTimer = undefined; this.refreshRunning(); }, ACTIVITY_COALESCE_MS);
+  }
+
+  /**
+   * Ask /api/ps only and update the Running section (and the "loaded" marks of installed models)
+   * when it changed. Without a successful full fetch yet, a quiet check: success brings the whole
+   * list (a server that came back); failure says nothing (the full fetch already did).
+   */
+  refreshRunning(): Promise<void> {
+    if (this.psInFlight) return this.psInFlight;
+    this.runningStale = false;
+    const generation = this.generation;
+    const p = (async () => {
+      const had = this.snapshot;
+      try {
+        const { client } = await this.env.connect();
+        this.psRefreshes++;
+        const ps = await client.ps();
+        if (generation !== this.generation) return;
+        if (!had || this.snapshot !== had) { if (this.failed) this.refresh(); return; }
+        this.scheduleUnloadRefresh(ps.models);
+        if (!runningChanged(had.running, ps.models)) return;
+        this.snapshot = { ...had, running: ps.models };
+        this.changed.fire();
+        this.updateTimers();
+      } catch {
+        // The view's own full fetch says what is wrong, once.
+        if (generation === this.generation && had) this.refresh();
+      }
+    })();
+    this.psInFlight = p;
+    void p.finally(() => { if (this.psInFlight === p) this.psInFlight = undefined; });
+    return p;
+  }
+
+  /** Poll /api/ps while visible; tick the countdown every second while a model has one. */
+  private updateTimers(): void {
+    if (this.visible && !this.pollTimer) {
+      this.pollTimer = setInterval(() => { if (!this.loading) void this.refreshRunning(); }, POLL_MS);
+    } else if (!this.visible && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+    const tick = this.visible && hasCountdown(this.snapshot?.running ?? [], Date.now());
+    if (tick && !this.tickTimer) {
+      this.tickTimer = setInterval(() => {
+        if (!hasCountdown(this.snapshot?.running ?? [], Date.now())) { this.updateTimers(); return; }
+        for (const n of this.runningNodes) this.changed.fire(n);
+      }, 1000);
+    } else if (!tick && this.tickTimer) {
+      clearInterval(this.tickTimer);
+      this.tickTimer = undefined;
+    }
   }
 
   async getChildren(node?: ModelsNode): Promise<ModelsNode[]> {
     if (node?.kind === 'section') {
-      if (node.section === 'running') return (node.models as RunningModel[]).map((m) => ({ kind: 'running', model: m }));
+      if (node.section === 'running') {
+        this.runningNodes = (node.models as RunningModel[]).map((m) => ({ kind: 'running', model: m }));
+        return this.runningNodes;
+      }
       return (node.models as ModelResponse[]).map((m) => ({ kind: 'model', model: m, running: node.running.find((r) => sameModel(r.name, m.name)) }));
     }
     if (node) return [];
-    const r = await this.load();
+    const cached = this.snapshotGeneration === this.generation ? this.snapshot : undefined;
+    const r: Loaded = cached ? { ok: true, snapshot: cached } : await this.load();
     if (!r.ok) return r.nodes;
     const { installed, running } = r.snapshot;
     if (installed.length === 0 && running.length === 0) return []; // the view's "No models installed yet" welcome
@@ -84,14 +176,14 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   load(): Promise<Loaded> {
     if (this.loading?.generation !== this.generation) {
       const generation = this.generation;
-      const promise = this.fetch();
+      const promise = this.fetch(generation);
       this.loading = { generation, promise };
       void promise.finally(() => { if (this.loading?.promise === promise) this.loading = undefined; });
     }
     return this.loading!.promise;
   }
 
-  private async fetch(): Promise<Loaded> {
+  private async fetch(generation: number): Promise<Loaded> {
     let url = '';
     try {
       const c = await this.env.connect();
@@ -100,14 +192,17 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
         c.client.list(), c.client.ps(), c.client.version().then((v) => v.version, () => ''),
       ]);
       this.snapshot = { installed: tags.models, running: ps.models, url, version };
+      this.snapshotGeneration = generation;
       this.failed = false;
       this.env.monitor.reportSuccess(url);
       this.scheduleUnloadRefresh(ps.models);
+      this.updateTimers();
       this.loaded.fire();
       return { ok: true, snapshot: this.snapshot };
     } catch (e) {
       this.failed = true;
       this.snapshot = undefined;
+      this.snapshotGeneration = -1;
       this.loaded.fire();
       if (e instanceof NativeApiRequiredError) return { ok: false, nodes: [{ kind: 'message', text: e.message, icon: 'info' }] };
       url ||= await this.env.url();
@@ -127,8 +222,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     if (!Number.isFinite(next)) return;
     this.unloadTimer = setTimeout(() => {
       this.unloadTimer = undefined;
-      if (this.visible) this.refresh();
-      else this.stale = true;
+      if (this.visible) void this.refreshRunning();
+      else this.runningStale = true;
     }, Math.min(MAX_TIMER_MS, Math.max(1000, next - now + 1000)));
   }
 
@@ -149,6 +244,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
 
   dispose(): void {
     if (this.unloadTimer) clearTimeout(this.unloadTimer);
+    if (this.activityTimer) clearTimeout(this.activityTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.tickTimer) clearInterval(this.tickTimer);
     this.changed.dispose();
     this.loaded.dispose();
   }
@@ -171,7 +269,9 @@ function sectionItem(node: Extract<ModelsNode, { kind: 'section' }>): vscode.Tre
     installed ? vscode.l10n.t('Installed') : vscode.l10n.t('Running'),
     n > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
   );
-  item.id = `section/${node.section}`;
+  // An empty section is a leaf; VS Code keeps a row's collapsed state by id, so a section that gets
+  // its first model under the same id would stay collapsed (its models hidden). Another id when empty.
+  item.id = n > 0 ? `section/${node.section}` : `section/${node.section}/empty`;
   item.description = n > 0 ? String(n) : installed ? vscode.l10n.t('none') : vscode.l10n.t('no model loaded');
   item.iconPath = new vscode.ThemeIcon(installed ? 'library' : 'pulse');
   item.tooltip = installed
@@ -220,12 +320,15 @@ export function processorText(size: number, sizeVram: number): string {
   return vscode.l10n.t('{0}% CPU / {1}% GPU', s.cpuPercent, s.gpuPercent);
 }
 
-/** "unloads in 4 minutes", or "stays loaded forever" for a negative keep_alive. */
+/** "unloads in 29:59" (counting down), "unloads in 3 days" beyond a day, or "stays loaded forever"
+ * for a negative keep_alive. */
 export function unloadText(expiresAt: string | undefined): string {
-  const x = expiryOf(expiresAt, Date.now());
+  const now = Date.now();
+  const x = expiryOf(expiresAt, now);
   if (x.kind === 'forever') return vscode.l10n.t('stays loaded forever');
   if (x.kind === 'unknown') return '';
-  return vscode.l10n.t('unloads {0}', formatRelative(x.ms, Date.now(), locale()));
+  const clock = formatCountdown(x.ms, now);
+  return clock !== undefined ? vscode.l10n.t('unloads in {0}', clock) : vscode.l10n.t('unloads {0}', formatRelative(x.ms, now, locale()));
 }
 
 function runningItem(m: RunningModel): vscode.TreeItem {

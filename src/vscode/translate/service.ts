@@ -78,7 +78,7 @@ export class TranslationService implements vscode.Disposable {
     if (model) return true;
     const open = vscode.l10n.t('Open Setting');
     void vscode.window.showErrorMessage(vscode.l10n.t('No translation model is set. Choose one in the setting ollamaAssistant.translation.model.'), open).then((pick) => {
-      if (pick === open) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.translation.model`);
+      if (pick === open) void vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.translation.model`);
     });
     return false;
   }
@@ -132,7 +132,7 @@ export class TranslationService implements vscode.Disposable {
         ? vscode.window.showWarningMessage(vscode.l10n.t('Translation of {0} stopped after {1}: the model stopped at its length limit, so the cut-off part was not used. {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, advice), open, ...buttons)
         : vscode.window.showWarningMessage(vscode.l10n.t('The translation of {0} was cut short: the model stopped at its length limit, so nothing was changed. {1}', o.subject, advice), open);
       void p.then((pick) => {
-        if (pick === open) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.options`);
+        if (pick === open) void vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.options`);
         else if (pick === resumeLabel) void o.interrupted?.resume();
       });
       return 'truncated';
