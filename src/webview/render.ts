@@ -8,16 +8,17 @@
 // - an open code fence (a model writing a whole file) shows its finished lines as plain text in a
 //   code block, appended as they arrive; it is rendered and highlighted once, when it closes;
 // - a very long open block (one endless paragraph) is rendered exactly each time it has doubled in
-//   length, the text in between appended as plain text.
+//   length; the text in between is appended as plain text in blocks of a few KB after it, so that
+//   the browser lays out only the last of them each frame, not the whole paragraph again.
 import { StreamingMarkdown, type Frame, type OpenUpdate } from '../core/chat/blocks';
 import { md } from './markdownIt';
 import { codeBlockShell, htmlToFragment } from './markdown';
 
 const BLOCKS_PER_PAGE = 24;
 const CODE_LINES_PER_CHUNK = 40;
-/** Plain text appended to a preview goes into text nodes of about this size (appending to one huge
- * text node copies it every time). */
-const TEXT_NODE_CHARS = 8192;
+/** Plain preview text goes into blocks of about this many characters (ended at a space): laying out
+ * a frame touches the last one only, and appending never copies a huge text node. */
+const RAW_PIECE_CHARS = 4096;
 
 export type FrameScheduler = (cb: () => void) => void;
 
@@ -36,9 +37,6 @@ interface LiveFence {
   chunkLines: number;
 }
 
-/** Block elements a preview's plain text may continue (the last one of these, deepest). */
-const TEXT_CONTAINERS = new Set(['P', 'LI', 'UL', 'OL', 'BLOCKQUOTE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
-
 export class MarkdownStream {
   private model: StreamingMarkdown;
   /** Committed blocks that a later frame may re-render (they use a reference label). */
@@ -46,8 +44,8 @@ export class MarkdownStream {
   private live: HTMLElement | undefined;
   private currentPage: HTMLElement | undefined;
   private liveFence: LiveFence | undefined;
-  /** The text node plain preview text is appended to. */
-  private liveText: Text | undefined;
+  /** The block plain preview text is appended to: its last text node and its length. */
+  private liveRaw: { el: HTMLElement; text: Text; chars: number } | undefined;
   private scheduled = false;
   private disposed = false;
   /** Called after each frame that changed the DOM (e.g. to keep the view scrolled to the end). */
@@ -92,7 +90,7 @@ export class MarkdownStream {
     this.live = undefined;
     this.currentPage = undefined;
     this.liveFence = undefined;
-    this.liveText = undefined;
+    this.liveRaw = undefined;
     this.scheduled = false;
     this.container.replaceChildren();
     if (text) { this.model.push(text); this.flush(); }
@@ -122,7 +120,7 @@ export class MarkdownStream {
   private showOpen(u: Exclude<OpenUpdate, { kind: 'same' }>): void {
     if (u.kind === 'html') {
       this.liveFence = undefined;
-      this.liveText = undefined;
+      this.liveRaw = undefined;
       if (!u.html.trim()) { this.live?.remove(); this.live = undefined; return; }
       this.liveElement().replaceChildren(htmlToFragment(u.html));
       return;
@@ -131,17 +129,40 @@ export class MarkdownStream {
     this.showFence(u);
   }
 
-  /** Plain preview text after what the open region shows, inside its last paragraph or list item. */
+  /** Plain preview text after what the open region shows, in `.md-raw` blocks of about
+   * RAW_PIECE_CHARS, its line ends kept as <br> (a list or table still reads line by line). */
   private appendText(text: string): void {
-    if (!text) return;
-    let t = this.liveText;
-    if (!t || t.length >= TEXT_NODE_CHARS) {
-      let target: Element = this.liveElement();
-      while (target.lastElementChild && TEXT_CONTAINERS.has(target.lastElementChild.tagName)) target = target.lastElementChild;
-      t = this.liveText = document.createTextNode('');
-      target.append(t);
+    let rest = text;
+    while (rest) {
+      let raw = this.liveRaw;
+      if (!raw || raw.chars >= RAW_PIECE_CHARS) {
+        const el = document.createElement('div');
+        el.className = 'md-raw';
+        const t = document.createTextNode('');
+        el.append(t);
+        this.liveElement().append(el);
+        raw = this.liveRaw = { el, text: t, chars: 0 };
+      }
+      let take = rest.length;
+      const room = RAW_PIECE_CHARS - raw.chars;
+      if (take > room) {
+        // End the piece at a space, so that no word is split over two blocks.
+        const ws = /\s/g;
+        ws.lastIndex = room;
+        take = ws.exec(rest) ? ws.lastIndex : rest.length;
+      }
+      const part = take === rest.length ? rest : rest.slice(0, take);
+      rest = take === rest.length ? '' : rest.slice(take);
+      raw.chars += part.length;
+      let i = 0;
+      for (let nl = part.indexOf('\n'); nl >= 0; nl = part.indexOf('\n', i)) {
+        if (nl > i) raw.text.appendData(part.slice(i, nl));
+        raw.text = document.createTextNode('');
+        raw.el.append(document.createElement('br'), raw.text);
+        i = nl + 1;
+      }
+      if (i < part.length) raw.text.appendData(i ? part.slice(i) : part);
     }
-    t.appendData(text);
   }
 
   private liveElement(): HTMLElement {
@@ -162,7 +183,7 @@ export class MarkdownStream {
       const tail = document.createTextNode('');
       code.append(tail);
       this.liveElement().replaceChildren(block);
-      this.liveText = undefined;
+      this.liveRaw = undefined;
       lf = this.liveFence = { code, tail, chunk: undefined, chunkLines: 0 };
     }
     if (u.lines) {

@@ -234,6 +234,21 @@ describe('chat markdown streaming: work per frame', () => {
   });
 });
 
+describe('chat markdown streaming: finishing', () => {
+  it('finish renders the open region exactly; again with no new text it does nothing; text after it still shows', () => {
+    const { s, step } = engine();
+    const para = 'word *em* '.repeat(2000);
+    step('```js\nlet a = 1;\n');
+    step(`\`\`\`\n\n${para}`);
+    const f = s.finish();
+    assert.deepStrictEqual(f.open, { kind: 'html', html: md.render(para) });
+    const rendered = s.stats.renderedChars;
+    assert.deepStrictEqual(s.finish(), { added: [], changed: [], open: { kind: 'same' } });
+    assert.strictEqual(s.stats.renderedChars, rendered);
+    assert.deepStrictEqual(step('more'), { added: [], changed: [], open: { kind: 'html', html: md.render(`${para}more`) } });
+  });
+});
+
 describe('chat markdown streaming: previews of long open blocks', () => {
   it('a long open block is rendered exactly each time it doubles; in between its new text is appended', () => {
     const { s, step } = engine({ previewMinChars: 100 });

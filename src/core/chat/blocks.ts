@@ -77,7 +77,8 @@ export interface Frame {
 }
 
 export interface StreamingMarkdownOptions {
-  /** An open region up to this many characters is rendered exactly in every frame. Default 16,384. */
+  /** An open region up to this many characters is rendered exactly in every frame. Default 8,192
+   * (markdown-it alone takes a few ms for that much, more on a busy machine). */
   previewMinChars?: number;
   /** A longer one is rendered exactly again once it is this many times as long as at its last exact
    * rendering; the text in between is appended as plain text (`append`). Default 2. */
@@ -144,6 +145,7 @@ export class StreamingMarkdown {
   /** Changes whenever the open region loses its start (a commit). */
   private region = 0;
   private view: View | undefined;
+  /** finish() was called: the open region is always rendered exactly (text may still come). */
   private finished = false;
 
   private nextId = 0;
@@ -160,7 +162,7 @@ export class StreamingMarkdown {
   private effectiveCount = 0;
 
   constructor(private readonly md: Md, options: StreamingMarkdownOptions = {}) {
-    this.previewMin = options.previewMinChars ?? 16_384;
+    this.previewMin = options.previewMinChars ?? 8192;
     this.growth = Math.max(1.01, options.previewGrowth ?? 2);
     this.previews = options.previews ?? true;
   }
@@ -170,7 +172,7 @@ export class StreamingMarkdown {
 
   /** Adds streamed text. Costs the length of `text` (lines are split; nothing is parsed here). */
   push(text: string): void {
-    if (!text || this.finished) return;
+    if (!text) return;
     this.rawLength += text.length;
     let s = text;
     // markdown-it's normalize step: \r\n and a lone \r become \n, NUL becomes U+FFFD. A \r at the end
@@ -201,8 +203,7 @@ export class StreamingMarkdown {
   /** What changed since the last update: newly committed chunks, re-rendered chunks, the open region. */
   update(): Frame {
     const added: { id: number; text: string }[] = [];
-    let committedRefsGrew = false;
-    if (!this.finished) committedRefsGrew = this.advance(added);
+    const committedRefsGrew = this.advance(added);
     const prevOpenRefs = this.openRefs;
     const open = this.openUpdate(added.length > 0);
     this.fresh = [];
@@ -220,8 +221,10 @@ export class StreamingMarkdown {
     return frame;
   }
 
-  /** The answer is complete: the last update, in which the open region is rendered exactly. */
+  /** The answer is complete: an update in which the open region is rendered exactly (as it is in
+   * every later one). Calling it again with no new text changes nothing and costs nothing. */
   finish(): Frame {
+    if (this.finished && !this.fresh.length) return { added: [], changed: [], open: { kind: 'same' } };
     this.finished = true;
     this.view = undefined;
     return this.update();
@@ -380,8 +383,8 @@ export class StreamingMarkdown {
   private openUpdate(committed: boolean): OpenUpdate {
     const total = this.linesChars + this.partialChars;
     const v = this.view;
-    if (!committed && !this.fresh.length && v && v.region === this.region && !this.finished
-      && (v.kind === 'fence') === (this.mode.kind === 'fence')) return { kind: 'same' };
+    if (!committed && !this.fresh.length && v && v.region === this.region
+      && (v.kind === 'fence') === (this.mode.kind === 'fence' && !this.finished)) return { kind: 'same' };
     if (this.finished || !this.previews) return this.exact(total);
     const m = this.mode;
     if (m.kind === 'fence') {
