@@ -142,10 +142,13 @@ export interface LongParagraphResult {
   /** One naive frame (whole paragraph rendered again) at the first and at the last frame. */
   naiveFirstMs: number;
   naiveLastMs: number;
-  /** Token by token: ms/token over the first and the last WINDOW tokens. */
+  /** Token by token: ms/token over the first WINDOW tokens (the paragraph under the 8 KB exact
+   * threshold: rendered exactly each frame), over WINDOW tokens from a quarter in (about 25 KB,
+   * previews), and over the last WINDOW tokens (about 100 KB). */
   tokChars: number;
   tokTokens: number;
   tokEarlyMsPerToken: number;
+  tokMidMsPerToken: number;
   tokLateMsPerToken: number;
   tokSame: boolean;
   bigSame: boolean;
@@ -241,7 +244,8 @@ async function longParagraph(page: import('playwright-core').Page): Promise<Long
     return {
       bigChars: bigText.length, bigFrames: pieces.length, bigTotalMs: frameMs.reduce((a, b) => a + b, 0), bigFinishMs,
       bigMaxFrameMs: Math.max(...frameMs), bigMedianFrameMs: median(frameMs), naiveFirstMs, naiveLastMs,
-      tokChars: tokens.join('').length, tokTokens: n, tokEarlyMsPerToken: perToken(0, window), tokLateMsPerToken: perToken(n - window, n),
+      tokChars: tokens.join('').length, tokTokens: n, tokEarlyMsPerToken: perToken(0, window),
+      tokMidMsPerToken: perToken(Math.floor(n / 4), Math.floor(n / 4) + window), tokLateMsPerToken: perToken(n - window, n),
       tokSame: sameHtml(tokens.join('')), bigSame,
     };
   }, { pieces, tokens, perFrame: PER_FRAME, window: WINDOW });
@@ -363,7 +367,7 @@ export async function benchChatRender(out: (line: string) => void = (l) => conso
   out(`naive full re-render per frame, for comparison: ${f(r.naiveEarlyMsPerToken)} ms/token around 1,000, ${f(r.naiveLateMsPerToken)} ms/token around ${r.tokens.toLocaleString('en')}: ratio ${r.naiveRatio.toFixed(1)}`);
   const p = r.paragraph;
   out(`one long paragraph, ${(p.bigChars / 1e6).toFixed(2)} MB in one line, ${p.bigFrames} frames: ${(p.bigTotalMs / 1000).toFixed(2)} s for all frames (median ${p.bigMedianFrameMs.toFixed(0)} ms, slowest ${p.bigMaxFrameMs.toFixed(0)} ms), then ${p.bigFinishMs.toFixed(0)} ms for the exact render at the end; same HTML as one full render: ${p.bigSame ? 'yes' : 'NO'}. Naive: a frame re-rendering it all takes ${p.naiveFirstMs.toFixed(0)} ms at the first frame and ${p.naiveLastMs.toFixed(0)} ms at the last`);
-  out(`one long paragraph token by token (${(p.tokChars / 1000).toFixed(0)} KB, ${p.tokTokens.toLocaleString('en')} tokens, ${PER_FRAME}/frame): ${f(p.tokEarlyMsPerToken)} ms/token over the first ${WINDOW.toLocaleString('en')} tokens, ${f(p.tokLateMsPerToken)} ms/token over the last ${WINDOW.toLocaleString('en')}: ratio ${(p.tokLateMsPerToken / p.tokEarlyMsPerToken).toFixed(2)}; same HTML as one full render: ${p.tokSame ? 'yes' : 'NO'}`);
+  out(`one long paragraph token by token (${(p.tokChars / 1000).toFixed(0)} KB, ${p.tokTokens.toLocaleString('en')} tokens, ${PER_FRAME}/frame): ${f(p.tokEarlyMsPerToken)} ms/token over the first ${WINDOW.toLocaleString('en')} tokens (under 8 KB: exact every frame), ${f(p.tokMidMsPerToken)} ms/token from a quarter in, ${f(p.tokLateMsPerToken)} ms/token over the last ${WINDOW.toLocaleString('en')}: ratio last/quarter ${(p.tokLateMsPerToken / p.tokMidMsPerToken).toFixed(2)}, last/first ${(p.tokLateMsPerToken / p.tokEarlyMsPerToken).toFixed(2)}; same HTML as one full render: ${p.tokSame ? 'yes' : 'NO'}`);
 }
 
 if (require.main === module) {

@@ -261,6 +261,14 @@ describe('chat markdown streaming: previews of long open blocks', () => {
     assert.deepStrictEqual(f.open, { kind: 'html', html: md.render('abcd *efg* '.repeat(60)) });
   });
 
+  it('past previewMaxChars an open block is not rendered exactly again until it ends', () => {
+    const { s, step } = engine({ previewMinChars: 100, previewMaxChars: 300 });
+    const kinds: string[] = [];
+    for (let i = 0; i < 100; i++) kinds.push(step('abcd *efg* ').open.kind);
+    assert.deepStrictEqual(kinds.map((k, i) => (k === 'html' ? i : -1)).filter((i) => i >= 0), [...Array(9).keys(), 17]);
+    assert.strictEqual(s.finish().open.kind, 'html');
+  });
+
   it('without previews every frame carries the exact rendering of the open region', () => {
     const { s, step } = engine({ previews: false });
     step('```js\nlet a;\n');

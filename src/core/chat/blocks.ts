@@ -30,7 +30,8 @@
 // - one long paragraph: a new line is checked against a few-line window (does it continue the
 //   paragraph?) instead of the whole paragraph being parsed again; and any open region longer than
 //   `previewMinChars` is rendered exactly only each time it has grown by `previewGrowth` since the
-//   last exact render, with the text that arrived in between shown as plain text.
+//   last exact render (and not at all past `previewMaxChars` until it ends), with the text that
+//   arrived in between shown as plain text.
 // Pure: no DOM; the webview (src/webview/render.ts) applies the frames, the unit tests compare them
 // with markdown-it rendering the whole prefix.
 import type MarkdownIt from 'markdown-it';
@@ -83,6 +84,9 @@ export interface StreamingMarkdownOptions {
   /** A longer one is rendered exactly again once it is this many times as long as at its last exact
    * rendering; the text in between is appended as plain text (`append`). Default 2. */
   previewGrowth?: number;
+  /** Past this many characters an open region is not rendered exactly again until it is finished
+   * (one such rendering of a huge block costs a visible pause). Default 131,072. */
+  previewMaxChars?: number;
   /** false: never preview (no `append`, no `fence`): every frame renders the open region exactly. The
    * block boundaries and their cost are the same. Default true. */
   previews?: boolean;
@@ -126,6 +130,7 @@ export class StreamingMarkdown {
   readonly stats: StreamingMarkdownStats = { parsedChars: 0, renderedChars: 0 };
   private readonly previewMin: number;
   private readonly growth: number;
+  private readonly previewMax: number;
   private readonly previews: boolean;
 
   private rawLength = 0;
@@ -164,6 +169,7 @@ export class StreamingMarkdown {
   constructor(private readonly md: Md, options: StreamingMarkdownOptions = {}) {
     this.previewMin = options.previewMinChars ?? 8192;
     this.growth = Math.max(1.01, options.previewGrowth ?? 2);
+    this.previewMax = options.previewMaxChars ?? 131_072;
     this.previews = options.previews ?? true;
   }
 
@@ -391,7 +397,8 @@ export class StreamingMarkdown {
       this.openRefs = NO_REFS;
       return this.fenceUpdate(m);
     }
-    if (total <= this.previewMin || !v || v.kind !== 'exact' || v.region !== this.region || total >= v.chars * this.growth) {
+    if (total <= this.previewMin || !v || v.kind !== 'exact' || v.region !== this.region
+      || (total >= v.chars * this.growth && total <= this.previewMax)) {
       return this.exact(total);
     }
     // A long open region between exact renderings: the new text as plain text. A paragraph holds no
