@@ -7,7 +7,11 @@
 // 20,000 (deep inside the long open fence) should be about the same (ratio ≈ 1): finished blocks are
 // never rendered again, and finished lines of an open fence are appended as text, highlighted once
 // when the fence closes. For contrast, a naive renderer that re-renders the whole message every
-// frame is timed at the same two points.
+// frame is timed at the same two points. The final DOM must hold exactly the HTML of one render of
+// the whole answer (block by block, sanitized and decorated the same way).
+// Then one long paragraph, the case where a single open block grows without end: 1 MB in one line
+// streamed in 50 frames of 20 KB (a naive renderer took 30-50 s with 2 s frames), and a 100 KB
+// paragraph streamed token by token, whose cost per token must not grow with the paragraph.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -121,8 +125,130 @@ export interface ChatRenderResult {
   openFenceLines: number;
   /** The slowest frame (a long fence closing is highlighted in one frame). */
   maxFrameMs: number;
-  /** The incremental DOM has the same text and code blocks as a single render of the whole answer. */
+  /** The incremental DOM holds exactly the HTML of a single render of the whole answer. */
   sameAsFullRender: boolean;
+  paragraph: LongParagraphResult;
+}
+
+export interface LongParagraphResult {
+  /** 1 MB in 50 frames: characters, wall time of all frames (with a forced layout each) and of the
+   * finishing exact render, the slowest frame, the median frame. */
+  bigChars: number;
+  bigFrames: number;
+  bigTotalMs: number;
+  bigFinishMs: number;
+  bigMaxFrameMs: number;
+  bigMedianFrameMs: number;
+  /** One naive frame (whole paragraph rendered again) at the first and at the last frame. */
+  naiveFirstMs: number;
+  naiveLastMs: number;
+  /** Token by token: ms/token over the first WINDOW tokens (the paragraph under the 8 KB exact
+   * threshold: rendered exactly each frame), over WINDOW tokens from a quarter in (about 25 KB,
+   * previews), and over the last WINDOW tokens (about 100 KB). */
+  tokChars: number;
+  tokTokens: number;
+  tokEarlyMsPerToken: number;
+  tokMidMsPerToken: number;
+  tokLateMsPerToken: number;
+  tokSame: boolean;
+  bigSame: boolean;
+}
+
+/** One paragraph of about `chars` characters: prose with inline markup, no blank line; `wrap`: a
+ * line break every ~100 characters (else one line). */
+export function longParagraphText(chars: number, wrap: boolean, seed = 11): string {
+  const words = ['the', 'stream', 'keeps', 'going', 'without', 'a', 'blank', 'line', '**so**', 'this', '`paragraph`', 'never', 'ends', 'and',
+    '[grows](https://example.com/grows)', 'longer', 'with', 'every', '*frame*', 'that', 'arrives'];
+  let x = seed;
+  const parts: string[] = [];
+  let len = 0;
+  let line = 0;
+  while (len < chars) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const w = words[x % words.length]!;
+    line += w.length + 1;
+    const sep = wrap && line > 100 ? '\n' : ' ';
+    if (sep === '\n') line = 0;
+    parts.push(w, sep);
+    len += w.length + 1;
+  }
+  return parts.join('');
+}
+
+const BIG_PARAGRAPH_CHARS = 1_000_000;
+const BIG_PARAGRAPH_FRAMES = 50;
+const TOKEN_PARAGRAPH_CHARS = 100_000;
+
+async function longParagraph(page: import('playwright-core').Page): Promise<LongParagraphResult> {
+  const big = longParagraphText(BIG_PARAGRAPH_CHARS, false);
+  const size = Math.ceil(big.length / BIG_PARAGRAPH_FRAMES);
+  const pieces = Array.from({ length: BIG_PARAGRAPH_FRAMES }, (_, i) => big.slice(i * size, (i + 1) * size));
+  const tokens = tokenize(longParagraphText(TOKEN_PARAGRAPH_CHARS, true, 5));
+  return page.evaluate(({ pieces, tokens, perFrame, window }) => {
+    interface Stream { append(t: string): void; flush(): void; finish(): void }
+    const OA = (globalThis as unknown as { OA: { MarkdownStream: new (el: HTMLElement, s: (cb: () => void) => void) => Stream; renderMarkdown: (s: string) => DocumentFragment } }).OA;
+    const out = document.getElementById('out')!;
+    const layout = () => out.getBoundingClientRect().height;
+    const sameHtml = (text: string) => {
+      const whole = document.createElement('div');
+      whole.append(OA.renderMarkdown(text));
+      return Array.from(out.querySelectorAll('.md-block')).map((b) => b.innerHTML).join('') === whole.innerHTML;
+    };
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+    // 1 MB in 50 frames.
+    out.replaceChildren();
+    let stream = new OA.MarkdownStream(out, () => undefined);
+    const frameMs: number[] = [];
+    for (const p of pieces) {
+      const s = performance.now();
+      stream.append(p);
+      stream.flush();
+      layout();
+      frameMs.push(performance.now() - s);
+    }
+    let s = performance.now();
+    stream.finish();
+    layout();
+    const bigFinishMs = performance.now() - s;
+    const bigText = pieces.join('');
+    const bigSame = sameHtml(bigText);
+    // Naive: one frame that renders the whole paragraph again, at the first and the last frame.
+    s = performance.now();
+    out.replaceChildren(OA.renderMarkdown(pieces[0]!));
+    layout();
+    const naiveFirstMs = performance.now() - s;
+    s = performance.now();
+    out.replaceChildren(OA.renderMarkdown(bigText));
+    layout();
+    const naiveLastMs = performance.now() - s;
+
+    // 100 KB token by token.
+    out.replaceChildren();
+    stream = new OA.MarkdownStream(out, () => undefined);
+    const tokMs: number[] = [];
+    for (let i = 0; i < tokens.length; i += perFrame) {
+      const t = performance.now();
+      for (let k = i; k < Math.min(i + perFrame, tokens.length); k++) stream.append(tokens[k]!);
+      stream.flush();
+      layout();
+      tokMs.push(performance.now() - t);
+    }
+    stream.finish();
+    const perToken = (from: number, to: number) => {
+      let sum = 0;
+      for (let f = Math.floor(from / perFrame); f < Math.ceil(to / perFrame); f++) sum += tokMs[f]!;
+      return sum / (to - from);
+    };
+    const n = tokens.length;
+    return {
+      bigChars: bigText.length, bigFrames: pieces.length, bigTotalMs: frameMs.reduce((a, b) => a + b, 0), bigFinishMs,
+      bigMaxFrameMs: Math.max(...frameMs), bigMedianFrameMs: median(frameMs), naiveFirstMs, naiveLastMs,
+      tokChars: tokens.join('').length, tokTokens: n, tokEarlyMsPerToken: perToken(0, window),
+      tokMidMsPerToken: perToken(Math.floor(n / 4), Math.floor(n / 4) + window), tokLateMsPerToken: perToken(n - window, n),
+      tokSame: sameHtml(tokens.join('')), bigSame,
+    };
+  }, { pieces, tokens, perFrame: PER_FRAME, window: WINDOW });
 }
 
 async function bundleRenderer(root: string): Promise<string> {
@@ -199,13 +325,13 @@ export async function runChatRender(): Promise<ChatRenderResult> {
       const late = perToken(n - window, n);
       const fenceEarly = perToken(fenceStart, fenceStart + window);
       const blocks = out.querySelectorAll('.md-block').length;
-      // The incremental result shows the same text and code blocks as one render of the whole answer.
-      const norm = (t: string | null) => (t ?? '').replace(/\s+/g, ' ').trim();
-      const incText = norm(out.textContent);
-      const incCode = out.querySelectorAll('pre code').length;
-      const whole = document.createElement('div');
-      whole.append(OA.renderMarkdown(tokens.join('')));
-      const sameAsFullRender = incText === norm(whole.textContent) && incCode === whole.querySelectorAll('pre code').length;
+      // The incremental result is exactly one render of the whole answer, block after block.
+      const sameHtml = (el: HTMLElement, text: string) => {
+        const whole = document.createElement('div');
+        whole.append(OA.renderMarkdown(text));
+        return Array.from(el.querySelectorAll('.md-block')).map((b) => b.innerHTML).join('') === whole.innerHTML;
+      };
+      const sameAsFullRender = sameHtml(out, tokens.join(''));
 
       // Naive: the whole message rendered again every frame, at the same two points.
       const naive = (at: number) => {
@@ -225,7 +351,7 @@ export async function runChatRender(): Promise<ChatRenderResult> {
         fenceEarlyMsPerToken: fenceEarly, fenceRatio: late / fenceEarly, earlyMsPerToken: early, lateMsPerToken: late, ratio: late / early,
         naiveEarlyMsPerToken: naiveEarly, naiveLateMsPerToken: naiveLate, naiveRatio: naiveLate / naiveEarly, blocks, sameAsFullRender,
       };
-    }, { tokens, perFrame: PER_FRAME, window: WINDOW, naiveFrames: NAIVE_FRAMES, fenceStart });
+    }, { tokens, perFrame: PER_FRAME, window: WINDOW, naiveFrames: NAIVE_FRAMES, fenceStart }).then(async (r) => ({ ...r, paragraph: await longParagraph(page) }));
   } finally {
     await browser.close();
   }
@@ -235,10 +361,13 @@ export async function runChatRender(): Promise<ChatRenderResult> {
 export async function benchChatRender(out: (line: string) => void = (l) => console.log(l)): Promise<void> {
   const r = await runChatRender();
   const f = (x: number) => x.toFixed(4);
-  out(`chat render: ${r.tokens} tokens streamed through the webview renderer in ${r.frames} frames (${PER_FRAME} tokens/frame, forced layout each frame), ${(r.totalMs / 1000).toFixed(1)} s, ${r.blocks} blocks, ${r.openFenceLines} lines in the code fence still open at the end, slowest frame ${r.maxFrameMs.toFixed(1)} ms, same text as one full render: ${r.sameAsFullRender ? 'yes' : 'NO'}`);
+  out(`chat render: ${r.tokens} tokens streamed through the webview renderer in ${r.frames} frames (${PER_FRAME} tokens/frame, forced layout each frame), ${(r.totalMs / 1000).toFixed(1)} s, ${r.blocks} blocks, ${r.openFenceLines} lines in the code fence still open at the end, slowest frame ${r.maxFrameMs.toFixed(1)} ms, same HTML as one full render: ${r.sameAsFullRender ? 'yes' : 'NO'}`);
   out(`incremental: ${f(r.earlyMsPerToken)} ms/token around token 1,000, ${f(r.lateMsPerToken)} ms/token around token ${r.tokens.toLocaleString('en')}: ratio ${r.ratio.toFixed(2)} (≈1 or below means the cost does not grow with the answer; the late window is inside the long open fence)`);
   out(`inside the long open fence: ${f(r.fenceEarlyMsPerToken)} ms/token over its first ${WINDOW.toLocaleString('en')} tokens, ${f(r.lateMsPerToken)} ms/token over its last ${WINDOW.toLocaleString('en')} (${r.openFenceLines} lines in): ratio ${r.fenceRatio.toFixed(2)}`);
   out(`naive full re-render per frame, for comparison: ${f(r.naiveEarlyMsPerToken)} ms/token around 1,000, ${f(r.naiveLateMsPerToken)} ms/token around ${r.tokens.toLocaleString('en')}: ratio ${r.naiveRatio.toFixed(1)}`);
+  const p = r.paragraph;
+  out(`one long paragraph, ${(p.bigChars / 1e6).toFixed(2)} MB in one line, ${p.bigFrames} frames: ${(p.bigTotalMs / 1000).toFixed(2)} s for all frames (median ${p.bigMedianFrameMs.toFixed(0)} ms, slowest ${p.bigMaxFrameMs.toFixed(0)} ms), then ${p.bigFinishMs.toFixed(0)} ms for the exact render at the end; same HTML as one full render: ${p.bigSame ? 'yes' : 'NO'}. Naive: a frame re-rendering it all takes ${p.naiveFirstMs.toFixed(0)} ms at the first frame and ${p.naiveLastMs.toFixed(0)} ms at the last`);
+  out(`one long paragraph token by token (${(p.tokChars / 1000).toFixed(0)} KB, ${p.tokTokens.toLocaleString('en')} tokens, ${PER_FRAME}/frame): ${f(p.tokEarlyMsPerToken)} ms/token over the first ${WINDOW.toLocaleString('en')} tokens (under 8 KB: exact every frame), ${f(p.tokMidMsPerToken)} ms/token from a quarter in, ${f(p.tokLateMsPerToken)} ms/token over the last ${WINDOW.toLocaleString('en')}: ratio last/quarter ${(p.tokLateMsPerToken / p.tokMidMsPerToken).toFixed(2)}, last/first ${(p.tokLateMsPerToken / p.tokEarlyMsPerToken).toFixed(2)}; same HTML as one full render: ${p.tokSame ? 'yes' : 'NO'}`);
 }
 
 if (require.main === module) {

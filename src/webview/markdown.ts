@@ -1,72 +1,9 @@
-// Markdown for untrusted model output: markdown-it with raw HTML off (tags come out as text), only
-// http(s)/mailto links, images shown as links (nothing is fetched), code highlighted by highlight.js
-// (a fixed set of common languages, no auto-detection), and every result passed through DOMPurify
-// with an allow-list before it touches the document. Code blocks get Copy / Insert / Open buttons.
+// Markdown for untrusted model output: the markdown-it configuration of ./markdownIt (raw HTML off,
+// only http(s)/mailto links, images as links, highlight.js), and every result passed through
+// DOMPurify with an allow-list before it touches the document. Code blocks get Copy / Insert / Open
+// buttons.
 import DOMPurify from 'dompurify';
-import hljs from 'highlight.js/lib/core';
-import bash from 'highlight.js/lib/languages/bash';
-import c from 'highlight.js/lib/languages/c';
-import cpp from 'highlight.js/lib/languages/cpp';
-import csharp from 'highlight.js/lib/languages/csharp';
-import css from 'highlight.js/lib/languages/css';
-import diff from 'highlight.js/lib/languages/diff';
-import dockerfile from 'highlight.js/lib/languages/dockerfile';
-import go from 'highlight.js/lib/languages/go';
-import ini from 'highlight.js/lib/languages/ini';
-import java from 'highlight.js/lib/languages/java';
-import javascript from 'highlight.js/lib/languages/javascript';
-import json from 'highlight.js/lib/languages/json';
-import kotlin from 'highlight.js/lib/languages/kotlin';
-import markdown from 'highlight.js/lib/languages/markdown';
-import php from 'highlight.js/lib/languages/php';
-import plaintext from 'highlight.js/lib/languages/plaintext';
-import powershell from 'highlight.js/lib/languages/powershell';
-import python from 'highlight.js/lib/languages/python';
-import ruby from 'highlight.js/lib/languages/ruby';
-import rust from 'highlight.js/lib/languages/rust';
-import shell from 'highlight.js/lib/languages/shell';
-import sql from 'highlight.js/lib/languages/sql';
-import swift from 'highlight.js/lib/languages/swift';
-import typescript from 'highlight.js/lib/languages/typescript';
-import xml from 'highlight.js/lib/languages/xml';
-import yaml from 'highlight.js/lib/languages/yaml';
-import MarkdownIt from 'markdown-it';
-
-const LANGUAGES = {
-  bash, c, cpp, csharp, css, diff, dockerfile, go, ini, java, javascript, json, kotlin, markdown, php, plaintext,
-  powershell, python, ruby, rust, shell, sql, swift, typescript, xml, yaml,
-};
-for (const [name, lang] of Object.entries(LANGUAGES)) hljs.registerLanguage(name, lang);
-hljs.registerAliases(['shellscript', 'sh', 'zsh'], { languageName: 'bash' });
-hljs.registerAliases(['typescriptreact', 'tsx'], { languageName: 'typescript' });
-hljs.registerAliases(['javascriptreact', 'jsx'], { languageName: 'javascript' });
-hljs.registerAliases(['html', 'svg'], { languageName: 'xml' });
-hljs.registerAliases(['toml'], { languageName: 'ini' });
-hljs.registerAliases(['jsonc', 'json5'], { languageName: 'json' });
-
-const md = new MarkdownIt({
-  html: false,
-  linkify: true,
-  breaks: false,
-  highlight(code: string, info: string): string {
-    const lang = info.trim().split(/\s+/)[0] ?? '';
-    if (!lang || !hljs.getLanguage(lang)) return '';
-    try { return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value; } catch { return ''; }
-  },
-});
-
-const SAFE_URL = /^(?:https?:|mailto:)/i;
-// markdown-it's own check drops javascript:/vbscript:/file: and non-image data: URLs; ours is stricter.
-md.validateLink = (url: string): boolean => SAFE_URL.test(url.trim());
-
-// Images become links: the CSP would block remote images anyway, and a model must not make the view
-// fetch anything (tracking pixels).
-md.renderer.rules.image = (tokens, idx) => {
-  const t = tokens[idx]!;
-  const src = String(t.attrGet('src') ?? '');
-  const alt = md.utils.escapeHtml(t.content || src);
-  return SAFE_URL.test(src) ? `<a href="${md.utils.escapeHtml(src)}">[${alt}]</a>` : `[${alt}]`;
-};
+import { md, SAFE_URL } from './markdownIt';
 
 const PURIFY_CONFIG = {
   ALLOWED_TAGS: ['a', 'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'strong', 'em', 's', 'del', 'code', 'pre', 'blockquote',
@@ -85,7 +22,13 @@ export function markdownToHtml(src: string): string {
 
 /** Markdown to a sanitized fragment ready to insert. */
 export function renderMarkdown(src: string): DocumentFragment {
-  const frag = DOMPurify.sanitize(md.render(src), PURIFY_CONFIG) as DocumentFragment;
+  return htmlToFragment(md.render(src));
+}
+
+/** HTML that `md` rendered (untrusted: it carries model output) to a sanitized fragment with code
+ * block toolbars, ready to insert. */
+export function htmlToFragment(html: string): DocumentFragment {
+  const frag = DOMPurify.sanitize(html, PURIFY_CONFIG) as DocumentFragment;
   decorateCodeBlocks(frag);
   return frag;
 }
