@@ -144,6 +144,13 @@ describe('chat trust: a hostile webview and an endless server (real extension ho
       assert.deepStrictEqual(s.links.at(-1), { href, opened: false });
     }
     await removeAttachments();
+    // A view asking for the whole state in a loop gets it at most every 250 ms.
+    const before = (await chatState()).statesPosted;
+    const t0 = Date.now();
+    for (let i = 0; i < 100; i++) await webview({ op: 'post', message: { type: 'resync' } });
+    const elapsed = Date.now() - t0;
+    const sent = await waitFor(async () => { const s = await chatState(); return s.statesPosted > before ? s.statesPosted - before : undefined; }, 'a resync answered');
+    assert.ok(sent <= Math.ceil(elapsed / 250) + 2, `${sent} states for 100 resyncs in ${elapsed} ms`);
   });
 
   it('chat trust: an endless answer stops at chat.maxAnswerChars: connection closed, text kept, a note on how to raise it, saved as cut', async () => {

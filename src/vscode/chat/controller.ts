@@ -60,6 +60,7 @@ import type { ChatViewProvider } from './view';
 
 const SAVE_INTERVAL_MS = 500;
 const DELTA_INTERVAL_MS = 25;
+const RESYNC_INTERVAL_MS = 250;
 /** Attachments larger than this are cut (the context window could not hold them anyway). */
 export const MAX_ATTACHMENT_CHARS = 100_000;
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
@@ -99,6 +100,7 @@ export interface ChatTestState {
   notice?: string;
   /** Messages from the webview that were refused, with why (newest last). */
   refused: string[];
+  statesPosted: number;
 }
 
 /** Test builds: answers the confirmations instead of the modal dialogs, and records what was asked. */
@@ -119,6 +121,9 @@ export class ChatController implements vscode.Disposable {
   private readonly facts = new Map<string, Promise<ModelFacts | undefined>>();
   private readonly dirty = new Set<ChatSession>();
   private readonly saver: Throttle;
+  /** Resends of the whole state the webview asks for: at most one per RESYNC_INTERVAL_MS (a view
+   * that asks in a loop cannot make the host serialise the conversation continuously). */
+  private readonly resyncer = new Throttle(RESYNC_INTERVAL_MS, () => this.postState());
   private delta: { id: string; offset: number; text: string; thinking: string } | undefined;
   private deltaTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
@@ -135,6 +140,8 @@ export class ChatController implements vscode.Disposable {
   /** Webview messages refused (tests read this; the log says it too). */
   private readonly refused: string[] = [];
   private testConfirm: TestConfirmations | undefined;
+  /** Whole-state messages sent to the webview (tests read this). */
+  private statesPosted = 0;
 
   constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
     this.store = new HistoryStore(path.join(ctx.ext.globalStorageUri.fsPath, 'chat'));
@@ -230,6 +237,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private postState(): void {
+    this.statesPosted++;
     this.flushDelta();
     this.post({ type: 'state', state: this.stateView() });
   }
@@ -322,7 +330,7 @@ export class ChatController implements vscode.Disposable {
       case 'removeAttachment': this.pending = this.pending.filter((p) => p.id !== m.id); this.postComposer(); break;
       case 'attachFile': void this.chooseFileToAttach(); break;
       case 'attachImage': void this.pickImages(); break;
-      case 'resync': this.postState(); break;
+      case 'resync': this.resyncer.schedule(); break;
       case 'testResult': this.testWaiters.get(m.id)?.(m.result); this.testWaiters.delete(m.id); break;
       default: break;
     }
@@ -956,7 +964,7 @@ export class ChatController implements vscode.Disposable {
   testState(): ChatTestState {
     return {
       ready: !!this.view?.isReady, busy: this.busy, model: this.currentModel(), session: this.session, index: this.index,
-      attachments: this.attachmentViews().map((a) => a.label), links: this.links, refused: [...this.refused],
+      attachments: this.attachmentViews().map((a) => a.label), links: this.links, refused: [...this.refused], statesPosted: this.statesPosted,
       ...(this.notice ? { notice: this.notice.message } : {}),
     };
   }
@@ -1001,6 +1009,7 @@ export class ChatController implements vscode.Disposable {
       this.ctx.log.error(`chat history final write failed: ${(e as Error).message}`);
     }
     this.disposed = true;
+    this.resyncer.cancel();
     this.store.close();
     if (this.deltaTimer) clearTimeout(this.deltaTimer);
     this.run?.abort.abort();
