@@ -30,7 +30,7 @@ import { classifyChatModel, templateOpensThinking, thinkChoices, thinkParam, typ
 import { Throttle } from '../../core/chat/throttle';
 import { promptBudget, resolveContextLength, trimToContext } from '../../core/chat/trim';
 import { TokenCalibration } from '../../core/llm/tokens';
-import { isValidModelName, parseModelName } from '../../core/models';
+import { parseModelName } from '../../core/models';
 import {
   ConnectionError,
   IncompleteStreamError,
@@ -917,7 +917,7 @@ export class ChatController implements vscode.Disposable {
   /** A pull the webview asks for: a valid model name, downloaded only once the user confirms it by name. */
   private async pullAsked(name: string): Promise<void> {
     const parts = parseModelName(name);
-    if (!parts || !isValidModelName(name)) { this.refuse(`pullModel: not a valid model name ${JSON.stringify(name.slice(0, 80))}`); return; }
+    if (!parts) { this.refuse(`pullModel: not a valid model name ${JSON.stringify(name.slice(0, 80))}`); return; }
     let url = '';
     try { url = (await this.ctx.endpoint()).url; } catch { url = ''; }
     const ok = await this.confirm(
