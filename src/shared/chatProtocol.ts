@@ -45,7 +45,8 @@ export interface ChatStrings {
   newChat: string;
 }
 
-export type ChatAction = 'openEndpointSetting' | 'retry' | 'pullModel' | 'selectModel' | 'testConnection';
+export const CHAT_ACTIONS = ['openEndpointSetting', 'retry', 'pullModel', 'selectModel', 'testConnection'] as const;
+export type ChatAction = typeof CHAT_ACTIONS[number];
 
 export interface ActionView {
   action: ChatAction;
@@ -145,7 +146,8 @@ export type ToWebview =
   /** Test builds only: inspect or drive the DOM. */
   | { type: 'test'; id: number; op: TestOp };
 
-export type CodeAction = 'copy' | 'insert' | 'open';
+export const CODE_ACTIONS = ['copy', 'insert', 'open'] as const;
+export type CodeAction = typeof CODE_ACTIONS[number];
 
 export type FromWebview =
   | { type: 'ready' }
@@ -180,6 +182,102 @@ export type TestOp =
   | { op: 'clickLink'; index: number }
   /** Post this message to the extension as if the webview had sent it (hostile-webview checks). */
   | { op: 'post'; message: FromWebview };
+
+// ---- what the extension accepts from the webview ---------------------------------------------------
+// The webview renders model output, which is untrusted: should a payload ever run there, it could
+// post anything. So every message is checked here before the extension acts on it: its type is
+// known, every field has its type and a size bound, and only the fields of that type are kept.
+// What a message may then cause (a download, a deletion, sending a file) is decided by the
+// extension, which asks the user where it matters (see src/vscode/chat/controller.ts).
+
+/** Size bounds (in UTF-16 code units) on what the webview may send. */
+export const WEBVIEW_LIMITS = {
+  /** A message typed in the composer (a long paste fits; the context window is the real limit). */
+  textChars: 1_000_000,
+  /** A code block or an answer to copy, insert or open: at most an answer's maximum length. */
+  codeChars: 10_000_000,
+  languageChars: 100,
+  hrefChars: 8192,
+  modelChars: 256,
+  valueChars: 100,
+  idChars: 100,
+  actionArgChars: 256,
+  imageNameChars: 1000,
+  mimeChars: 100,
+  /** One image, as base64 (20 MB of bytes). */
+  imageBase64Chars: Math.ceil((20 * 1024 * 1024 * 4) / 3) + 4,
+} as const;
+
+export type WebviewCheck = { ok: true; message: FromWebview } | { ok: false; reason: string };
+
+/**
+ * Checks a message from the webview: a known `type`, each field of the right type within
+ * WEBVIEW_LIMITS, known action names. Returns a fresh object with only that type's fields, or why
+ * it was refused (for the log). Never throws.
+ */
+export function checkFromWebview(raw: unknown): WebviewCheck {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not an object' };
+  const m = raw as Record<string, unknown>;
+  const L = WEBVIEW_LIMITS;
+  const bad = (why: string): WebviewCheck => ({ ok: false, reason: `${String(m.type).slice(0, 40)}: ${why}` });
+  const isStr = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+  const text = (k: string, max: number): string | undefined => (isStr(m[k], max) ? m[k] as string : undefined);
+  const ok = (message: FromWebview): WebviewCheck => ({ ok: true, message });
+  switch (m.type) {
+    case 'ready': case 'stop': case 'regenerate': case 'clear': case 'refreshModels': case 'attachFile': case 'attachImage': case 'resync':
+      return ok({ type: m.type });
+    case 'send': case 'editLast': {
+      const t = text('text', L.textChars);
+      return t === undefined ? bad('text missing or too long') : ok({ type: m.type, text: t });
+    }
+    case 'selectModel': {
+      const model = text('model', L.modelChars);
+      return model ? ok({ type: 'selectModel', model }) : bad('model missing or too long');
+    }
+    case 'setThink': {
+      const value = text('value', L.valueChars);
+      return value ? ok({ type: 'setThink', value }) : bad('value missing or too long');
+    }
+    case 'action': {
+      const action = (CHAT_ACTIONS as readonly unknown[]).includes(m.action) ? m.action as ChatAction : undefined;
+      if (!action) return bad('unknown action');
+      if (m.arg !== undefined && !isStr(m.arg, L.actionArgChars)) return bad('arg not a short string');
+      return ok({ type: 'action', action, ...(m.arg !== undefined ? { arg: m.arg as string } : {}) });
+    }
+    case 'codeAction': {
+      const action = (CODE_ACTIONS as readonly unknown[]).includes(m.action) ? m.action as CodeAction : undefined;
+      const code = text('code', L.codeChars);
+      const language = m.language === undefined ? '' : text('language', L.languageChars);
+      if (!action) return bad('unknown code action');
+      if (code === undefined || language === undefined) return bad('code or language missing or too long');
+      return ok({ type: 'codeAction', action, code, language });
+    }
+    case 'copyText': {
+      const t = text('text', L.codeChars);
+      return t === undefined ? bad('text missing or too long') : ok({ type: 'copyText', text: t });
+    }
+    case 'openLink': {
+      const href = text('href', L.hrefChars);
+      return href ? ok({ type: 'openLink', href }) : bad('href missing or too long');
+    }
+    case 'addImage': {
+      const name = text('name', L.imageNameChars);
+      const mime = text('mime', L.mimeChars);
+      const data = text('data', L.imageBase64Chars);
+      if (name === undefined || mime === undefined) return bad('name or mime missing or too long');
+      if (data === undefined) return bad(typeof m.data === 'string' ? 'image too large' : 'data missing');
+      return ok({ type: 'addImage', name, mime, data });
+    }
+    case 'removeAttachment': {
+      const id = text('id', L.idChars);
+      return id ? ok({ type: 'removeAttachment', id }) : bad('id missing or too long');
+    }
+    case 'testResult':
+      return Number.isSafeInteger(m.id) ? ok({ type: 'testResult', id: m.id as number, result: m.result }) : bad('id not an integer');
+    default:
+      return { ok: false, reason: `unknown type ${JSON.stringify(String(m.type).slice(0, 40))}` };
+  }
+}
 
 /** What the webview reports about its DOM (test builds): the XSS checks and what a user sees. */
 export interface DomReport {

@@ -10,6 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { ModelsNode, OperationResult } from '../../src/vscode/models';
+import type { UploadApproval } from '../../src/vscode/models/modelfile';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
 
@@ -235,8 +236,13 @@ describe('models view and commands (real extension host)', function () {
     const uri = vscode.Uri.file(path.join(dir, 'Modelfile'));
 
     const start = server.requests.length;
-    const r = await cmd('createFromModelfile', uri, { name: 'tiny-local' });
+    // The upload is confirmed by the user (here through the command's options): the file, its real
+    // path and size, inside the Modelfile's folder.
+    const asked: UploadApproval[] = [];
+    const r = await cmd('createFromModelfile', uri, { name: 'tiny-local', approveUploads: (a: UploadApproval) => { asked.push(a); return true; } });
     assert.strictEqual(r.ok, true, r.error);
+    assert.deepStrictEqual(asked.map((a) => a.files.map((f) => [f.name, f.path, f.size, f.kind, f.outside])),
+      [[['tiny.gguf', fs.realpathSync(path.join(dir, 'tiny.gguf')), weights.length, 'gguf', false]]]);
     assert.strictEqual(r.status, 'success');
     const seq = server.requests.slice(start).map((x) => `${x.method} ${x.path}`)
       .filter((x) => /\/api\/(blobs|create)/.test(x));
@@ -254,7 +260,7 @@ describe('models view and commands (real extension host)', function () {
 
     // A second create finds the blob on the server and does not send it again.
     const again = server.requests.length;
-    assert.strictEqual((await cmd('createFromModelfile', uri, { name: 'tiny-local-2' })).ok, true);
+    assert.strictEqual((await cmd('createFromModelfile', uri, { name: 'tiny-local-2', approveUploads: () => true })).ok, true);
     const seq2 = server.requests.slice(again).map((x) => `${x.method} ${x.path}`).filter((x) => /\/api\/(blobs|create)/.test(x));
     assert.deepStrictEqual(seq2, [`HEAD /api/blobs/${digest}`, 'POST /api/create']);
   });

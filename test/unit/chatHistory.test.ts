@@ -1,6 +1,6 @@
 // Chat history on disk: round trip, atomic writes (a temp file renamed over the old one, so a
 // reader never sees half a file), index rebuilt from session files, streaming answers read back as
-// interrupted, and the save throttle.
+// interrupted, writes that coalesce when the disk is slow, and the save throttle.
 import * as assert from 'assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -73,6 +73,86 @@ describe('chat history store', () => {
     await Promise.all(writes);
     assert.strictEqual((await store.readSession(s.id))!.messages[3]!.text, 'Partial 19');
     assert.deepStrictEqual(fs.readdirSync(path.join(dir, 'sessions')), [`${s.id}.json`]);
+  });
+
+  /** A disk that holds every write while `hold` is set (until released), recording what each wrote. */
+  function slowDisk() {
+    const written: Array<{ file: string; data: string }> = [];
+    const gates: Array<() => void> = [];
+    const disk = {
+      written,
+      started: 0,
+      hold: true,
+      /** Stops holding: the writes at the gate and every later one go through. */
+      open: () => { disk.hold = false; for (const g of gates.splice(0)) g(); },
+      io: {
+        writeFileAtomic: async (file: string, data: string, cancelled: () => boolean) => {
+          disk.started++;
+          if (disk.hold) await new Promise<void>((r) => gates.push(r));
+          if (!cancelled()) { written.push({ file, data }); await writeFileAtomic(file, data); }
+        },
+      },
+    };
+    return disk;
+  }
+  const tick = () => new Promise((r) => setImmediate(r));
+  /** A session without images (images are separate files, written once). */
+  const textOnly = () => { const s = sample(); delete s.messages[2]!.images; return s; };
+
+  it('a slow disk never builds a queue of snapshots: one write runs, at most one waits, with the latest state', async () => {
+    const disk = slowDisk();
+    const store = new HistoryStore(dir, disk.io);
+    const s = textOnly();
+    s.messages[3]!.text = 'v0';
+    const first = store.writeSession(s);
+    // Let the first write start (it now sits at the slow disk).
+    while (disk.started < 1) await tick();
+    // An endless answer: a save every "500 ms" while the disk is stuck, each of a bigger session.
+    const later: Promise<void>[] = [];
+    for (let i = 1; i <= 500; i++) {
+      s.messages[3]!.text = `v${i} ` + 'x'.repeat(i * 100);
+      later.push(store.writeSession(s));
+      assert.ok(store.waitingWrites <= 1, 'never more than one write waiting per file');
+      if (i % 50 === 0) await tick();
+    }
+    assert.strictEqual(store.waitingWrites, 1);
+    assert.strictEqual(disk.started, 1, 'nothing else started while the first write is stuck');
+    assert.strictEqual(new Set(later).size, 1, 'every later call resolves with the one waiting write');
+    disk.open();
+    await Promise.all([first, ...later]);
+    assert.strictEqual(disk.started, 2, 'two writes in all: the one in flight and the latest');
+    const texts = disk.written.map((w) => (JSON.parse(w.data) as ChatSession).messages[3]!.text.split(' ')[0]);
+    assert.deepStrictEqual(texts, ['v0', 'v500']);
+    assert.strictEqual((await store.readSession(s.id))!.messages[3]!.text.split(' ')[0], 'v500');
+    assert.strictEqual(store.waitingWrites, 0);
+  });
+
+  it('a write asked for after a deletion is not merged into a write queued before it (and vice versa)', async () => {
+    const disk = slowDisk();
+    const store = new HistoryStore(dir, disk.io);
+    const s = textOnly();
+    const blocker = store.writeSession(s);
+    while (disk.started < 1) await tick();
+    // write (waiting) → delete → write: the session exists at the end, with the last state.
+    s.messages[3]!.text = 'before delete';
+    const w1 = store.writeSession(s);
+    const del = store.deleteSession(s.id);
+    s.messages[3]!.text = 'after delete';
+    const w2 = store.writeSession(s);
+    assert.notStrictEqual(w1, w2, 'the write after the deletion is a new one');
+    disk.open();
+    await Promise.all([blocker, w1, del, w2]);
+    assert.strictEqual((await store.readSession(s.id))!.messages[3]!.text, 'after delete');
+    // write (waiting) → delete: the deletion wins, nothing is resurrected.
+    disk.hold = true;
+    const t = textOnly();
+    const tBlock = store.writeSession(t);
+    while (disk.started < 4) await tick();
+    const tw = store.writeSession(t);
+    const tDel = store.deleteSession(t.id);
+    disk.open();
+    await Promise.all([tBlock, tw, tDel]);
+    assert.strictEqual(await store.readSession(t.id), undefined);
   });
 
   it('after the final synchronous save, queued asynchronous writes cannot overwrite it', async () => {

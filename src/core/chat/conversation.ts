@@ -75,6 +75,9 @@ export interface ChatMessage {
   stats?: AnswerStats;
   model?: string;
   createdAt: number;
+  /** The answer reached the answer limit (this many characters of text + reasoning) and was cut
+   * there: the rest was never read (the connection was closed). */
+  cutAt?: number;
 }
 
 export interface ChatSession {
@@ -155,6 +158,38 @@ export function toLlmMessages(history: readonly ChatMessage[], systemPrompt: str
     }
   }
   return out;
+}
+
+/** Default of `ollamaAssistant.chat.maxAnswerChars`: far beyond any real answer (a long one is tens
+ * of thousands of characters), small enough that an endless stream cannot exhaust memory. */
+export const DEFAULT_MAX_ANSWER_CHARS = 200_000;
+export const MIN_MAX_ANSWER_CHARS = 1_000;
+export const MAX_MAX_ANSWER_CHARS = 10_000_000;
+
+/** The answer limit from a setting's value: a whole number within [MIN, MAX], else the default. */
+export function answerLimit(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return DEFAULT_MAX_ANSWER_CHARS;
+  return Math.min(MAX_MAX_ANSWER_CHARS, Math.max(MIN_MAX_ANSWER_CHARS, Math.floor(v)));
+}
+
+/**
+ * What of a streamed piece fits under the answer limit: the answer so far has `used` characters
+ * (text + reasoning); `thinking` then `text` of the piece are kept up to `max` in all (never ending
+ * on half of a surrogate pair). `reached` when something had to be left out: the caller stops the
+ * stream there.
+ */
+export function capPiece(used: number, piece: { text: string; thinking: string }, max: number): { text: string; thinking: string; reached: boolean } {
+  const room = Math.max(0, max - used);
+  if (piece.thinking.length + piece.text.length <= room) return { ...piece, reached: false };
+  const cut = (s: string, n: number): string => {
+    if (n >= s.length) return s;
+    const code = s.charCodeAt(n - 1);
+    return s.slice(0, n > 0 && code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+  };
+  const thinking = cut(piece.thinking, room);
+  // The reasoning of this piece comes before its text: when it was cut, none of the text follows.
+  if (thinking.length < piece.thinking.length) return { thinking, text: '', reached: true };
+  return { thinking, text: cut(piece.text, room - thinking.length), reached: true };
 }
 
 /** A message read back from storage that was still streaming was cut by a reload or crash. */

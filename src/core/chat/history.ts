@@ -106,6 +106,8 @@ function parseMessage(v: unknown, images: ImageSource | undefined): ChatMessage 
     const kind = ERROR_KINDS.includes(v.error.kind as ChatErrorInfo['kind']) ? (v.error.kind as ChatErrorInfo['kind']) : 'other';
     m.error = { kind, message: v.error.message, ...(str(v.error.model) ? { model: str(v.error.model) } : {}), ...(str(v.error.url) ? { url: str(v.error.url) } : {}) };
   }
+  const cutAt = num(v.cutAt);
+  if (cutAt !== undefined && cutAt > 0) m.cutAt = cutAt;
   if (isObj(v.stats)) {
     const st: AnswerStats = {};
     for (const k of ['tokensPerSecond', 'ttftMs', 'loadMs', 'promptMs', 'promptTokens', 'outputTokens', 'totalMs', 'trimmedMessages'] as const) {
@@ -201,11 +203,21 @@ export function writeFileAtomicSync(file: string, data: string): void {
   }
 }
 
+/** How the store writes a file (injectable so tests can make writes slow). */
+export interface HistoryIo {
+  writeFileAtomic(file: string, data: string, cancelled: () => boolean): Promise<void>;
+}
+
 export class HistoryStore {
   private readonly sessionsDir: string;
   private readonly indexFile: string;
   /** Writes to one file happen one after another, in the order they were asked for. */
   private readonly queues = new Map<string, Promise<void>>();
+  /** Per file, the write queued last and not started yet. A new write of the same file replaces its
+   * job instead of queueing another, so however far writes fall behind, at most one waits per file,
+   * and it writes the latest state (the content is computed when it starts). */
+  private readonly waiting = new Map<string, { job: () => Promise<void>; promise: Promise<void> }>();
+  private readonly io: HistoryIo;
   /** Set by the final synchronous save: queued asynchronous writes (older data) are dropped. */
   private closed = false;
   private readonly imagesDir: string;
@@ -214,7 +226,8 @@ export class HistoryStore {
   /** "<sessionId>/<hash>" of the image files known to be on disk. */
   private readonly stored = new Set<string>();
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, io: Partial<HistoryIo> = {}) {
+    this.io = { writeFileAtomic: io.writeFileAtomic ?? writeFileAtomic };
     this.sessionsDir = path.join(dir, 'sessions');
     this.indexFile = path.join(dir, 'index.json');
     this.imagesDir = path.join(dir, 'images');
@@ -260,7 +273,7 @@ export class HistoryStore {
       const exists = await fsp.stat(file).then(() => true, () => false);
       if (!exists) {
         await fsp.mkdir(path.dirname(file), { recursive: true });
-        await writeFileAtomic(file, data, () => this.closed);
+        await this.io.writeFileAtomic(file, data, () => this.closed);
         if (this.closed) return;
       }
       this.stored.add(key);
@@ -281,12 +294,30 @@ export class HistoryStore {
   }
 
   private enqueue(file: string, job: () => Promise<void>): Promise<void> {
+    // Whatever is queued after a waiting write must not be overtaken by later writes merged into it.
+    this.waiting.delete(file);
     const prev = this.queues.get(file) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => (this.closed ? undefined : job()));
     this.queues.set(file, next);
     void next.finally(() => { if (this.queues.get(file) === next) this.queues.delete(file); }).catch(() => undefined);
     return next;
   }
+
+  /** Queues a write of `file` (see `waiting`): joins the one already waiting, if any. */
+  private enqueueLatest(file: string, job: () => Promise<void>): Promise<void> {
+    const w = this.waiting.get(file);
+    if (w) { w.job = job; return w.promise; }
+    const slot = { job, promise: Promise.resolve() };
+    slot.promise = this.enqueue(file, () => {
+      if (this.waiting.get(file) === slot) this.waiting.delete(file);
+      return slot.job();
+    });
+    this.waiting.set(file, slot);
+    return slot.promise;
+  }
+
+  /** Writes queued and not started (tests: it stays at most one per file). */
+  get waitingWrites(): number { return this.waiting.size; }
 
   /** Waits for every queued write. */
   async idle(): Promise<void> {
@@ -330,15 +361,18 @@ export class HistoryStore {
     }
   }
 
-  /** Snapshots the session now; writes its new images, then the session file. */
+  /** Writes the session (its new images, then the session file) as it is when the write starts:
+   * calls made while an earlier write of it is still waiting join that one, so a session that
+   * changes faster than the disk keeps up is written with its latest state, with no backlog of
+   * snapshots in memory. Resolves when the write that covers this call is done. */
   writeSession(s: ChatSession): Promise<void> {
     const file = this.sessionFile(s.id);
-    const { json, images } = this.serialize(s);
-    return this.enqueue(file, async () => {
+    return this.enqueueLatest(file, async () => {
+      const { json, images } = this.serialize(s);
       if (images.size) await this.writeImages(s.id, images);
       if (this.closed) return;
       await fsp.mkdir(this.sessionsDir, { recursive: true });
-      await writeFileAtomic(file, json, () => this.closed);
+      await this.io.writeFileAtomic(file, json, () => this.closed);
     });
   }
 
@@ -352,11 +386,11 @@ export class HistoryStore {
     writeFileAtomicSync(file, json);
   }
 
+  /** Writes the index; like writeSession, a call while another index write waits replaces it. */
   writeIndex(i: HistoryIndex): Promise<void> {
-    const data = serializeIndex(i);
-    return this.enqueue(this.indexFile, async () => {
+    return this.enqueueLatest(this.indexFile, async () => {
       await fsp.mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(this.indexFile, data, () => this.closed);
+      await this.io.writeFileAtomic(this.indexFile, serializeIndex(i), () => this.closed);
     });
   }
 

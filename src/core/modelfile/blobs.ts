@@ -57,6 +57,8 @@ export interface UploadItem {
   name?: string;
   /** Known digest: skips hashing. */
   digest?: string;
+  /** The size it had when it was reviewed (reviewUploads): a file that changed since is refused. */
+  size?: number;
 }
 
 export interface UploadProgress {
@@ -105,6 +107,7 @@ export async function uploadModelFiles(client: BlobClient, uploads: readonly Upl
     } else {
       size = (await fsp.stat(u.path)).size;
     }
+    if (u.size !== undefined && size !== u.size) throw new Error(`${u.path} changed after it was checked (${u.size} → ${size} bytes): run the command again`);
     digests.set(u.path, digest);
 
     report('checking', 0, size, digest);

@@ -1,8 +1,10 @@
 // Turns a parsed Modelfile into a `POST /api/create` request, as `ollama create` does: the server
 // no longer reads Modelfiles, so local weights (FROM/ADAPTER/DRAFT paths) become blobs to upload and
-// `files`/`adapters`/`draft_files` maps of name → digest. Building is two steps so hashing and
-// uploading (blobs.ts) can report progress and be cancelled: buildCreateRequest plans the uploads,
-// finalizeCreateRequest fills in the digests. The file system is injected for tests.
+// `files`/`adapters`/`draft_files` maps of name → digest. Building is three steps so that nothing is
+// read before it is judged, and hashing and uploading (blobs.ts) can report progress and be
+// cancelled: buildCreateRequest plans the uploads (names only), reviewUploads (review.ts) checks each
+// planned file's real path and bytes, finalizeCreateRequest fills in the digests. The file system of
+// the planning step is injected for tests.
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -19,6 +21,8 @@ export interface PlannedUpload {
   name: string;
   /** Line of the FROM/ADAPTER/DRAFT that asked for it. */
   line: number;
+  /** Set when the instruction named a model directory (the file was picked from it): that directory. */
+  directory?: string;
 }
 
 export interface CreateDraft {
@@ -207,19 +211,21 @@ function mergeUploads(prev: PlannedUpload[], add: PlannedUpload[]): PlannedUploa
 async function localFiles(abs: string, info: FileInfo, field: UploadField, ins: Instruction, fsx: Fsx): Promise<PlannedUpload[]> {
   if (info.isFile) return [{ path: abs, field, name: path.basename(abs), line: ins.line }];
   if (!info.isDirectory) throw new ModelfileBuildError(`${abs} is neither a file nor a directory`, ins.line);
-  const rel = await modelDirectoryFiles(abs, fsx);
+  let rel = await modelDirectoryFiles(abs, fsx);
+  if (rel.length === 0 && field === 'adapters') rel = await adapterDirectoryFiles(abs, fsx);
   if (rel.length === 0) {
-    throw new ModelfileBuildError(`no model files in ${abs} (expected model*.safetensors, consolidated*.safetensors, pytorch_model*.bin, consolidated*.pth, *.gguf or *.bin)`, ins.line);
+    throw new ModelfileBuildError(`no model files in ${abs} (expected model*.safetensors, consolidated*.safetensors, pytorch_model*.bin, consolidated*.pth, *.gguf or *.bin${field === 'adapters' ? ', or an adapter\'s *.safetensors with adapter_config.json' : ''})`, ins.line);
   }
-  return rel.map((r) => ({ path: path.join(abs, ...r.split('/')), field, name: r, line: ins.line }));
+  return rel.map((r) => ({ path: path.join(abs, ...r.split('/')), field, name: r, line: ins.line, directory: abs }));
 }
 
 /**
  * The files of a model directory, as the CLI's filesForModel picks them: the first kind of weights
  * found, then the JSON configs, chat_template.jinja and tokenizer.model, one subdirectory deep.
  * Returned as `/`-separated paths relative to the directory; empty when there are no weights.
- * Unlike the CLI, files are not sniffed for their content type and symlinks are not resolved (so a
- * Hugging Face cache snapshot works).
+ * This only picks names; reviewUploads (review.ts) then resolves each file's symlinks and checks its
+ * bytes. Unlike the CLI, a file linked from outside the directory (a Hugging Face cache snapshot) is
+ * not refused outright: it is shown as outside the Modelfile's folder for the user to confirm.
  */
 export async function modelDirectoryFiles(dir: string, fsx: Fsx): Promise<string[]> {
   const root = await listDir(dir, fsx);
@@ -234,6 +240,19 @@ export async function modelDirectoryFiles(dir: string, fsx: Fsx): Promise<string
   if (weights.length === 0) return [];
   const tokenizer = here('tokenizer.model').length > 0 ? here('tokenizer.model') : nested('tokenizer.model');
   return [...weights, ...here('*.json'), ...nested('*.json'), ...here('chat_template.jinja'), ...tokenizer];
+}
+
+/**
+ * The files of a safetensors adapter directory as fine-tuning tools write it (PEFT:
+ * adapter_model.safetensors + adapter_config.json), which the CLI's filesForModel misses (it looks
+ * for model*.safetensors; ollama issue #13314) although the server converts them (convert/convert.go
+ * ConvertAdapter reads adapter_config.json and every *.safetensors). Empty when there are none.
+ */
+export async function adapterDirectoryFiles(dir: string, fsx: Fsx): Promise<string[]> {
+  const root = await listDir(dir, fsx);
+  const weights = root.files.filter(globMatcher('*.safetensors'));
+  if (weights.length === 0) return [];
+  return [...weights, ...root.files.filter(globMatcher('*.json'))];
 }
 
 function firstNonEmpty(lists: string[][]): string[] {

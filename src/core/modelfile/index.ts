@@ -4,5 +4,6 @@
 export * from './spec';
 export * from './parser';
 export * from './create';
+export * from './review';
 export * from './blobs';
 export * from './completions';

@@ -1,9 +1,14 @@
 // The chat's state and behaviour on the extension side: sessions and their history on disk, the
-// pending attachments, the one answer being streamed, and the translation of failures into
-// messages with the action that fixes them. The webview only renders what this sends.
+// pending attachments, the one answer being streamed (within the answer limit), and the translation
+// of failures into messages with the action that fixes them. The webview only renders what this
+// sends, and is not trusted for what it asks: every message is checked (chatProtocol.ts
+// checkFromWebview), a model is selected only among those offered, and what downloads (a pull),
+// deletes (clearing the chat) or reads a file to send it (attaching a file) asks the user first.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  answerLimit,
+  capPiece,
   composeUserContent,
   isSupportedImageMime,
   languageIdForFence,
@@ -25,6 +30,7 @@ import { classifyChatModel, templateOpensThinking, thinkChoices, thinkParam, typ
 import { Throttle } from '../../core/chat/throttle';
 import { promptBudget, resolveContextLength, trimToContext } from '../../core/chat/trim';
 import { TokenCalibration } from '../../core/llm/tokens';
+import { parseModelName } from '../../core/models';
 import {
   ConnectionError,
   IncompleteStreamError,
@@ -33,31 +39,35 @@ import {
   StreamError,
   TimeoutError,
 } from '../../core/ollama/errors';
-import type {
-  AttachmentView,
-  ChatAction,
-  ChatStateView,
-  CodeAction,
-  FromWebview,
-  MessageView,
-  ModelOption,
-  NoticeView,
-  TestOp,
-  ThinkView,
-  ToWebview,
+import {
+  checkFromWebview,
+  type AttachmentView,
+  type ChatAction,
+  type ChatStateView,
+  type CodeAction,
+  type MessageView,
+  type ModelOption,
+  type NoticeView,
+  type TestOp,
+  type ThinkView,
+  type ToWebview,
 } from '../../shared/chatProtocol';
 import { generationDefaults, modelFor, SECTION } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, isUnreachable, type ConnectionMonitor } from '../status';
-import { answerNote, errorActions, modelNote, stateLabel, statsLine, thinkLabel, webviewStrings } from './strings';
+import { answerNote, cutLabel, errorActions, modelNote, stateLabel, statsLine, thinkLabel, webviewStrings } from './strings';
 import type { ChatViewProvider } from './view';
 
 const SAVE_INTERVAL_MS = 500;
 const DELTA_INTERVAL_MS = 25;
+const RESYNC_INTERVAL_MS = 250;
 /** Attachments larger than this are cut (the context window could not hold them anyway). */
 export const MAX_ATTACHMENT_CHARS = 100_000;
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 export const MAX_IMAGE_BASE64_CHARS = Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 4;
+/** Images waiting to be sent: at most this many, and this much base64 in all. */
+export const MAX_PENDING_IMAGES = 10;
+export const MAX_PENDING_IMAGE_CHARS = 50_000_000;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 interface PendingAttachment { id: string; context?: ContextAttachment; image?: ImageAttachment }
@@ -67,6 +77,8 @@ interface Run {
   message: ChatMessage;
   abort: AbortController;
   userStopped: boolean;
+  /** Stopped by the extension at the answer limit. */
+  capped?: boolean;
 }
 
 interface ModelFacts { capabilities?: string[]; modelInfo?: Record<string, unknown>; thinking?: ThinkingInfo; template?: string }
@@ -86,7 +98,13 @@ export interface ChatTestState {
   attachments: string[];
   links: { href: string; opened: boolean }[];
   notice?: string;
+  /** Messages from the webview that were refused, with why (newest last). */
+  refused: string[];
+  statesPosted: number;
 }
+
+/** Test builds: answers the confirmations instead of the modal dialogs, and records what was asked. */
+export interface TestConfirmations { answer: boolean; asked: string[] }
 
 export class ChatController implements vscode.Disposable {
   private readonly store: HistoryStore;
@@ -103,6 +121,9 @@ export class ChatController implements vscode.Disposable {
   private readonly facts = new Map<string, Promise<ModelFacts | undefined>>();
   private readonly dirty = new Set<ChatSession>();
   private readonly saver: Throttle;
+  /** Resends of the whole state the webview asks for: at most one per RESYNC_INTERVAL_MS (a view
+   * that asks in a loop cannot make the host serialise the conversation continuously). */
+  private readonly resyncer = new Throttle(RESYNC_INTERVAL_MS, () => this.postState());
   private delta: { id: string; offset: number; text: string; thinking: string } | undefined;
   private deltaTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
@@ -116,6 +137,11 @@ export class ChatController implements vscode.Disposable {
   private nextTestId = 1;
   /** Links the webview asked to open, and whether they were opened (tests read this). */
   readonly links: { href: string; opened: boolean }[] = [];
+  /** Webview messages refused (tests read this; the log says it too). */
+  private readonly refused: string[] = [];
+  private testConfirm: TestConfirmations | undefined;
+  /** Whole-state messages sent to the webview (tests read this). */
+  private statesPosted = 0;
 
   constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
     this.store = new HistoryStore(path.join(ctx.ext.globalStorageUri.fsPath, 'chat'));
@@ -211,6 +237,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private postState(): void {
+    this.statesPosted++;
     this.flushDelta();
     this.post({ type: 'state', state: this.stateView() });
   }
@@ -228,7 +255,7 @@ export class ChatController implements vscode.Disposable {
       return v;
     }
     if (m.state) v.state = m.state;
-    const label = stateLabel(m.state, m.error);
+    const label = m.cutAt ? cutLabel(m.cutAt) : stateLabel(m.state, m.error);
     if (label) v.stateLabel = label;
     if (m.thinking) {
       v.thinking = m.thinking;
@@ -274,29 +301,51 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'delta', id: d.id, offset: d.offset, text: d.text, ...(d.thinking ? { thinking: d.thinking } : {}) });
   }
 
-  onMessage(m: FromWebview): void {
-    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  /** A message from the webview, checked before anything is done (see the file comment). */
+  onMessage(raw: unknown): void {
+    const c = checkFromWebview(raw);
+    if (!c.ok) {
+      this.refuse(c.reason);
+      if ((raw as { type?: unknown } | null)?.type === 'addImage') {
+        this.notice = { kind: 'error', message: vscode.l10n.t('That image is too large (over 20 MB).'), actions: [] };
+        this.postComposer();
+      }
+      return;
+    }
+    const m = c.message;
     switch (m.type) {
-      case 'send': { const t = str(m.text); if (t !== undefined) void this.send(t); break; }
-      case 'editLast': { const t = str(m.text); if (t !== undefined) void this.editLast(t); break; }
+      case 'send': void this.send(m.text); break;
+      case 'editLast': void this.editLast(m.text); break;
       case 'stop': this.stop(); break;
       case 'regenerate': void this.regenerate(); break;
-      case 'clear': void this.clear(); break;
-      case 'selectModel': { const name = str(m.model); if (name) void this.setModel(name); break; }
+      case 'clear': void this.clearAsked(); break;
+      case 'selectModel': void this.selectOffered(m.model); break;
       case 'refreshModels': void this.refreshModels(false); break;
-      case 'setThink': { const v = str(m.value); if (v) void this.setThink(v); break; }
-      case 'action': void this.runAction(m.action, str(m.arg)); break;
-      case 'codeAction': { const code = str(m.code); if (code !== undefined) void this.codeAction(m.action, code, str(m.language) ?? ''); break; }
-      case 'copyText': { const t = str(m.text); if (t !== undefined) void vscode.env.clipboard.writeText(t); break; }
-      case 'openLink': { const h = str(m.href); if (h) void this.openLink(h); break; }
-      case 'addImage': this.addImage(str(m.name) ?? 'image', str(m.mime) ?? '', str(m.data) ?? ''); break;
+      case 'setThink': void this.setThink(m.value); break;
+      case 'action': void this.runAction(m.action, m.arg); break;
+      case 'codeAction': void this.codeAction(m.action, m.code, m.language); break;
+      case 'copyText': void vscode.env.clipboard.writeText(m.text); break;
+      case 'openLink': void this.openLink(m.href); break;
+      case 'addImage': this.addImage(m.name, m.mime, m.data); break;
       case 'removeAttachment': this.pending = this.pending.filter((p) => p.id !== m.id); this.postComposer(); break;
-      case 'attachFile': void this.attachActiveFile(); break;
+      case 'attachFile': void this.chooseFileToAttach(); break;
       case 'attachImage': void this.pickImages(); break;
-      case 'resync': this.postState(); break;
+      case 'resync': this.resyncer.schedule(); break;
       case 'testResult': this.testWaiters.get(m.id)?.(m.result); this.testWaiters.delete(m.id); break;
       default: break;
     }
+  }
+
+  private refuse(reason: string): void {
+    this.ctx.log.warn(`chat: refused a request from the chat view: ${reason}`);
+    this.refused.push(reason);
+    if (this.refused.length > 100) this.refused.shift();
+  }
+
+  /** A modal question; true when the user chose `button`. Test builds may answer it instead. */
+  private async confirm(message: string, detail: string, button: string): Promise<boolean> {
+    if (this.testConfirm) { this.testConfirm.asked.push(message); return this.testConfirm.answer; }
+    return (await vscode.window.showWarningMessage(message, { modal: true, detail }, button)) === button;
   }
 
   // ---- models --------------------------------------------------------------------------------
@@ -404,6 +453,16 @@ export class ChatController implements vscode.Disposable {
     this.postModels();
   }
 
+  /** The webview's model picker: only a model it was offered (installed, or the configured one). */
+  private async selectOffered(name: string): Promise<void> {
+    if (!this.modelOptions().some((o) => o.name === name)) {
+      this.refuse(`selectModel: ${JSON.stringify(name.slice(0, 80))} is not among the models offered`);
+      this.postModels();
+      return;
+    }
+    await this.setModel(name);
+  }
+
   async pickModel(): Promise<void> {
     const current = this.currentModel();
     await this.refreshModels(true);
@@ -450,19 +509,46 @@ export class ChatController implements vscode.Disposable {
     const problem = !isSupportedImageMime(mime) || sniffImageMime(data) === undefined ? vscode.l10n.t('Only PNG, JPEG, WebP and GIF images can be attached.')
       : data.length > MAX_IMAGE_BASE64_CHARS ? vscode.l10n.t('That image is too large (over 20 MB).')
         : !BASE64.test(data) ? vscode.l10n.t('That image could not be read.') : undefined;
-    if (problem) { this.notice = { kind: 'error', message: problem, actions: [] }; this.postComposer(); return false; }
+    const images = this.pending.filter((p) => p.image);
+    const tooMany = images.length >= MAX_PENDING_IMAGES || images.reduce((n, p) => n + p.image!.data.length, 0) + data.length > MAX_PENDING_IMAGE_CHARS
+      ? vscode.l10n.t('No more images can be attached to this message (at most {0}, {1} MB in all).', MAX_PENDING_IMAGES, Math.floor((MAX_PENDING_IMAGE_CHARS * 3) / 4 / 1e6)) : undefined;
+    if (problem ?? tooMany) { this.notice = { kind: 'error', message: (problem ?? tooMany)!, actions: [] }; this.postComposer(); return false; }
     this.pending.push({ id: newId(), image: { name: name.slice(0, 200), mime: sniffImageMime(data)!, data } });
     this.notice = undefined;
     this.postComposer();
     return true;
   }
 
+  /** The command (the editor's own UI): attaches the active file. */
   async attachActiveFile(): Promise<void> {
     const ed = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
     if (!ed) { void vscode.window.showWarningMessage(vscode.l10n.t('Open a file in an editor first.')); return; }
-    const text = ed.document.getText();
+    await this.attachDocument(ed.document);
+  }
+
+  /** The webview's attach button: the user picks the file (the active one first) in the editor's
+   * own UI, so a webview cannot quietly put a file into the next message. */
+  private async chooseFileToAttach(): Promise<void> {
+    const active = (vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0])?.document;
+    const docs = [...new Set([active, ...vscode.window.visibleTextEditors.map((e) => e.document), ...vscode.workspace.textDocuments])]
+      .filter((d): d is vscode.TextDocument => !!d && !d.isClosed && ATTACHABLE_SCHEMES.has(d.uri.scheme));
+    if (!docs.length) { void vscode.window.showWarningMessage(vscode.l10n.t('Open a file in an editor first.')); return; }
+    const title = vscode.l10n.t('Attach a file to the chat');
+    let doc: vscode.TextDocument | undefined;
+    if (this.testConfirm) {
+      this.testConfirm.asked.push(title);
+      doc = this.testConfirm.answer ? docs[0] : undefined;
+    } else {
+      const items = docs.map((d) => ({ label: docPath(d), description: d === active ? vscode.l10n.t('active') : d.languageId, doc: d }));
+      doc = (await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('The file is sent with your next message') }))?.doc;
+    }
+    if (doc) await this.attachDocument(doc);
+  }
+
+  private async attachDocument(doc: vscode.TextDocument): Promise<void> {
+    const text = doc.getText();
     this.addContext({
-      kind: 'file', path: docPath(ed.document), language: ed.document.languageId,
+      kind: 'file', path: docPath(doc), language: doc.languageId,
       text: text.slice(0, MAX_ATTACHMENT_CHARS), ...(text.length > MAX_ATTACHMENT_CHARS ? { truncated: true } : {}),
     });
     await this.view?.reveal(false);
@@ -594,6 +680,16 @@ export class ChatController implements vscode.Disposable {
     this.run.abort.abort();
   }
 
+  /** Clear from the webview: the messages are deleted from the history, so the user confirms. */
+  private async clearAsked(): Promise<void> {
+    await this.loaded;
+    if (!this.session.messages.length) return;
+    const ok = await this.confirm(
+      vscode.l10n.t('Clear this chat?'), vscode.l10n.t('Its {0} messages are deleted from the chat history.', this.session.messages.length), vscode.l10n.t('Clear'),
+    );
+    if (ok) await this.clear(); else this.ctx.log.info('chat: clearing the chat was not confirmed');
+  }
+
   async clear(): Promise<void> {
     await this.loaded;
     this.stop();
@@ -685,6 +781,8 @@ export class ChatController implements vscode.Disposable {
     session.messages.push(message);
     const run: Run = { session, message, abort: new AbortController(), userStopped: false };
     this.run = run;
+    // An endless or enormous answer stops here, the text kept (ollamaAssistant.chat.maxAnswerChars).
+    const maxChars = answerLimit(vscode.workspace.getConfiguration(SECTION).get<number>('chat.maxAnswerChars'));
     this.touch(session);
     this.postState();
     let url = '';
@@ -728,17 +826,26 @@ export class ChatController implements vscode.Disposable {
           if (session === this.session) this.postState();
         }
         if (c.text || c.thinking) {
+          const piece = capPiece(message.text.length + (message.thinking?.length ?? 0), { text: c.text, thinking: c.thinking ?? '' }, maxChars);
           const now = performance.now() - started;
-          if (c.thinking && message.stats?.firstThinkingMs === undefined) message.stats = { ...message.stats, firstThinkingMs: now };
-          if (c.text && message.stats?.ttftMs === undefined) {
+          if (piece.thinking && message.stats?.firstThinkingMs === undefined) message.stats = { ...message.stats, firstThinkingMs: now };
+          if (piece.text && message.stats?.ttftMs === undefined) {
             message.stats = { ...message.stats, ttftMs: now };
             // The reasoning ended where the answer began.
             if (message.thinking && message.stats.firstThinkingMs !== undefined) message.stats.thinkingMs = now - message.stats.firstThinkingMs;
           }
-          message.text += c.text;
-          if (c.thinking) message.thinking = (message.thinking ?? '') + c.thinking;
-          this.queueDelta(message, c.text, c.thinking ?? '');
+          message.text += piece.text;
+          if (piece.thinking) message.thinking = (message.thinking ?? '') + piece.thinking;
+          this.queueDelta(message, piece.text, piece.thinking);
           this.markDirty(session);
+          if (piece.reached) {
+            // Close the connection: the server stops generating, and nothing more is read.
+            message.cutAt = maxChars;
+            run.capped = true;
+            run.abort.abort();
+            this.ctx.log.warn(`chat: the answer of ${model} reached ${maxChars} characters and was cut there (ollamaAssistant.chat.maxAnswerChars)`);
+            break;
+          }
         }
         if (c.done) {
           if (message.thinking && message.stats?.thinkingMs === undefined && message.stats?.firstThinkingMs !== undefined) {
@@ -766,7 +873,7 @@ export class ChatController implements vscode.Disposable {
     } catch (e) {
       if (this.disposed) return;
       if (isAbort(e) || run.abort.signal.aborted || (e instanceof DOMException && e.name === 'AbortError')) {
-        message.state = run.userStopped ? 'stopped' : 'interrupted';
+        message.state = run.userStopped || run.capped ? 'stopped' : 'interrupted';
       } else {
         message.state = 'error';
         message.error = this.describe(e, url, model, message.text.length > 0);
@@ -802,14 +909,27 @@ export class ChatController implements vscode.Disposable {
       case 'openEndpointSetting': await vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.endpoint`); break;
       case 'testConnection': await vscode.commands.executeCommand('ollamaAssistant.testConnection'); break;
       case 'selectModel': await this.pickModel(); break;
-      case 'pullModel':
-        try {
-          await vscode.commands.executeCommand('ollamaAssistant.models.pull', arg ?? this.currentModel());
-        } catch (e) {
-          void vscode.window.showErrorMessage(vscode.l10n.t('Could not start pulling {0}: {1}', arg ?? '', (e as Error).message));
-        }
-        break;
+      case 'pullModel': await this.pullAsked((arg ?? this.currentModel()).trim()); break;
       default: break;
+    }
+  }
+
+  /** A pull the webview asks for: a valid model name, downloaded only once the user confirms it by name. */
+  private async pullAsked(name: string): Promise<void> {
+    const parts = parseModelName(name);
+    if (!parts) { this.refuse(`pullModel: not a valid model name ${JSON.stringify(name.slice(0, 80))}`); return; }
+    let url = '';
+    try { url = (await this.ctx.endpoint()).url; } catch { url = ''; }
+    const ok = await this.confirm(
+      vscode.l10n.t('Download the model {0} to {1}?', name, url),
+      vscode.l10n.t('The server downloads it from {0}; models are often several gigabytes.', parts.host ?? 'registry.ollama.ai'),
+      vscode.l10n.t('Pull'),
+    );
+    if (!ok) { this.ctx.log.info(`chat: pulling ${name} was not confirmed`); return; }
+    try {
+      await vscode.commands.executeCommand('ollamaAssistant.models.pull', name);
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not start pulling {0}: {1}', name, (e as Error).message));
     }
   }
 
@@ -844,9 +964,17 @@ export class ChatController implements vscode.Disposable {
   testState(): ChatTestState {
     return {
       ready: !!this.view?.isReady, busy: this.busy, model: this.currentModel(), session: this.session, index: this.index,
-      attachments: this.attachmentViews().map((a) => a.label), links: this.links,
+      attachments: this.attachmentViews().map((a) => a.label), links: this.links, refused: [...this.refused], statesPosted: this.statesPosted,
       ...(this.notice ? { notice: this.notice.message } : {}),
     };
+  }
+
+  /** Test builds: answer confirmations with `answer` from now on (undefined: the real dialogs again);
+   * returns what was asked since the last call. */
+  testConfirmations(answer: boolean | undefined): string[] {
+    const asked = this.testConfirm?.asked ?? [];
+    this.testConfirm = answer === undefined ? undefined : { answer, asked: [] };
+    return asked;
   }
 
   /** Sends a test operation to the webview and waits for its answer. */
@@ -881,6 +1009,7 @@ export class ChatController implements vscode.Disposable {
       this.ctx.log.error(`chat history final write failed: ${(e as Error).message}`);
     }
     this.disposed = true;
+    this.resyncer.cancel();
     this.store.close();
     if (this.deltaTimer) clearTimeout(this.deltaTimer);
     this.run?.abort.abort();
@@ -893,6 +1022,9 @@ function contextLabel(a: ContextAttachment): string {
   if (a.startLine === a.endLine) return vscode.l10n.t('{0} (line {1}, {2})', a.path, a.startLine, a.language);
   return vscode.l10n.t('{0} (lines {1}-{2}, {3})', a.path, a.startLine, a.endLine, a.language);
 }
+
+/** Documents the attach button offers: files and editors, not output channels or git views. */
+const ATTACHABLE_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs', 'vscode-userdata']);
 
 function docPath(doc: vscode.TextDocument): string {
   return doc.isUntitled ? doc.fileName : vscode.workspace.asRelativePath(doc.uri, false);

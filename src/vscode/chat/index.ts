@@ -15,7 +15,10 @@ export type ChatTestRequest =
   | { op: 'webview'; test: TestOp }
   | { op: 'switch'; id: string }
   | { op: 'delete'; id: string }
-  | { op: 'newChat' };
+  | { op: 'newChat' }
+  /** Answer the chat's confirmations (pull, clear, attach a file) with `answer` instead of dialogs
+   * (omitted: the dialogs again); resolves with the questions asked since the last call. */
+  | { op: 'confirmations'; answer?: boolean };
 
 export function registerChat(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
   const controller = new ChatController(ctx, monitor);
@@ -49,6 +52,7 @@ export function registerChat(ctx: ExtensionContextOwner, monitor: ConnectionMoni
         case 'switch': return controller.switchTo(r.id);
         case 'delete': await controller.deleteSession(r.id); return controller.testState();
         case 'newChat': await controller.newChat(); return controller.testState();
+        case 'confirmations': return controller.testConfirmations(r.answer);
         default: throw new Error(`unknown chat test op ${JSON.stringify(r)}`);
       }
     });

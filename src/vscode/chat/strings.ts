@@ -47,6 +47,11 @@ export function stateLabel(state: MessageState | undefined, error: ChatErrorInfo
   return undefined;
 }
 
+/** The note under an answer cut at the answer limit: what happened and how to allow longer ones. */
+export function cutLabel(limit: number): string {
+  return vscode.l10n.t('The answer reached the limit of {0} characters and was cut there (the server was told to stop). To allow longer answers, raise the setting ollamaAssistant.chat.maxAnswerChars.', limit.toLocaleString('en-US'));
+}
+
 /** The stats of an answer: `short` fits one line of a narrow sidebar (speed, first answer token,
  * warnings); `long` (the tooltip) has everything, with the first thinking token and the server's
  * load and prompt times. "First token" is honest about which token: answer or reasoning. */

@@ -3,7 +3,7 @@
 // loses its DOM; when it is shown again it says `ready` again and gets the whole state back).
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { FromWebview, ToWebview } from '../../shared/chatProtocol';
+import type { ToWebview } from '../../shared/chatProtocol';
 
 export const CHAT_VIEW_ID = 'ollamaAssistant.chatView';
 
@@ -15,7 +15,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly handlers: { onMessage: (m: FromWebview) => void; onReady: () => void },
+    /** onMessage gets the message as it came: the controller checks it (checkFromWebview). */
+    private readonly handlers: { onMessage: (m: unknown) => void; onReady: () => void },
   ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -32,15 +33,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private receive(m: unknown): void {
-    if (typeof m !== 'object' || m === null || typeof (m as { type?: unknown }).type !== 'string') return;
-    const msg = m as FromWebview;
-    if (msg.type === 'ready') {
+    if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ready') {
       this.ready = true;
       this.handlers.onReady();
       for (const w of this.readyWaiters.splice(0)) w();
       return;
     }
-    this.handlers.onMessage(msg);
+    this.handlers.onMessage(m);
   }
 
   /** Posts when the webview is ready; otherwise drops the message (the state goes again on `ready`). */

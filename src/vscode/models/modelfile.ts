@@ -1,13 +1,15 @@
 // Modelfiles in the editor: parse problems as diagnostics while typing, completions and hovers from
 // the language tables, and "Create Model from Modelfile": parse (refusing while there are errors),
-// upload the local weights as blobs (hash, then only what the server lacks), then /api/create with
-// the server's progress.
+// review the local files it names (real paths, model files only: a Modelfile from a repository must
+// not make us upload ~/.ssh/id_rsa), ask the user to confirm the list, upload them as blobs (hash,
+// then only what the server lacks), then /api/create with the server's progress.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  buildCreateRequest, completionsInDocument, finalizeCreateRequest, ModelfileBuildError, parseModelfile, uploadModelFiles,
-  type CreateDraft, type ModelfileCompletion, type ModelfileError, type ParseResult, type UploadProgress,
+  buildCreateRequest, completionsInDocument, finalizeCreateRequest, ModelfileBuildError, parseModelfile, reviewUploads, uploadModelFiles,
+  UploadRefusedError, type ModelFileKind, type ModelfileCompletion, type ModelfileError, type ParseResult, type ReviewedDraft,
+  type UploadField, type UploadProgress,
 } from '../../core/modelfile';
 import { defaultModelName, formatBytes, hoverInDocument, isValidModelName, sameModel, TransferProgress, uploadFraction } from '../../core/models';
 import { readTextFile } from '../textFile';
@@ -122,11 +124,40 @@ function provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Ho
   return h && new vscode.Hover(new vscode.MarkdownString(h.markdown), new vscode.Range(pos.line, h.start, pos.line, h.end));
 }
 
+/** One file of an upload confirmation, as the dialog lists it. */
+export interface UploadListing {
+  /** Name in the request (`files`/`adapters`/`draft_files` key). */
+  name: string;
+  field: UploadField;
+  /** Real path: what is read and sent. */
+  path: string;
+  /** The path as the Modelfile names it (differs when it is a symbolic link). */
+  requestedPath: string;
+  size: number;
+  kind: ModelFileKind;
+  /** Outside the Modelfile's folder. */
+  outside: boolean;
+  viaSymlink: boolean;
+}
+
+/** What the confirmation dialog shows: its sentence, its detail (one line per file) and the files. */
+export interface UploadApproval {
+  message: string;
+  detail: string;
+  files: UploadListing[];
+}
+
+/** The create command's options: CommandOptions, and `approveUploads` to answer the upload
+ * confirmation instead of the modal dialog (tests, scripts). `confirm: false` does NOT skip it. */
+export interface CreateOptions extends CommandOptions {
+  approveUploads?: (approval: UploadApproval) => boolean | Thenable<boolean>;
+}
+
 class ModelfileCreator {
   constructor(private readonly env: ModelsEnv, private readonly tree: ModelsTreeProvider, private readonly diagnostics: ModelfileDiagnostics) {}
 
   /** `arg`: the Modelfile's Uri (explorer, editor title) or nothing (the active editor). */
-  async run(arg: unknown, o: CommandOptions): Promise<OperationResult> {
+  async run(arg: unknown, o: CreateOptions): Promise<OperationResult> {
     const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
     if (!uri) {
       const error = vscode.l10n.t('Open a Modelfile to create a model from it.');
@@ -185,11 +216,14 @@ class ModelfileCreator {
       return { ok: false, model: name, error: invalidNameMessage() };
     }
 
-    let draft: CreateDraft;
+    let draft: ReviewedDraft;
     try {
-      draft = await buildCreateRequest(name, parsed, { modelfileDir: this.baseDir(uri), homeDir: os.homedir() });
+      const modelfileDir = this.baseDir(uri);
+      // Nothing is hashed or sent before every file is judged by its real path and bytes.
+      draft = await reviewUploads(await buildCreateRequest(name, parsed, { modelfileDir, homeDir: os.homedir() }), { modelfileDir });
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = e instanceof UploadRefusedError ? refusalMessage(e) : e instanceof Error ? e.message : String(e);
+      if (e instanceof UploadRefusedError) this.env.ctx.log.warn(`create ${name}: refused to upload ${e.path}: ${e.code}${e.detail ? ` (${e.detail})` : ''}`);
       if (e instanceof ModelfileBuildError && e.line) {
         // Point at the line (a missing file, say) until the next edit re-parses the document.
         const line = e.line - 1;
@@ -199,6 +233,16 @@ class ModelfileCreator {
       }
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not create {0}: {1}', name, error));
       return { ok: false, model: name, error };
+    }
+    if (draft.uploads.length > 0) {
+      const approval = uploadApproval(name, await this.env.url(), draft);
+      const approved = typeof o.approveUploads === 'function'
+        ? await o.approveUploads(approval)
+        : await askToUpload(approval);
+      if (!approved) {
+        this.env.ctx.log.info(`create ${name}: upload of ${draft.uploads.length} file(s) not confirmed`);
+        return { ok: false, cancelled: true, model: name };
+      }
     }
     return this.create(name, draft, o);
   }
@@ -210,7 +254,7 @@ class ModelfileCreator {
     return folder?.uri.scheme === 'file' ? folder.uri.fsPath : os.homedir();
   }
 
-  private create(name: string, draft: CreateDraft, o: CommandOptions): Thenable<OperationResult> {
+  private create(name: string, draft: ReviewedDraft, o: CommandOptions): Thenable<OperationResult> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating {0}', name), cancellable: true },
       async (progress, token) => {
@@ -222,7 +266,7 @@ class ModelfileCreator {
         try {
           const c = await this.env.connect();
           url = c.url;
-          const digests = await uploadModelFiles(c.client, draft.uploads.map((u) => ({ path: u.path, name: u.name })), {
+          const digests = await uploadModelFiles(c.client, draft.uploads.map((u) => ({ path: u.path, name: u.name, size: u.size })), {
             signal: abort.signal,
             onProgress: (p) => sink.report(uploadMessage(p), uploadFraction(p) * base, `${p.phase} ${p.index}`),
           });
@@ -259,5 +303,51 @@ function uploadMessage(p: UploadProgress): string {
     case 'uploading': return vscode.l10n.t('Uploading {0}: {1} of {2}', name, formatBytes(p.completed), formatBytes(p.total));
     case 'uploaded': return vscode.l10n.t('Uploaded {0}.', name);
     case 'exists': return vscode.l10n.t('{0} is already on the server.', name);
+  }
+}
+
+/** The confirmation of an upload: every file with its real path and size, those outside the
+ * Modelfile's folder (or reached through a link) called out. */
+export function uploadApproval(model: string, url: string, d: ReviewedDraft): UploadApproval {
+  const files: UploadListing[] = d.uploads.map((u) => ({
+    name: u.name, field: u.field, path: u.path, requestedPath: u.requestedPath, size: u.size, kind: u.kind, outside: u.outside, viaSymlink: u.viaSymlink,
+  }));
+  const outside = files.filter((f) => f.outside).length;
+  const message = outside > 0
+    ? vscode.l10n.t('Upload {0} file(s) ({1}) to {2} to create {3}? {4} of them are outside the Modelfile\'s folder.', files.length, formatBytes(d.totalBytes), url, model, outside)
+    : vscode.l10n.t('Upload {0} file(s) ({1}) to {2} to create {3}?', files.length, formatBytes(d.totalBytes), url, model);
+  const lines = files.map((f) => {
+    let line = vscode.l10n.t('{0}: {1} ({2})', f.name, f.path, formatBytes(f.size));
+    if (f.viaSymlink) line += ' ' + vscode.l10n.t('[linked from {0}]', f.requestedPath);
+    if (f.outside) line += ' ' + vscode.l10n.t('[OUTSIDE the Modelfile\'s folder]');
+    return line;
+  });
+  const detail = [vscode.l10n.t('The Modelfile\'s folder: {0}', d.folder), ...lines].join('\n');
+  return { message, detail, files };
+}
+
+async function askToUpload(a: UploadApproval): Promise<boolean> {
+  const upload = vscode.l10n.t('Upload');
+  return (await vscode.window.showWarningMessage(a.message, { modal: true, detail: a.detail }, upload)) === upload;
+}
+
+/** The refusal in the user's language, naming the file. */
+export function refusalMessage(e: UploadRefusedError): string {
+  const p = e.path;
+  switch (e.code) {
+    case 'notRegular': return vscode.l10n.t('{0} is not a regular file, so not a model file; nothing was uploaded.', p);
+    case 'unreadable': return vscode.l10n.t('{0} cannot be read ({1}); nothing was uploaded.', p, e.detail);
+    case 'empty': return vscode.l10n.t('{0} is empty, so not a model file; nothing was uploaded.', p);
+    case 'notGguf': return vscode.l10n.t('{0} is not a model file (neither GGUF nor safetensors); nothing was uploaded.', p);
+    case 'notSafetensors': return vscode.l10n.t('{0} is not a safetensors file ({1}); nothing was uploaded.', p, e.detail);
+    case 'lfsPointer': return vscode.l10n.t('{0} is a Git LFS pointer, not the weights: run "git lfs pull" first.', p);
+    case 'pytorch': return vscode.l10n.t('{0} holds PyTorch weights, which Ollama cannot import: convert them to safetensors or GGUF.', p);
+    case 'safetensorsFile': return vscode.l10n.t('{0} is a single safetensors file: point the Modelfile at the folder that holds it with its config.json (adapter_config.json for an adapter).', p);
+    case 'notJson': return vscode.l10n.t('{0} should be JSON but is not ({1}); nothing was uploaded.', p, e.detail);
+    case 'notText': return vscode.l10n.t('{0} should be a text template but is not ({1}); nothing was uploaded.', p, e.detail);
+    case 'notTokenizer': return vscode.l10n.t('{0} is not a SentencePiece tokenizer model; nothing was uploaded.', p);
+    case 'tooLarge': return vscode.l10n.t('{0} is too large for what it should be ({1}); nothing was uploaded.', p, e.detail);
+    case 'missingConfig': return vscode.l10n.t('{0} has safetensors weights but no {1}, which Ollama needs to import them.', p, e.detail);
+    case 'oneAdapter': return vscode.l10n.t('{0} holds several adapter files, but Ollama takes one adapter.', p);
   }
 }
