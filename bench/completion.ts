@@ -9,7 +9,7 @@ import { Agent, request } from 'undici';
 import { computeWindows, stringAccessor } from '../src/core/fim';
 import type { CompletionParams, LlmBackend } from '../src/core/llm/backend';
 import { OllamaBackend } from '../src/core/llm/backend';
-import type { CallOptions } from '../src/core/ollama/client';
+import type { CallOptions } from '../src/core/http/options';
 import { OllamaClient } from '../src/core/ollama/client';
 import { CompletionEngine, type EngineResult, type EngineSettings } from '../src/vscode/completion/engine';
 import { OllamaTestServer, type RecordedRequest } from '../test/support/ollamaServer';

@@ -8,8 +8,9 @@ import type { BusyRetryInfo } from '../core/http/core';
 import { selectProxy } from '../core/http/proxy';
 import { OllamaBackend, OpenAIBackend, type LlmBackend } from '../core/llm/backend';
 import { observeBackend, type ModelActivity } from '../core/llm/observe';
-import { OllamaClient, type ClientOptions } from '../core/ollama/client';
-import { parseHost } from '../core/ollama/host';
+import type { ClientOptions } from '../core/http/options';
+import { OllamaClient } from '../core/ollama/client';
+import { parseHost } from '../core/http/host';
 import { affectsConnection, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
 
 export const TOKEN_SECRET_KEY = 'ollamaAssistant.apiToken';

@@ -2,9 +2,10 @@
 // the one place that tells the user the server is unreachable - once, with buttons to open the
 // setting or retry - however many features fail at the same time.
 import * as vscode from 'vscode';
+import { isCancel } from '../core/common/cancel';
 import type { BusyRetryInfo } from '../core/http/core';
 import { isLoopback } from '../core/http/proxy';
-import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/ollama/errors';
+import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/http/errors';
 import type { EndpointSource } from '../core/config/userLevel';
 import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect, SECTION } from './config';
 import type { ExtensionContextOwner } from './context';
@@ -110,7 +111,7 @@ export class ConnectionMonitor implements vscode.Disposable {
       }
     } catch (e) {
       // A check cut short by a client reset says nothing about the server.
-      if (e instanceof AbortError) return { reachable: false, url, error: describeError(e, url) };
+      if (isCancel(e, signal)) return { reachable: false, url, error: describeError(e, url) };
       this.last = { reachable: false, url, error: describeError(e, url), ...(endpointSourceOf(url) ? { source: endpointSourceOf(url) } : {}) };
     }
     this.render();

@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import { backendStart, buildFimRequest, decideFim, ShowCache, type ShowInfo } from '../../src/core/fim';
 import type { CompletionParams, LlmBackend, StreamChunk } from '../../src/core/llm/backend';
 import type { ShowResponse } from '../../src/core/ollama/types';
-import { AbortError } from '../../src/core/ollama/errors';
+import { AbortError } from '../../src/core/http/errors';
 
 const QWEN_TEMPLATE = '{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>\n{{- else }}{{ .Prompt }}{{ end }}';
 const insertShow: ShowInfo = { capabilities: ['completion', 'insert'], template: QWEN_TEMPLATE, details: { family: 'qwen2' } };

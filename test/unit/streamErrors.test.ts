@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import { inBandError } from '../../src/core/http/core';
 import { OllamaBackend, OpenAIBackend, type StreamChunk } from '../../src/core/llm/backend';
 import { OllamaClient } from '../../src/core/ollama/client';
-import { IncompleteStreamError, ProtocolError, StreamError } from '../../src/core/ollama/errors';
+import { IncompleteStreamError, ProtocolError, StreamError } from '../../src/core/http/errors';
 import { OpenAICompatClient, OpenAISseDecoder } from '../../src/core/openai/client';
 import { NdjsonDecoder } from '../../src/core/stream/ndjson';
 import { OllamaTestServer, SSE_ERROR_DIALECTS, type SseErrorDialect } from '../support/ollamaServer';

@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import type { LlmBackend, StreamChunk } from '../../src/core/llm/backend';
 import { OllamaBackend, OpenAIBackend } from '../../src/core/llm/backend';
-import { AbortError } from '../../src/core/ollama/errors';
+import { AbortError } from '../../src/core/http/errors';
 import { TranslationCache } from '../../src/core/translate/cache';
 import { DocumentJob, translateText } from '../../src/core/translate/document';
 import { LiveDocumentView } from '../../src/core/translate/live';

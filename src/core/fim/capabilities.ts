@@ -1,7 +1,7 @@
 // Deciding, per model, how to ask for a fill-in-the-middle completion: let Ollama apply the model's
 // own template (`suffix` mode) when `/api/show` says it can, else build the family's raw prompt, else
 // say the model cannot do it and which one to use. `/api/show` answers are cached per model name.
-import { raceAbort } from './abort';
+import { raceAbort } from '../common/cancel';
 import { DEFAULT_FIM_MODEL, detectFamily, isInstructModel, suggestFimModel, type FimFamily, type ShowLike } from './templates';
 
 /** What the decision reads from `/api/show`; a `ShowResponse` is one. */

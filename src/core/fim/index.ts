@@ -9,4 +9,3 @@ export * from './session';
 export * from './debounce';
 export * from './request';
 export * from './stats';
-export { abortError, raceAbort } from './abort';

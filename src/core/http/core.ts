@@ -5,7 +5,7 @@
 import {
   AbortError, ConnectionError, EndpointNotFoundError, IncompleteStreamError, ModelNotFoundError, OllamaError,
   ProtocolError, ResponseError, ServerBusyError, StreamError, TimeoutError,
-} from '../ollama/errors';
+} from './errors';
 import { LineTooLongError } from '../stream/lines';
 import { MalformedLineError } from '../stream/ndjson';
 import type { Lane, Transport, TransportResponse } from './transport';

@@ -2,8 +2,9 @@
 // native Ollama and OpenAI-compatible servers. Domain types are camelCase; the wire stays in the
 // clients. A feature never needs to know which server it talks to.
 import type { AbortableAsyncIterator } from '../http/core';
-import { OllamaClient, type CallOptions, type ClientOptions } from '../ollama/client';
-import { ResponseError } from '../ollama/errors';
+import type { CallOptions, ClientOptions } from '../http/options';
+import { OllamaClient } from '../ollama/client';
+import { ResponseError } from '../http/errors';
 import type { ChatResponse, GenerateResponse, KeepAlive, Metrics, Options, Think } from '../ollama/types';
 import { isStreamDone, OpenAICompatClient, type ChatCompletionChunk, type CompletionChunk, type OpenAIContentPart, type OpenAIMessage, type StreamDone, type Usage } from '../openai/client';
 import { ThinkTagParser, type ThinkTagOptions } from './reasoning';

@@ -26,6 +26,7 @@ import {
   type ImageAttachment,
 } from '../../core/chat/conversation';
 import { HistoryStore, type HistoryIndex } from '../../core/chat/history';
+import { isCancel } from '../../core/common/cancel';
 import { classifyChatModel, templateOpensThinking, thinkChoices, thinkParam, type ChatModelKind, type ThinkChoice, type ThinkingInfo } from '../../core/chat/models';
 import { Throttle } from '../../core/chat/throttle';
 import { promptBudget, resolveContextLength, trimToContext } from '../../core/chat/trim';
@@ -34,11 +35,10 @@ import { parseModelName } from '../../core/models';
 import {
   ConnectionError,
   IncompleteStreamError,
-  isAbort,
   ModelNotFoundError,
   StreamError,
   TimeoutError,
-} from '../../core/ollama/errors';
+} from '../../core/http/errors';
 import {
   checkFromWebview,
   type AttachmentView,
@@ -872,7 +872,7 @@ export class ChatController implements vscode.Disposable {
       this.monitor.reportSuccess(url);
     } catch (e) {
       if (this.disposed) return;
-      if (isAbort(e) || run.abort.signal.aborted || (e instanceof DOMException && e.name === 'AbortError')) {
+      if (isCancel(e, run.abort.signal)) {
         message.state = run.userStopped || run.capped ? 'stopped' : 'interrupted';
       } else {
         message.state = 'error';

@@ -7,10 +7,10 @@
 import type { GenerationStats, LlmBackend } from '../../core/llm/backend';
 import {
   CompletionCache, CompletionSession, CompletionShaper, Debouncer, LatencyTimer, ShowCache, buildFimRequest, collectCompletion,
-  formatLatency, raceAbort, systemTimers, type FimRequestOptions, type ShowInfo, type StartFn, type Timers,
+  formatLatency, systemTimers, type FimRequestOptions, type ShowInfo, type StartFn, type Timers,
 } from '../../core/fim';
 import type { KeepAlive } from '../../core/ollama/types';
-import { isAbort } from '../../core/ollama/errors';
+import { isCancel, raceAbort } from '../../core/common/cancel';
 
 export interface EngineSettings {
   model: string;
@@ -221,7 +221,7 @@ export class CompletionEngine {
         timing: { readyAt, ...(firstChunkAt !== undefined ? { firstChunkAt } : {}), doneAt: this.now() },
       };
     } catch (e) {
-      if (isAbort(e) || r.signal?.aborted) return this.cancelled(seq);
+      if (isCancel(e, r.signal)) return this.cancelled(seq);
       this.setState(seq, 'error', e);
       return { kind: 'error', error: e, model: s.model, url };
     }

@@ -5,7 +5,8 @@
 // model that is not installed). An unreachable server goes to the ConnectionMonitor, which says so once.
 import * as vscode from 'vscode';
 import { computeWindows, type FimWindows, type TextAccessor } from '../../core/fim';
-import { ModelNotFoundError } from '../../core/ollama/errors';
+import { ModelNotFoundError } from '../../core/http/errors';
+import { abortOn } from '../cancel';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, type ConnectionMonitor } from '../status';
 import { CompletionEngine, type EngineResult, type EngineState, type EngineStats } from './engine';
@@ -119,8 +120,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     }
     if (token.isCancellationRequested) return undefined;
     const { prefix, suffix } = windowsAt(document, document.offsetAt(position));
-    const abort = new AbortController();
-    const sub = token.onCancellationRequested(() => { this.tokenCancels++; abort.abort(); });
+    const abort = abortOn([token], { onCancel: () => { this.tokenCancels++; } });
     try {
       const r = await this.engine.complete({ doc: document.uri.toString(), prefix, suffix, manual, signal: abort.signal });
       this.last = r.kind === 'completion' ? { kind: r.kind, text: r.text, source: r.source } : { kind: r.kind };
@@ -138,7 +138,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
           return undefined;
       }
     } finally {
-      sub.dispose();
+      abort.dispose();
     }
   }
 

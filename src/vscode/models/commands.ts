@@ -7,7 +7,8 @@ import { formatBytes, isValidModelName, sameModel, TransferProgress } from '../.
 import type { ModelResponse, RunningModel } from '../../core/ollama/types';
 import { generationDefaults, SECTION, type Feature } from '../config';
 import type { ModelDocumentProvider } from './showDocument';
-import { abortOn, commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
+import { abortOn } from '../cancel';
+import { commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
 import { modelNameOf, type ModelsTreeProvider } from './tree';
 
 export interface ShowResult extends OperationResult {
@@ -58,7 +59,7 @@ export class ModelOperations {
   private transfer(kind: 'pull' | 'push', name: string, o: CommandOptions): Thenable<OperationResult> {
     const title = kind === 'pull' ? vscode.l10n.t('Pulling {0}', name) : vscode.l10n.t('Pushing {0}', name);
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const abort = abortOn(token, o.token);
+      const abort = abortOn([token, o.token]);
       const sink = new ProgressSink(progress);
       let url = '';
       try {
@@ -171,7 +172,7 @@ export class ModelOperations {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading {0} into memory…', name), cancellable: true },
       async (_progress, token) => {
-        const abort = abortOn(token, o.token);
+        const abort = abortOn([token, o.token]);
         let url = '';
         try {
           const c = await this.env.connect();

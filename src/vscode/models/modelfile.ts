@@ -13,7 +13,8 @@ import {
 } from '../../core/modelfile';
 import { defaultModelName, formatBytes, hoverInDocument, isValidModelName, sameModel, TransferProgress, uploadFraction } from '../../core/models';
 import { readTextFile } from '../textFile';
-import { abortOn, commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
+import { abortOn } from '../cancel';
+import { commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
 import type { ModelsTreeProvider } from './tree';
 
 export const MODELFILE_LANGUAGE = 'modelfile';
@@ -258,7 +259,7 @@ class ModelfileCreator {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating {0}', name), cancellable: true },
       async (progress, token) => {
-        const abort = abortOn(token, o.token);
+        const abort = abortOn([token, o.token]);
         const sink = new ProgressSink(progress);
         // With local files, uploading is the first half of the bar and the server's work the second.
         const base = draft.uploads.length > 0 ? 50 : 0;

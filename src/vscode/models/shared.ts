@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import { ModelfileBuildError } from '../../core/modelfile';
 import type { OllamaClient } from '../../core/ollama/client';
-import { EndpointNotFoundError, isAbort, ModelNotFoundError, ResponseError, StreamError } from '../../core/ollama/errors';
+import { isCancel } from '../../core/common/cancel';
+import { EndpointNotFoundError, ModelNotFoundError, ResponseError, StreamError } from '../../core/http/errors';
 import { Throttle } from '../../core/models';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, type ConnectionMonitor } from '../status';
@@ -67,7 +68,7 @@ export class ModelsEnv {
    * announced once by the monitor, not per command). */
   fail(e: unknown, url: string, say: (detail: string) => string, model?: string, signal?: AbortSignal): OperationResult {
     const base = model !== undefined ? { model } : {};
-    if (isCancellation(e, signal)) {
+    if (isCancel(e, signal)) {
       this.ctx.log.info(`${model ?? 'model operation'}: cancelled`);
       return { ...base, ok: false, cancelled: true, error: vscode.l10n.t('Cancelled.') };
     }
@@ -92,22 +93,6 @@ export function errorText(e: unknown, url: string): string {
   if (e instanceof StreamError || e instanceof ResponseError) return e.error || describeError(e, url);
   if (e instanceof ModelfileBuildError || e instanceof NativeApiRequiredError) return e.message;
   return describeError(e, url);
-}
-
-export function isCancellation(e: unknown, signal?: AbortSignal): boolean {
-  return isAbort(e) || signal?.aborted === true || (e instanceof Error && e.name === 'AbortError');
-}
-
-/** One AbortSignal for the notification's Cancel button and a caller's token. */
-export function abortOn(...tokens: Array<vscode.CancellationToken | undefined>): { signal: AbortSignal; dispose(): void } {
-  const ac = new AbortController();
-  const subs: vscode.Disposable[] = [];
-  for (const t of tokens) {
-    if (!t) continue;
-    if (t.isCancellationRequested) ac.abort();
-    else subs.push(t.onCancellationRequested(() => ac.abort()));
-  }
-  return { signal: ac.signal, dispose: () => subs.forEach((s) => s.dispose()) };
 }
 
 /** Feeds a withProgress notification: increments from overall percentages that only go up, at most

@@ -3,12 +3,13 @@
 // modified). A cancelled or failed run keeps its finished chunks: the job is saved for Resume and
 // the partial result is opened (untranslated chunks still in the source language).
 import * as vscode from 'vscode';
+import { isCancel } from '../../core/common/cancel';
 import {
   assertTranslatableText, DocumentJob, JobStateMismatchError, UnsupportedInputError, type DocumentFormat, type DocumentJobState,
 } from '../../core/translate';
 import { describeEncoding, readTextFile } from '../textFile';
 import { readTranslationSettings } from './settings';
-import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
+import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 import { jobKey, textHash, type DocumentSpec, type SavedDocumentJob } from './store';
 
 interface DocSource { uri: vscode.Uri; name: string; text: string; languageId: string; format: DocumentFormat; encoding?: string }

@@ -4,11 +4,12 @@
 // the clipboard. The user's text is changed only by replace or insert, and only once the
 // translation has completed; the selection must still hold the text that was translated.
 import * as vscode from 'vscode';
+import { isCancel } from '../../core/common/cancel';
 import { assertTranslatableText, DocumentJob, LiveDocumentView, UnsupportedInputError, type DocumentFormat } from '../../core/translate';
 import { languageTag } from './langTag';
 import { PREVIEW_SCHEME } from './preview';
 import { isOutputMode, readTranslationSettings, type OutputMode } from './settings';
-import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
+import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 
 export interface SelectionArgs {
   /** Skip the setting (and the quick pick when it is `ask`). */

@@ -2,8 +2,10 @@
 // lifetime, the preview documents, interrupted jobs, progress notifications and the one place that
 // turns an error into a message the user can act on.
 import * as vscode from 'vscode';
-import { AbortError, ModelNotFoundError } from '../../core/ollama/errors';
+import { isCancel } from '../../core/common/cancel';
+import { AbortError, ModelNotFoundError } from '../../core/http/errors';
 import { TranslationCache, TranslationTruncatedError, UnsupportedInputError, type TranslateFn, type TranslateRequest } from '../../core/translate';
+import { abortOn } from '../cancel';
 import { generationDefaults, SECTION } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, type ConnectionMonitor } from '../status';
@@ -86,15 +88,14 @@ export class TranslationService implements vscode.Disposable {
   /** Runs a job under a cancellable progress notification; `report` takes done/total and a message. */
   withProgress<T>(title: string, run: (report: (done: number, total: number, message: string) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
     return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort(new AbortError('Translation cancelled')));
+      const abort = abortOn([token], { reason: () => new AbortError('Translation cancelled') });
       let pct = 0;
       const report = (done: number, total: number, message: string): void => {
         const next = total > 0 ? Math.floor((done / total) * 100) : 0;
         progress.report({ increment: Math.max(0, next - pct), message: `${message} (${next}%)` });
         pct = Math.max(pct, next);
       };
-      try { return await run(report, ac.signal); } finally { sub.dispose(); }
+      try { return await run(report, abort.signal); } finally { abort.dispose(); }
     }));
   }
 
@@ -165,10 +166,6 @@ export class TranslationService implements vscode.Disposable {
     this.cache.clear();
     this.partialResults.clear();
   }
-}
-
-export function isCancel(e: unknown): boolean {
-  return e instanceof AbortError || (e instanceof Error && e.name === 'AbortError');
 }
 
 export function unsupportedMessage(e: UnsupportedInputError, subject: string): string {

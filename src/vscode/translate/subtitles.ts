@@ -3,6 +3,7 @@
 // input as <name>.<lang-tag>.<ext>. The input is never overwritten; timing, ids, styling, BOM and
 // line breaks are kept byte for byte. A cancelled or failed run is saved for Resume.
 import * as vscode from 'vscode';
+import { isCancel } from '../../core/common/cancel';
 import {
   cues, detectSubtitleFormat, encodeText, JobStateMismatchError, parseSubtitles, serializeSubtitles, SubtitleJob,
   translationOutputEncoding, UnsupportedInputError, type SubtitleFile, type SubtitleJobState, type TextEncodingName,
@@ -11,7 +12,7 @@ import { assertTranslatableText } from '../../core/translate/binary';
 import { describeEncoding, readTextFile } from '../textFile';
 import { languageTag, numberedFileName, translatedFileName } from './langTag';
 import { readTranslationSettings } from './settings';
-import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
+import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 import { jobKey, textHash, type SavedSubtitleJob, type SubtitleSpec } from './store';
 
 const SUBTITLE_PATH = /\.(srt|vtt)$/i;
