@@ -101,14 +101,11 @@ export class ConnectionMonitor implements vscode.Disposable {
       url = u;
       const source = config.endpointSource;
       const remoteNote = reachNote(u);
-      if (config.backend === 'ollama') {
-        const client = await this.ctx.ollama();
-        const [{ version }, { models }] = await Promise.all([client.version({ signal }), client.list({ signal })]);
-        this.last = { reachable: true, url, version, modelCount: models.length, models: models.map((m) => m.name), source, ...(remoteNote ? { remoteNote } : {}) };
-      } else {
-        const models = await (await this.ctx.llm()).listModels({ signal });
-        this.last = { reachable: true, url, modelCount: models.length, models: models.map((m) => m.name), source, ...(remoteNote ? { remoteNote } : {}) };
-      }
+      const { version, models } = await (await this.ctx.llm()).probe({ signal });
+      this.last = {
+        reachable: true, url, ...(version !== undefined ? { version } : {}), modelCount: models.length, models: models.map((m) => m.name), source,
+        ...(remoteNote ? { remoteNote } : {}),
+      };
     } catch (e) {
       // A check cut short by a client reset says nothing about the server.
       if (isCancel(e, signal)) return { reachable: false, url, error: describeError(e, url) };

@@ -205,23 +205,6 @@ export function lastUserIndex(messages: readonly ChatMessage[]): number {
   return -1;
 }
 
-const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
-export function isSupportedImageMime(mime: string): boolean { return IMAGE_MIMES.has(mime); }
-
-/** The image type from the first bytes of base64 data, or undefined when it is not one we accept. */
-export function sniffImageMime(b64: string): string | undefined {
-  if (b64.startsWith('iVBOR')) return 'image/png';
-  if (b64.startsWith('/9j/')) return 'image/jpeg';
-  if (b64.startsWith('UklGR')) return 'image/webp';
-  if (b64.startsWith('R0lGOD')) return 'image/gif';
-  return undefined;
-}
-
-export function mimeFromFileName(name: string): string | undefined {
-  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
-  return ext === 'png' ? 'image/png' : ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : ext === 'gif' ? 'image/gif' : undefined;
-}
-
 const FENCE_LANGUAGES: Record<string, string> = {
   ts: 'typescript', tsx: 'typescriptreact', js: 'javascript', jsx: 'javascriptreact', mjs: 'javascript', cjs: 'javascript',
   py: 'python', python3: 'python', sh: 'shellscript', bash: 'shellscript', shell: 'shellscript', zsh: 'shellscript', console: 'shellscript',

@@ -9,3 +9,4 @@ export * from './session';
 export * from './debounce';
 export * from './request';
 export * from './stats';
+export * from './engine';

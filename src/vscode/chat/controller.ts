@@ -10,12 +10,10 @@ import {
   answerLimit,
   capPiece,
   composeUserContent,
-  isSupportedImageMime,
   languageIdForFence,
   lastUserIndex,
   newId,
   newSession,
-  sniffImageMime,
   summarize,
   titleFrom,
   toLlmMessages,
@@ -26,8 +24,10 @@ import {
   type ImageAttachment,
 } from '../../core/chat/conversation';
 import { HistoryStore, type HistoryIndex } from '../../core/chat/history';
+import { isSupportedImageMime, sniffImageMime } from '../../core/common/images';
+import type { ModelFacts } from '../../core/llm/facts';
 import { isCancel } from '../../core/common/cancel';
-import { classifyChatModel, templateOpensThinking, thinkChoices, thinkParam, type ChatModelKind, type ThinkChoice, type ThinkingInfo } from '../../core/chat/models';
+import { classifyChatModel, templateOpensThinking, thinkChoices, thinkParam, type ChatModelKind, type ThinkChoice } from '../../core/chat/models';
 import { Throttle } from '../../core/chat/throttle';
 import { promptBudget, resolveContextLength, trimToContext } from '../../core/chat/trim';
 import { TokenCalibration } from '../../core/llm/tokens';
@@ -81,7 +81,6 @@ interface Run {
   capped?: boolean;
 }
 
-interface ModelFacts { capabilities?: string[]; modelInfo?: Record<string, unknown>; thinking?: ThinkingInfo; template?: string }
 
 /** An installed model as the picker sees it (capabilities from /api/tags, else /api/show). */
 interface ListedModel { name: string; capabilities?: string[] }
@@ -392,7 +391,7 @@ export class ChatController implements vscode.Disposable {
     try {
       const llm = await this.ctx.llm();
       const listed: ListedModel[] = (await llm.listModels()).map((m) => ({ name: m.name, ...(m.capabilities ? { capabilities: m.capabilities } : {}) }));
-      if (llm.kind === 'ollama' && listed.some((m) => !m.capabilities)) {
+      if (listed.some((m) => !m.capabilities)) {
         const queue = listed.filter((m) => !m.capabilities);
         const worker = async (): Promise<void> => {
           for (let m = queue.shift(); m; m = queue.shift()) {
@@ -480,16 +479,7 @@ export class ChatController implements vscode.Disposable {
   private modelFacts(model: string): Promise<ModelFacts | undefined> {
     let p = this.facts.get(model);
     if (!p) {
-      p = (async () => {
-        const { config } = await this.ctx.endpoint();
-        if (config.backend !== 'ollama') return undefined;
-        const r = await (await this.ctx.ollama()).show({ model });
-        const thinking = r.thinking && typeof r.thinking === 'object' ? r.thinking as ThinkingInfo : undefined;
-        return {
-          ...(r.capabilities ? { capabilities: r.capabilities } : {}), ...(r.model_info ? { modelInfo: r.model_info } : {}),
-          ...(thinking ? { thinking } : {}), ...(r.template ? { template: r.template } : {}),
-        };
-      })();
+      p = (async () => (await this.ctx.llm()).modelFacts(model))();
       this.facts.set(model, p);
       p.then((f) => this.knownFacts.set(model, f), () => undefined);
       p.catch(() => { if (this.facts.get(model) === p) this.facts.delete(model); });

@@ -4,12 +4,11 @@
 // pause commands, and the messages a user can act on (a model that cannot fill in the middle, a
 // model that is not installed). An unreachable server goes to the ConnectionMonitor, which says so once.
 import * as vscode from 'vscode';
-import { computeWindows, type FimWindows, type TextAccessor } from '../../core/fim';
+import { CompletionEngine, computeWindows, type EngineResult, type EngineState, type EngineStats, type FimWindows, type TextAccessor } from '../../core/fim';
 import { ModelNotFoundError } from '../../core/http/errors';
 import { abortOn } from '../cancel';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, type ConnectionMonitor } from '../status';
-import { CompletionEngine, type EngineResult, type EngineState, type EngineStats } from './engine';
 import { affectsCompletion, COMPLETION_MODEL_SETTING, completionEnabled, engineSettings, languageEnabled } from './settings';
 import { CompletionStatusItem, type CompletionMode } from './statusItem';
 
@@ -66,11 +65,6 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     this.status = new CompletionStatusItem();
     this.engine = new CompletionEngine({
       backend: () => ctx.llm(),
-      show: async (model) => {
-        const { config } = await ctx.endpoint();
-        if (config.backend !== 'ollama') return {};
-        return (await ctx.ollama()).show({ model });
-      },
       settings: engineSettings,
       log: ctx.log,
       onState: (state, error) => this.status.set(state, error),
@@ -122,7 +116,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const { prefix, suffix } = windowsAt(document, document.offsetAt(position));
     const abort = abortOn([token], { onCancel: () => { this.tokenCancels++; } });
     try {
-      const r = await this.engine.complete({ doc: document.uri.toString(), prefix, suffix, manual, signal: abort.signal });
+      const r = await this.engine.complete({ doc: document.uri.toString(), prefix, suffix, language: document.languageId, manual, signal: abort.signal });
       this.last = r.kind === 'completion' ? { kind: r.kind, text: r.text, source: r.source } : { kind: r.kind };
       switch (r.kind) {
         case 'completion':

@@ -1,7 +1,7 @@
 // Typed access to the `ollamaAssistant.completion.*` settings, and which changes restart completion.
 import * as vscode from 'vscode';
 import { generationDefaults, modelFor, SECTION } from '../config';
-import type { EngineSettings } from './engine';
+import type { EngineSettings } from '../../core/fim';
 
 export const COMPLETION_MODEL_SETTING = `${SECTION}.completion.model`;
 

@@ -2,7 +2,7 @@
 // A click pauses or resumes automatic completion (when it is off in the settings: opens the setting).
 import * as vscode from 'vscode';
 import { isUnreachable } from '../status';
-import type { EngineState } from './engine';
+import type { EngineState } from '../../core/fim';
 
 export type CompletionMode = 'on' | 'paused' | 'off' | 'language-off';
 

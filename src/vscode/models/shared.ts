@@ -54,9 +54,10 @@ export class ModelsEnv {
 
   /** The native client and the URL it talks to; throws NativeApiRequiredError for the openai backend. */
   async connect(): Promise<{ client: OllamaClient; url: string }> {
-    const { url, config } = await this.ctx.endpoint();
-    if (config.backend !== 'ollama') throw new NativeApiRequiredError(nativeApiMessage());
-    return { client: await this.ctx.ollama(), url };
+    const { url } = await this.ctx.endpoint();
+    const client = await this.ctx.ollama();
+    if (!client) throw new NativeApiRequiredError(nativeApiMessage());
+    return { client, url };
   }
 
   /** The URL for messages, even when building the client failed. */
