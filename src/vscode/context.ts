@@ -11,9 +11,8 @@ import { observeBackend, type ModelActivity } from '../core/llm/observe';
 import type { ClientOptions } from '../core/http/options';
 import type { OllamaClient } from '../core/ollama/client';
 import { parseHost } from '../core/http/host';
-import { affectsConnection, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
-
-export const TOKEN_SECRET_KEY = 'ollamaAssistant.apiToken';
+import { affects, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
+import { STORAGE_KEY } from './ids';
 
 interface Clients { llm: LlmBackend; config: ConnectionConfig; url: string }
 
@@ -36,8 +35,8 @@ export class ExtensionContextOwner implements vscode.Disposable {
       this.onDidChangeClientEmitter,
       this.onBusyRetryEmitter,
       this.onDidUseModelEmitter,
-      vscode.workspace.onDidChangeConfiguration((e) => { if (affectsConnection(e)) this.resetClient('settings changed'); }),
-      ext.secrets.onDidChange((e) => { if (e.key === TOKEN_SECRET_KEY) this.resetClient('API token changed'); }),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (affects(e, 'client')) this.resetClient('settings changed'); }),
+      ext.secrets.onDidChange((e) => { if (e.key === STORAGE_KEY.apiToken) this.resetClient('API token changed'); }),
     );
   }
 
@@ -71,7 +70,7 @@ export class ExtensionContextOwner implements vscode.Disposable {
 
   private async create(): Promise<Clients> {
     const config = readConnectionConfig();
-    const token = await this.ext.secrets.get(TOKEN_SECRET_KEY);
+    const token = await this.ext.secrets.get(STORAGE_KEY.apiToken);
     const { headers, dropped } = assembleHeaders(config.headers, token);
     if (dropped.length) this.log.warn(`ignored invalid header names/values in ollamaAssistant.headers: ${dropped.join(', ')}`);
     const parsed = parseHost(config.endpoint);

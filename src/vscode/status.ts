@@ -7,8 +7,9 @@ import type { BusyRetryInfo } from '../core/http/core';
 import { isLoopback } from '../core/http/proxy';
 import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/http/errors';
 import type { EndpointSource } from '../core/config/userLevel';
-import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect, SECTION } from './config';
+import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect } from './config';
 import type { ExtensionContextOwner } from './context';
+import { COMMAND, CONTEXT_KEY, SETTING, STATUS_ITEM } from './ids';
 
 export interface ServerStatus {
   reachable: boolean;
@@ -68,9 +69,9 @@ export class ConnectionMonitor implements vscode.Disposable {
   notificationsShown = 0;
 
   constructor(private readonly ctx: ExtensionContextOwner) {
-    this.item = vscode.window.createStatusBarItem('ollamaAssistant.connection', vscode.StatusBarAlignment.Right, 100);
+    this.item = vscode.window.createStatusBarItem(STATUS_ITEM.connection, vscode.StatusBarAlignment.Right, 100);
     this.item.name = vscode.l10n.t('Ollama Connection');
-    this.item.command = 'ollamaAssistant.testConnection';
+    this.item.command = COMMAND.testConnection;
     this.render();
     this.item.show();
     ctx.own(ctx.onDidChangeClient(() => { this.last = undefined; this.lastNotified = 0; this.render(); }));
@@ -133,8 +134,8 @@ export class ConnectionMonitor implements vscode.Disposable {
     const retry = vscode.l10n.t('Retry');
     void vscode.window.showErrorMessage(this.last.error ?? '', open, retry).then(async (pick) => {
       this.notifying = false;
-      if (pick === open) await openSettingWhereItTakesEffect(`${SECTION}.endpoint`);
-      else if (pick === retry) { this.lastNotified = 0; await vscode.commands.executeCommand('ollamaAssistant.testConnection'); }
+      if (pick === open) await openSettingWhereItTakesEffect(SETTING.endpoint);
+      else if (pick === retry) { this.lastNotified = 0; await vscode.commands.executeCommand(COMMAND.testConnection); }
     });
     return true;
   }
@@ -152,7 +153,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     const unreachable = !!s && !s.reachable;
     if (unreachable !== this.unreachableKey) {
       this.unreachableKey = unreachable;
-      void vscode.commands.executeCommand('setContext', 'ollamaAssistant.serverUnreachable', unreachable);
+      void vscode.commands.executeCommand('setContext', CONTEXT_KEY.serverUnreachable, unreachable);
     }
     if (!s) {
       this.item.text = '$(server) Ollama';
@@ -220,18 +221,18 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
       // Buttons lay an error toast out in full, so the whole sentence (where the endpoint came from,
       // what a remote window reaches) is readable.
       void vscode.window.showErrorMessage(status.error ?? '', open, retry).then((pick) => {
-        if (pick === open) void openSettingWhereItTakesEffect(`${SECTION}.endpoint`);
-        else if (pick === retry) void vscode.commands.executeCommand('ollamaAssistant.testConnection');
+        if (pick === open) void openSettingWhereItTakesEffect(SETTING.endpoint);
+        else if (pick === retry) void vscode.commands.executeCommand(COMMAND.testConnection);
       });
     }
     return status;
   };
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.showServerStatus', run));
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.testConnection', run));
+  ctx.own(vscode.commands.registerCommand(COMMAND.showServerStatus, run));
+  ctx.own(vscode.commands.registerCommand(COMMAND.testConnection, run));
   // Not contributed (no palette entry): every "Open Setting" button uses it, so the settings editor
   // opens on the tab where the value takes effect (User, Remote, or Workspace for ordinary settings).
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.openSetting', (key: unknown) =>
-    openSettingWhereItTakesEffect(typeof key === 'string' && key ? key : `${SECTION}.endpoint`)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.openSetting, (key: unknown) =>
+    openSettingWhereItTakesEffect(typeof key === 'string' && key ? key : SETTING.endpoint)));
 }
 
 function ignoredNote(keys: string[]): string {

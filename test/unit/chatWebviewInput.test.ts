@@ -2,7 +2,16 @@
 // known actions) and rebuilt with only its own fields before the extension acts. Also the answer
 // limit that keeps an endless answer from growing without bound.
 import * as assert from 'assert';
-import { answerLimit, capPiece, DEFAULT_MAX_ANSWER_CHARS, MAX_MAX_ANSWER_CHARS, MIN_MAX_ANSWER_CHARS } from '../../src/core/chat/conversation';
+import { capPiece } from '../../src/core/chat/conversation';
+import { settingsSchema, wholeNumber } from '../../src/core/config/schema';
+import * as manifest from '../../package.json';
+
+// ollamaAssistant.chat.maxAnswerChars as the typed configuration reads it (its range and default
+// come from package.json).
+const answerLimit = (v: unknown): number => wholeNumber(settingsSchema(manifest)['ollamaAssistant.chat.maxAnswerChars']!, v);
+const DEFAULT_MAX_ANSWER_CHARS = 200_000;
+const MIN_MAX_ANSWER_CHARS = 1_000;
+const MAX_MAX_ANSWER_CHARS = 10_000_000;
 import { checkFromWebview, WEBVIEW_LIMITS } from '../../src/shared/chatProtocol';
 
 describe('chat: checking what the webview sends', () => {

@@ -160,18 +160,6 @@ export function toLlmMessages(history: readonly ChatMessage[], systemPrompt: str
   return out;
 }
 
-/** Default of `ollamaAssistant.chat.maxAnswerChars`: far beyond any real answer (a long one is tens
- * of thousands of characters), small enough that an endless stream cannot exhaust memory. */
-export const DEFAULT_MAX_ANSWER_CHARS = 200_000;
-export const MIN_MAX_ANSWER_CHARS = 1_000;
-export const MAX_MAX_ANSWER_CHARS = 10_000_000;
-
-/** The answer limit from a setting's value: a whole number within [MIN, MAX], else the default. */
-export function answerLimit(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return DEFAULT_MAX_ANSWER_CHARS;
-  return Math.min(MAX_MAX_ANSWER_CHARS, Math.max(MIN_MAX_ANSWER_CHARS, Math.floor(v)));
-}
-
 /**
  * What of a streamed piece fits under the answer limit: the answer so far has `used` characters
  * (text + reasoning); `thinking` then `text` of the piece are kept up to `max` in all (never ending

@@ -7,7 +7,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  answerLimit,
   capPiece,
   composeUserContent,
   languageIdForFence,
@@ -52,11 +51,12 @@ import {
   type ThinkView,
   type ToWebview,
 } from '../../shared/chatProtocol';
-import { generationDefaults, modelFor, SECTION } from '../config';
+import { affects, chatSettings, generationDefaults, updateSetting } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, isUnreachable, type ConnectionMonitor } from '../status';
 import { answerNote, cutLabel, errorActions, modelNote, stateLabel, statsLine, thinkLabel, webviewStrings } from './strings';
 import type { ChatViewProvider } from './view';
+import { COMMAND, SETTING, STORAGE_KEY } from '../ids';
 
 const SAVE_INTERVAL_MS = 500;
 const DELTA_INTERVAL_MS = 25;
@@ -86,7 +86,6 @@ interface Run {
 interface ListedModel { name: string; capabilities?: string[] }
 
 /** globalState key: the reasoning choice per model ({ [model]: ThinkChoice }). */
-const THINK_STATE_KEY = 'ollamaAssistant.chat.think';
 
 export interface ChatTestState {
   ready: boolean;
@@ -147,7 +146,7 @@ export class ChatController implements vscode.Disposable {
     this.saver = new Throttle(SAVE_INTERVAL_MS, () => this.writeDirty());
     ctx.own(ctx.onDidChangeClient(() => { this.facts.clear(); this.knownFacts.clear(); this.calibration.clear(); this.modelsFetchedAt = 0; if (this.view?.isReady) void this.refreshModels(true); }));
     ctx.own(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.chat.model`)) this.postModels();
+      if (affects(e, 'chatModel')) this.postModels();
     }));
   }
 
@@ -192,7 +191,7 @@ export class ChatController implements vscode.Disposable {
     const list = this.index.sessions.filter((x) => x.id !== this.session.id);
     if (this.session.messages.length && !this.deleted.has(this.session.id)) list.unshift(summarize(this.session));
     list.sort((a, b) => b.updatedAt - a.updatedAt);
-    const max = Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('chat.maxHistorySessions') ?? 50);
+    const max = chatSettings().maxHistorySessions;
     while (list.length > max) {
       const victim = list.pop()!;
       void this.store.deleteSession(victim.id).catch(() => undefined);
@@ -349,7 +348,7 @@ export class ChatController implements vscode.Disposable {
 
   // ---- models --------------------------------------------------------------------------------
 
-  currentModel(): string { return modelFor('chat') || 'llama3.2'; }
+  currentModel(): string { return chatSettings().model; }
 
   /** The models the picker offers: never one that cannot chat (an embedding model); a base/FIM
    * model with a note. The configured model is always there (with a note when it cannot chat). */
@@ -419,7 +418,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private thinkChoice(model: string): string | undefined {
-    return this.ctx.ext.globalState.get<Record<string, string>>(THINK_STATE_KEY)?.[model];
+    return this.ctx.ext.globalState.get<Record<string, string>>(STORAGE_KEY.chatThink)?.[model];
   }
 
   private thinkView(): ThinkView | undefined {
@@ -436,18 +435,16 @@ export class ChatController implements vscode.Disposable {
   async setThink(value: string): Promise<void> {
     const model = this.currentModel();
     if (!this.thinkAllowed(model).includes(value as ThinkChoice)) return;
-    const all = { ...(this.ctx.ext.globalState.get<Record<string, string>>(THINK_STATE_KEY) ?? {}) };
+    const all = { ...(this.ctx.ext.globalState.get<Record<string, string>>(STORAGE_KEY.chatThink) ?? {}) };
     if (value === 'default') delete all[model]; else all[model] = value;
-    await this.ctx.ext.globalState.update(THINK_STATE_KEY, all);
+    await this.ctx.ext.globalState.update(STORAGE_KEY.chatThink, all);
     this.postModels();
   }
 
   /** Remembers the choice in the `ollamaAssistant.chat.model` setting (user settings, or the
    * workspace settings when the workspace already sets it). */
   async setModel(name: string): Promise<void> {
-    const cfg = vscode.workspace.getConfiguration(SECTION);
-    const target = cfg.inspect<string>('chat.model')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await cfg.update('chat.model', name, target);
+    await updateSetting(SETTING.chatModel, name, { preferWorkspace: true });
     if (this.notice) { this.notice = undefined; this.postComposer(); }
     this.postModels();
   }
@@ -772,7 +769,7 @@ export class ChatController implements vscode.Disposable {
     const run: Run = { session, message, abort: new AbortController(), userStopped: false };
     this.run = run;
     // An endless or enormous answer stops here, the text kept (ollamaAssistant.chat.maxAnswerChars).
-    const maxChars = answerLimit(vscode.workspace.getConfiguration(SECTION).get<number>('chat.maxAnswerChars'));
+    const { maxAnswerChars: maxChars, systemPrompt: system } = chatSettings();
     this.touch(session);
     this.postState();
     let url = '';
@@ -783,7 +780,6 @@ export class ChatController implements vscode.Disposable {
       try { facts = await this.modelFacts(model); } catch (e) { if (e instanceof ModelNotFoundError) throw e; }
       const defaults = generationDefaults();
       const numCtx = resolveContextLength(defaults.options.numCtx, facts?.modelInfo);
-      const system = vscode.workspace.getConfiguration(SECTION).get<string>('chat.systemPrompt') ?? '';
       const trimmed = trimToContext(toLlmMessages(history, system), promptBudget(numCtx, defaults.options.numPredict), this.calibration.factors(model));
       if (trimmed.dropped) this.ctx.log.info(`chat: left out ${trimmed.dropped} older messages to fit ${numCtx} tokens`);
       if (trimmed.overBudget && session === this.session) {
@@ -896,8 +892,8 @@ export class ChatController implements vscode.Disposable {
   private async runAction(action: ChatAction, arg: string | undefined): Promise<void> {
     switch (action) {
       case 'retry': await this.regenerate(); break;
-      case 'openEndpointSetting': await vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.endpoint`); break;
-      case 'testConnection': await vscode.commands.executeCommand('ollamaAssistant.testConnection'); break;
+      case 'openEndpointSetting': await vscode.commands.executeCommand(COMMAND.openSetting, SETTING.endpoint); break;
+      case 'testConnection': await vscode.commands.executeCommand(COMMAND.testConnection); break;
       case 'selectModel': await this.pickModel(); break;
       case 'pullModel': await this.pullAsked((arg ?? this.currentModel()).trim()); break;
       default: break;
@@ -917,7 +913,7 @@ export class ChatController implements vscode.Disposable {
     );
     if (!ok) { this.ctx.log.info(`chat: pulling ${name} was not confirmed`); return; }
     try {
-      await vscode.commands.executeCommand('ollamaAssistant.models.pull', name);
+      await vscode.commands.executeCommand(COMMAND.modelsPull, name);
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not start pulling {0}: {1}', name, (e as Error).message));
     }

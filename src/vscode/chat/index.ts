@@ -7,6 +7,7 @@ import type { ExtensionContextOwner } from '../context';
 import type { ConnectionMonitor } from '../status';
 import { ChatController } from './controller';
 import { CHAT_VIEW_ID, ChatViewProvider } from './view';
+import { COMMAND } from '../ids';
 
 export type ChatTestRequest =
   | { op: 'state' }
@@ -31,15 +32,15 @@ export function registerChat(ctx: ExtensionContextOwner, monitor: ConnectionMoni
   ctx.own(provider);
   ctx.own(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider));
   const cmd = (id: string, f: (...args: unknown[]) => unknown) => ctx.own(vscode.commands.registerCommand(id, f));
-  cmd('ollamaAssistant.chat.focus', () => provider.reveal(false));
-  cmd('ollamaAssistant.chat.newSession', async () => { await controller.newChat(); await provider.reveal(false); });
-  cmd('ollamaAssistant.chat.showHistory', () => controller.showHistory());
-  cmd('ollamaAssistant.chat.clear', () => controller.clear());
-  cmd('ollamaAssistant.chat.askAboutSelection', () => controller.askAboutSelection());
-  cmd('ollamaAssistant.chat.attachActiveFile', () => controller.attachActiveFile());
-  cmd('ollamaAssistant.chat.attachImage', () => controller.pickImages());
-  cmd('ollamaAssistant.chat.stop', () => controller.stop());
-  cmd('ollamaAssistant.chat.selectModel', () => controller.pickModel());
+  cmd(COMMAND.chatFocus, () => provider.reveal(false));
+  cmd(COMMAND.chatNewSession, async () => { await controller.newChat(); await provider.reveal(false); });
+  cmd(COMMAND.chatShowHistory, () => controller.showHistory());
+  cmd(COMMAND.chatClear, () => controller.clear());
+  cmd(COMMAND.chatAskAboutSelection, () => controller.askAboutSelection());
+  cmd(COMMAND.chatAttachActiveFile, () => controller.attachActiveFile());
+  cmd(COMMAND.chatAttachImage, () => controller.pickImages());
+  cmd(COMMAND.chatStop, () => controller.stop());
+  cmd(COMMAND.chatSelectModel, () => controller.pickModel());
   if (ctx.ext.extensionMode === vscode.ExtensionMode.Test) {
     cmd('ollamaAssistant.chat.test', async (arg: unknown) => {
       const r = arg as ChatTestRequest;

@@ -4,8 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ToWebview } from '../../shared/chatProtocol';
+import { VIEW } from '../ids';
 
-export const CHAT_VIEW_ID = 'ollamaAssistant.chatView';
+export const CHAT_VIEW_ID = VIEW.chat;
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;

@@ -9,10 +9,10 @@ import { ModelNotFoundError } from '../../core/http/errors';
 import { abortOn } from '../cancel';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, type ConnectionMonitor } from '../status';
-import { affectsCompletion, COMPLETION_MODEL_SETTING, completionEnabled, engineSettings, languageEnabled } from './settings';
+import { affects, completionEnabled, completionEngineSettings, completionLanguageEnabled, updateSetting } from '../config';
 import { CompletionStatusItem, type CompletionMode } from './statusItem';
+import { COMMAND, SETTING, STORAGE_KEY } from '../ids';
 
-const PAUSED_KEY = 'ollamaAssistant.completion.paused';
 /** Automatic completion rests this long after the server was unreachable or the model missing. */
 const BACKOFF_UNREACHABLE_MS = 5_000;
 const BACKOFF_MISSING_MS = 30_000;
@@ -61,11 +61,11 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
   private tokenCancels = 0;
 
   constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
-    this.paused = ctx.ext.globalState.get<boolean>(PAUSED_KEY) === true;
+    this.paused = ctx.ext.globalState.get<boolean>(STORAGE_KEY.completionPaused) === true;
     this.status = new CompletionStatusItem();
     this.engine = new CompletionEngine({
       backend: () => ctx.llm(),
-      settings: engineSettings,
+      settings: completionEngineSettings,
       log: ctx.log,
       onState: (state, error) => this.status.set(state, error),
     });
@@ -76,10 +76,10 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const ctx = this.ctx;
     ctx.own(this);
     ctx.own(vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, this));
-    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.trigger', () => this.trigger()));
-    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.togglePause', () => this.togglePause()));
+    ctx.own(vscode.commands.registerCommand(COMMAND.completionTrigger, () => this.trigger()));
+    ctx.own(vscode.commands.registerCommand(COMMAND.completionTogglePause, () => this.togglePause()));
     // Not contributed (no palette entry): the state tests assert on and a bug report can quote.
-    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.debugInfo', (): CompletionDebugInfo => ({
+    ctx.own(vscode.commands.registerCommand(COMMAND.completionDebugInfo, (): CompletionDebugInfo => ({
       stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text, statusTooltip: this.status.tooltip,
       paused: this.paused, inFlight: this.engine.inFlight, tokenCancels: this.tokenCancels, notices: [...this.notices], ...(this.last ? { last: this.last } : {}),
     })));
@@ -88,8 +88,8 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     ctx.own(vscode.workspace.onDidCloseTextDocument((d) => this.engine.close(d.uri.toString())));
     ctx.own(vscode.window.onDidChangeActiveTextEditor(() => this.refreshMode()));
     ctx.own(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!affectsCompletion(e)) return;
-      if (e.affectsConfiguration(COMPLETION_MODEL_SETTING)) this.told.clear();
+      if (!affects(e, 'completion')) return;
+      if (e.affectsConfiguration(SETTING.completionModel)) this.told.clear();
       this.backoffUntil = 0;
       this.engine.reset();
       this.refreshMode();
@@ -107,7 +107,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const manual = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     if (IGNORED_SCHEMES.has(document.uri.scheme)) return undefined;
     if (!manual) {
-      if (this.paused || !completionEnabled() || !languageEnabled(document.languageId)) return undefined;
+      if (this.paused || !completionEnabled() || !completionLanguageEnabled(document.languageId)) return undefined;
       // The suggest widget is open: its own item is what the user is choosing.
       if (context.selectedCompletionInfo) return undefined;
       if (Date.now() < this.backoffUntil) return undefined;
@@ -165,7 +165,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
 
   private async togglePause(): Promise<boolean> {
     this.paused = !this.paused;
-    await this.ctx.ext.globalState.update(PAUSED_KEY, this.paused);
+    await this.ctx.ext.globalState.update(STORAGE_KEY.completionPaused, this.paused);
     if (this.paused) this.engine.reset();
     this.refreshMode();
     this.ctx.log.info(`inline completion ${this.paused ? 'paused' : 'resumed'}`);
@@ -174,8 +174,8 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
 
   private refreshMode(): void {
     const lang = vscode.window.activeTextEditor?.document.languageId ?? '';
-    const mode: CompletionMode = this.paused ? 'paused' : !completionEnabled() ? 'off' : lang && !languageEnabled(lang) ? 'language-off' : 'on';
-    this.status.update(mode, engineSettings().model, lang);
+    const mode: CompletionMode = this.paused ? 'paused' : !completionEnabled() ? 'off' : lang && !completionLanguageEnabled(lang) ? 'language-off' : 'on';
+    this.status.update(mode, completionEngineSettings().model, lang);
   }
 
   private tellUnsupported(r: Extract<EngineResult, { kind: 'unsupported' }>): void {
@@ -187,8 +187,8 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const use = vscode.l10n.t('Use {0}', r.suggestion);
     const open = vscode.l10n.t('Open Setting');
     void vscode.window.showWarningMessage(msg, use, open).then(async (pick) => {
-      if (pick === use) await vscode.workspace.getConfiguration().update(COMPLETION_MODEL_SETTING, r.suggestion, vscode.ConfigurationTarget.Global);
-      else if (pick === open) await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
+      if (pick === use) await updateSetting(SETTING.completionModel, r.suggestion);
+      else if (pick === open) await vscode.commands.executeCommand(COMMAND.openSetting, SETTING.completionModel);
     });
   }
 
@@ -209,10 +209,10 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
       ).then(async (pick) => {
         if (pick === pull) {
           this.backoffUntil = 0;
-          await vscode.commands.executeCommand('ollamaAssistant.models.pull', r.model);
+          await vscode.commands.executeCommand(COMMAND.modelsPull, r.model);
           this.engine.invalidateModel(r.model);
         } else if (pick === open) {
-          await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
+          await vscode.commands.executeCommand(COMMAND.openSetting, SETTING.completionModel);
         }
       });
       return;

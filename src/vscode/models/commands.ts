@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { formatBytes, isValidModelName, sameModel, TransferProgress } from '../../core/models';
 import type { ModelResponse, RunningModel } from '../../core/ollama/types';
-import { generationDefaults, SECTION, type Feature } from '../config';
+import { generationDefaults, modelSetting, updateSetting, type Feature } from '../config';
 import type { ModelDocumentProvider } from './showDocument';
 import { abortOn } from '../cancel';
 import { commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
@@ -198,7 +198,7 @@ export class ModelOperations {
   async useFor(feature: Extract<Feature, 'chat' | 'completion' | 'translation'>, arg: unknown): Promise<OperationResult> {
     const name = modelNameOf(arg) ?? await this.pick('installed', vscode.l10n.t('Model to use'));
     if (!name) return { ok: false, cancelled: true };
-    await vscode.workspace.getConfiguration(SECTION).update(`${feature}.model`, name, vscode.ConfigurationTarget.Global);
+    await updateSetting(modelSetting(feature), name);
     const said = feature === 'chat' ? vscode.l10n.t('Chat now uses {0}.', name)
       : feature === 'completion' ? vscode.l10n.t('Inline completion now uses {0}.', name)
         : vscode.l10n.t('Translation now uses {0}.', name);

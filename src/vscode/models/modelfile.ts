@@ -16,6 +16,7 @@ import { readTextFile } from '../textFile';
 import { abortOn } from '../cancel';
 import { commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
 import type { ModelsTreeProvider } from './tree';
+import { COMMAND } from '../ids';
 
 export const MODELFILE_LANGUAGE = 'modelfile';
 const SELECTOR: vscode.DocumentSelector = { language: MODELFILE_LANGUAGE };
@@ -25,7 +26,7 @@ export function registerModelfile(env: ModelsEnv, tree: ModelsTreeProvider): voi
   env.ctx.own(vscode.languages.registerCompletionItemProvider(SELECTOR, { provideCompletionItems }, ' '));
   env.ctx.own(vscode.languages.registerHoverProvider(SELECTOR, { provideHover }));
   const create = new ModelfileCreator(env, tree, diagnostics);
-  env.ctx.own(vscode.commands.registerCommand('ollamaAssistant.models.createFromModelfile',
+  env.ctx.own(vscode.commands.registerCommand(COMMAND.modelsCreateFromModelfile,
     (arg?: unknown, opts?: unknown) => create.run(arg, commandOptions(opts))));
 }
 

@@ -11,8 +11,9 @@ import { expiryOf, formatBytes, formatRelative, processorSplit, sameModel } from
 import { formatCountdown, hasCountdown, runningChanged } from '../../core/models/countdown';
 import type { ModelResponse, RunningModel } from '../../core/ollama/types';
 import { errorText, NativeApiRequiredError, type ModelsEnv } from './shared';
+import { VIEW } from '../ids';
 
-export const MODELS_VIEW_ID = 'ollamaAssistant.modelsView';
+export const MODELS_VIEW_ID = VIEW.models;
 
 export type ModelsNode =
   | { kind: 'section'; section: 'installed' | 'running'; models: ModelResponse[] | RunningModel[]; running: RunningModel[] }

@@ -8,9 +8,10 @@ import {
   assertTranslatableText, DocumentJob, JobStateMismatchError, UnsupportedInputError, type DocumentFormat, type DocumentJobState,
 } from '../../core/translate';
 import { describeEncoding, readTextFile } from '../textFile';
-import { readTranslationSettings } from './settings';
+import { translationSettings } from '../config';
 import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 import { jobKey, textHash, type DocumentSpec, type SavedDocumentJob } from './store';
+import { COMMAND } from '../ids';
 
 interface DocSource { uri: vscode.Uri; name: string; text: string; languageId: string; format: DocumentFormat; encoding?: string }
 
@@ -64,7 +65,7 @@ export async function translateDocumentCommand(svc: TranslationService, uri?: vs
       vscode.l10n.t('{0} is not Markdown or plain text ({1}). Every line would be translated, code included.', source.name, source.languageId), { modal: true }, go);
     if (pick !== go) return { status: 'cancelled', reason: 'cancelled' };
   }
-  const s = readTranslationSettings();
+  const s = translationSettings();
   if (!svc.requireModel(s.model)) return { status: 'failed', reason: 'error' };
   const hash = textHash(source.text);
   const spec: DocumentSpec = {
@@ -149,7 +150,7 @@ async function runDocumentJob(svc: TranslationService, spec: DocumentSpec, text:
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no text to translate.', spec.name));
     return { status: 'nothing', done: 0, total: 0 };
   }
-  const { parallelRequests } = readTranslationSettings();
+  const { parallelRequests } = translationSettings();
   const translate = svc.translateFn(spec.model);
   const chunks = (d: number, t: number): string => vscode.l10n.t('{0} of {1} chunks', d, t);
   const t0 = Date.now();
@@ -182,7 +183,7 @@ async function runDocumentJob(svc: TranslationService, spec: DocumentSpec, text:
     }
     const reason = await svc.reportFailure(e, {
       model: spec.model, subject: spec.name,
-      ...(done > 0 ? { interrupted: { subject: spec.name, progress: chunks(done, job.total), resume: () => vscode.commands.executeCommand('ollamaAssistant.translate.resume', spec.key) } } : {}),
+      ...(done > 0 ? { interrupted: { subject: spec.name, progress: chunks(done, job.total), resume: () => vscode.commands.executeCommand(COMMAND.translateResume, spec.key) } } : {}),
     });
     return { status: done > 0 ? 'partial' : isCancel(e) ? 'cancelled' : 'failed', reason, done, total: job.total, jobKey: spec.key, ...(uri ? { uri, text: partial } : {}) };
   } finally {

@@ -8,7 +8,7 @@ import { isCancel } from '../../core/common/cancel';
 import { assertTranslatableText, DocumentJob, LiveDocumentView, UnsupportedInputError, type DocumentFormat } from '../../core/translate';
 import { languageTag } from './langTag';
 import { PREVIEW_SCHEME } from './preview';
-import { isOutputMode, readTranslationSettings, type OutputMode } from './settings';
+import { isOutputMode, translationSettings, type OutputMode } from '../config';
 import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 
 export interface SelectionArgs {
@@ -59,7 +59,7 @@ export async function translateSelection(svc: TranslationService, args?: Selecti
     void vscode.window.showErrorMessage(unsupportedMessage(e, subject));
     return { status: 'unsupported', reason: 'unsupported' };
   }
-  const s = readTranslationSettings();
+  const s = translationSettings();
   const asked = args?.mode ?? s.outputMode;
   const mode = isOutputMode(asked) ? asked : await pickMode();
   if (!mode) return { status: 'cancelled', reason: 'cancelled' };

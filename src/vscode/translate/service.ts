@@ -6,13 +6,13 @@ import { isCancel } from '../../core/common/cancel';
 import { AbortError, ModelNotFoundError } from '../../core/http/errors';
 import { TranslationCache, TranslationTruncatedError, UnsupportedInputError, type TranslateFn, type TranslateRequest } from '../../core/translate';
 import { abortOn } from '../cancel';
-import { generationDefaults, SECTION } from '../config';
+import { generationDefaults, type OutputMode } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { describeError, type ConnectionMonitor } from '../status';
 import { chatTranslateFn } from './chatTranslate';
 import { TranslationPreviews } from './preview';
-import type { OutputMode } from './settings';
 import { JobStore } from './store';
+import { COMMAND, SETTING } from '../ids';
 
 export type FailureKind = 'cancelled' | 'model-missing' | 'unreachable' | 'unsupported' | 'truncated' | 'error';
 
@@ -80,7 +80,7 @@ export class TranslationService implements vscode.Disposable {
     if (model) return true;
     const open = vscode.l10n.t('Open Setting');
     void vscode.window.showErrorMessage(vscode.l10n.t('No translation model is set. Choose one in the setting ollamaAssistant.translation.model.'), open).then((pick) => {
-      if (pick === open) void vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.translation.model`);
+      if (pick === open) void vscode.commands.executeCommand(COMMAND.openSetting, SETTING.translationModel);
     });
     return false;
   }
@@ -133,7 +133,7 @@ export class TranslationService implements vscode.Disposable {
         ? vscode.window.showWarningMessage(vscode.l10n.t('Translation of {0} stopped after {1}: the model stopped at its length limit, so the cut-off part was not used. {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, advice), open, ...buttons)
         : vscode.window.showWarningMessage(vscode.l10n.t('The translation of {0} was cut short: the model stopped at its length limit, so nothing was changed. {1}', o.subject, advice), open);
       void p.then((pick) => {
-        if (pick === open) void vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.options`);
+        if (pick === open) void vscode.commands.executeCommand(COMMAND.openSetting, SETTING.options);
         else if (pick === resumeLabel) void o.interrupted?.resume();
       });
       return 'truncated';
@@ -145,7 +145,7 @@ export class TranslationService implements vscode.Disposable {
       const pull = vscode.l10n.t('Pull {0}', model);
       void vscode.window.showErrorMessage(vscode.l10n.t('Model {0} is not installed on {1}. Pull it, or choose another model for translation.', model, url), pull, ...buttons).then((pick) => {
         if (pick === pull) {
-          void Promise.resolve(vscode.commands.executeCommand('ollamaAssistant.models.pull', model)).catch((err: unknown) => this.log.error(`cannot start the pull of ${model}: ${String(err)}`));
+          void Promise.resolve(vscode.commands.executeCommand(COMMAND.modelsPull, model)).catch((err: unknown) => this.log.error(`cannot start the pull of ${model}: ${String(err)}`));
         } else if (pick === resumeLabel) void o.interrupted?.resume();
       });
       return 'model-missing';

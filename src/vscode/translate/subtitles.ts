@@ -11,9 +11,10 @@ import {
 import { assertTranslatableText } from '../../core/translate/binary';
 import { describeEncoding, readTextFile } from '../textFile';
 import { languageTag, numberedFileName, translatedFileName } from './langTag';
-import { readTranslationSettings } from './settings';
+import { translationSettings } from '../config';
 import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 import { jobKey, textHash, type SavedSubtitleJob, type SubtitleSpec } from './store';
+import { COMMAND } from '../ids';
 
 const SUBTITLE_PATH = /\.(srt|vtt)$/i;
 
@@ -120,7 +121,7 @@ export async function translateSubtitlesCommand(svc: TranslationService, uri?: v
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no subtitles to translate.', source.name));
     return { status: 'nothing', done: 0, total: 0 };
   }
-  const s = readTranslationSettings();
+  const s = translationSettings();
   if (!svc.requireModel(s.model)) return { status: 'failed', reason: 'error' };
   const output = await chooseOutput(input, s.target);
   if (!output) return { status: 'cancelled', reason: 'cancelled' };
@@ -172,7 +173,7 @@ async function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file:
     svc.log.warn(`${spec.name}: ${e.message}`);
     job = new SubtitleJob(file, options);
   }
-  const { parallelRequests } = readTranslationSettings();
+  const { parallelRequests } = translationSettings();
   const translate = svc.translateFn(spec.model);
   const cueMsg = (d: number, t: number): string => vscode.l10n.t('{0} of {1} cues', d, t);
   const settled = (st: SubtitleJobState): number => Object.keys(st.done).length;
@@ -209,7 +210,7 @@ async function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file:
     if (done > 0) await svc.jobs.save({ ...spec, kind: 'subtitles', done, total: job.total, savedAt: Date.now(), state: job.state });
     const reason = await svc.reportFailure(e, {
       model: spec.model, subject: spec.name,
-      ...(done > 0 ? { interrupted: { subject: spec.name, progress: cueMsg(done, job.total), resume: () => vscode.commands.executeCommand('ollamaAssistant.translate.resume', spec.key) } } : {}),
+      ...(done > 0 ? { interrupted: { subject: spec.name, progress: cueMsg(done, job.total), resume: () => vscode.commands.executeCommand(COMMAND.translateResume, spec.key) } } : {}),
     });
     return { status: done > 0 ? 'partial' : isCancel(e) ? 'cancelled' : 'failed', reason, done, total: job.total, jobKey: spec.key };
   } finally {
