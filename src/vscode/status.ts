@@ -4,11 +4,10 @@
 import * as vscode from 'vscode';
 import { isCancel } from '../core/common/cancel';
 import type { BusyRetryInfo } from '../core/http/core';
-import { isLoopback } from '../core/http/proxy';
-import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/http/errors';
 import type { EndpointSource } from '../core/config/userLevel';
 import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect } from './config';
 import type { ExtensionContextOwner } from './context';
+import { describeError, isUnreachable, reachNote, remediesFor, showWithRemedies } from './errors';
 import { COMMAND, CONTEXT_KEY, SETTING, STATUS_ITEM } from './ids';
 
 export interface ServerStatus {
@@ -26,33 +25,6 @@ export interface ServerStatus {
   detail?: string;
 }
 
-/** A sentence a user can act on, for any client error. Errors about reaching the server also say
- * where the endpoint came from and, in a remote window, what the extension host can reach. */
-export function describeError(e: unknown, url: string): string {
-  if (e instanceof ConnectionError) return withOrigin(vscode.l10n.t('Cannot reach the Ollama server at {0} ({1}).', url, e.code ?? e.message), url);
-  if (e instanceof TimeoutError) {
-    const text = vscode.l10n.t('The Ollama server at {0} did not answer in time ({1}).', url, e.phase);
-    return e.phase === 'connect' ? withOrigin(text, url) : text;
-  }
-  if (e instanceof EndpointNotFoundError) return withOrigin(vscode.l10n.t('{0} is not an Ollama API endpoint (HTTP 404). Check the endpoint URL and path prefix.', url), url);
-  if (e instanceof ModelNotFoundError) return vscode.l10n.t('Model {0} is not installed on {1}.', e.model, url);
-  if (e instanceof AbortError) return vscode.l10n.t('Cancelled.');
-  if (e instanceof OllamaError) return e.status ? `${e.message} (HTTP ${e.status})` : e.message;
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** `text`, then where the endpoint came from and what a remote window's extension host reaches. */
-function withOrigin(text: string, url: string): string {
-  const source = endpointSourceOf(url);
-  return [text, source ? endpointSourceSentence(source) : '', reachNote(url) ?? ''].filter(Boolean).join(' ');
-}
-
-/** Errors that mean "the server cannot be reached at all" (as opposed to a failed request). */
-export function isUnreachable(e: unknown): boolean {
-  return e instanceof ConnectionError || e instanceof EndpointNotFoundError || (e instanceof TimeoutError && e.phase === 'connect')
-    || (e instanceof OllamaError && (e.status === 401 || e.status === 403 || e.status === 502 || e.status === 504));
-}
-
 const NOTIFY_AGAIN_AFTER_MS = 5 * 60_000;
 
 export class ConnectionMonitor implements vscode.Disposable {
@@ -65,8 +37,9 @@ export class ConnectionMonitor implements vscode.Disposable {
   private lastNotified = 0;
   private lastNotifiedUrl = '';
   last: ServerStatus | undefined;
-  /** How many unreachable notifications were shown (tests assert there is no storm). */
-  notificationsShown = 0;
+  private readonly notifiedEmitter = new vscode.EventEmitter<void>();
+  /** An unreachable-server notification was shown (one per outage, however many features fail). */
+  readonly onDidNotifyUnreachable = this.notifiedEmitter.event;
 
   constructor(private readonly ctx: ExtensionContextOwner) {
     this.item = vscode.window.createStatusBarItem(STATUS_ITEM.connection, vscode.StatusBarAlignment.Right, 100);
@@ -80,7 +53,7 @@ export class ConnectionMonitor implements vscode.Disposable {
 
   private busyUntil = 0;
   private busyTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Set while the status bar says "server busy, retrying" (tests read it). */
+  /** Set while the status bar says "server busy, retrying". */
   busyText: string | undefined;
 
   /** The server answered 503 busy / 429 and the request waits to be retried: say so in the status
@@ -129,13 +102,10 @@ export class ConnectionMonitor implements vscode.Disposable {
     this.notifying = true;
     this.lastNotified = now;
     this.lastNotifiedUrl = url;
-    this.notificationsShown++;
-    const open = vscode.l10n.t('Open Setting');
-    const retry = vscode.l10n.t('Retry');
-    void vscode.window.showErrorMessage(this.last.error ?? '', open, retry).then(async (pick) => {
-      this.notifying = false;
-      if (pick === open) await openSettingWhereItTakesEffect(SETTING.endpoint);
-      else if (pick === retry) { this.lastNotified = 0; await vscode.commands.executeCommand(COMMAND.testConnection); }
+    this.notifiedEmitter.fire();
+    showWithRemedies(this.last.error ?? '', remediesFor('unreachable'), {
+      onAnswered: () => { this.notifying = false; },
+      retry: () => { this.lastNotified = 0; return vscode.commands.executeCommand(COMMAND.testConnection); },
     });
     return true;
   }
@@ -170,19 +140,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     }
   }
 
-  dispose(): void { clearTimeout(this.busyTimer); this.item.dispose(); this.onDidChangeEmitter.dispose(); }
-}
-
-/** In a remote window the extension runs on the remote machine: "localhost" is that machine, and any
- * other address must be reachable from there. Undefined in a local window. */
-export function reachNote(url: string): string | undefined {
-  const remote = vscode.env.remoteName;
-  if (!remote) return undefined;
-  let loopback = false;
-  try { loopback = isLoopback(new URL(url).hostname); } catch { return undefined; }
-  return loopback
-    ? vscode.l10n.t('This is a remote window ({0}): {1} is on the remote machine where the extension runs, not on your local computer.', remote, url)
-    : vscode.l10n.t('This is a remote window ({0}): requests to {1} are made from the remote machine where the extension runs.', remote, url);
+  dispose(): void { clearTimeout(this.busyTimer); this.item.dispose(); this.onDidChangeEmitter.dispose(); this.notifiedEmitter.dispose(); }
 }
 
 export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
@@ -216,14 +174,9 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
     } else {
       status.detail = [status.error ?? '', ignoredNote(ignored)].filter(Boolean).join('\n');
       ctx.log.warn(status.detail || 'unreachable');
-      const open = vscode.l10n.t('Open Setting');
-      const retry = vscode.l10n.t('Retry');
       // Buttons lay an error toast out in full, so the whole sentence (where the endpoint came from,
       // what a remote window reaches) is readable.
-      void vscode.window.showErrorMessage(status.error ?? '', open, retry).then((pick) => {
-        if (pick === open) void openSettingWhereItTakesEffect(SETTING.endpoint);
-        else if (pick === retry) void vscode.commands.executeCommand(COMMAND.testConnection);
-      });
+      showWithRemedies(status.error ?? '', remediesFor('unreachable'), { retry: () => vscode.commands.executeCommand(COMMAND.testConnection) });
     }
     return status;
   };

@@ -1,7 +1,8 @@
 // Stream reuse across keystrokes, one request in flight per document, cancellation, debouncing:
 // all on a fake model and fake timers.
 import * as assert from 'assert';
-import { CompletionSession, Debouncer, type Timers } from '../../src/core/fim';
+import { type Timers } from '../../src/core/common/timing';
+import { CompletionSession, Debouncer } from '../../src/core/fim';
 import { AbortError } from '../../src/core/http/errors';
 
 class FakeTimers implements Timers {

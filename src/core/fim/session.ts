@@ -5,7 +5,7 @@
 // all of this runs in tests without HTTP.
 import { AbortError } from '../http/errors';
 import { abortError } from '../common/cancel';
-import { systemTimers, type Timers } from './debounce';
+import { systemTimers, type Timers } from '../common/timing';
 
 /** Starts a completion for (prefix, suffix), yielding raw text chunks; must stop when `signal` aborts. */
 export type StartFn = (prefix: string, suffix: string, signal: AbortSignal) => AsyncIterable<string> | Promise<AsyncIterable<string>>;

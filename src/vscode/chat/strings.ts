@@ -1,8 +1,10 @@
 // Every word the chat shows, localised here (the webview gets them in its `init` message).
 import * as vscode from 'vscode';
-import type { AnswerStats, ChatErrorInfo, ChatMessage, MessageState } from '../../core/chat/conversation';
+import type { AnswerStats, ChatErrorInfo, ChatMessage, ContextAttachment, MessageState } from '../../core/chat/conversation';
 import type { ChatModelKind } from '../../core/chat/models';
+import type { ChatLabels } from '../../core/chat/view';
 import type { ActionView, ChatStrings } from '../../shared/chatProtocol';
+import { remediesFor, type Remedy } from '../errors';
 
 export function webviewStrings(): ChatStrings {
   return {
@@ -102,19 +104,30 @@ export function thinkLabel(value: string, modelDefault: boolean | string | undef
   return d ? vscode.l10n.t('Reasoning: model default ({0})', d) : vscode.l10n.t('Reasoning: model default');
 }
 
-export function errorActions(e: ChatErrorInfo): ActionView[] {
-  switch (e.kind) {
-    case 'unreachable':
-      return [
-        { action: 'openEndpointSetting', label: vscode.l10n.t('Open Endpoint Setting') },
-        { action: 'retry', label: vscode.l10n.t('Retry') },
-      ];
-    case 'modelMissing':
-      return [
-        { action: 'pullModel', label: vscode.l10n.t('Pull {0}', e.model ?? ''), ...(e.model ? { arg: e.model } : {}) },
-        { action: 'selectModel', label: vscode.l10n.t('Choose Another Model') },
-      ];
-    default:
-      return [{ action: 'retry', label: vscode.l10n.t('Retry') }];
+/** A remedy (errors.ts) as an action of the chat view. */
+export function remedyAction(r: Remedy): ActionView {
+  switch (r.kind) {
+    // The only setting an answer's error points to is the endpoint (remediesFor 'unreachable').
+    case 'openSetting': return { action: 'openEndpointSetting', label: vscode.l10n.t('Open Endpoint Setting') };
+    case 'pull': return { action: 'pullModel', label: vscode.l10n.t('Pull {0}', r.model), arg: r.model };
+    case 'chooseModel': return { action: 'selectModel', label: vscode.l10n.t('Choose Another Model') };
+    case 'testConnection': return { action: 'testConnection', label: vscode.l10n.t('Test Connection') };
+    case 'retry': return { action: 'retry', label: vscode.l10n.t('Retry') };
   }
 }
+
+/** The actions that fix an answer's error (also of one read back from the history). A missing model
+ * whose name is unknown is offered another model only. */
+export function errorActions(e: ChatErrorInfo): ActionView[] {
+  return remediesFor(e.kind, e.model ? { model: e.model } : {}).map(remedyAction);
+}
+
+/** The chip of an attachment: "src/a.ts (lines 3-9, typescript)". */
+export function contextLabel(a: ContextAttachment): string {
+  if (a.startLine === undefined || a.endLine === undefined) return vscode.l10n.t('{0} ({1})', a.path, a.language);
+  if (a.startLine === a.endLine) return vscode.l10n.t('{0} (line {1}, {2})', a.path, a.startLine, a.language);
+  return vscode.l10n.t('{0} (lines {1}-{2}, {3})', a.path, a.startLine, a.endLine, a.language);
+}
+
+/** The chat's view-model words, localised. */
+export const chatLabels: ChatLabels = { stateLabel, cutLabel, statsLine, answerNote, errorActions, modelNote, thinkLabel, contextLabel };

@@ -5,10 +5,10 @@
 // model that is not installed). An unreachable server goes to the ConnectionMonitor, which says so once.
 import * as vscode from 'vscode';
 import { CompletionEngine, computeWindows, type EngineResult, type EngineState, type EngineStats, type FimWindows, type TextAccessor } from '../../core/fim';
-import { ModelNotFoundError } from '../../core/http/errors';
 import { abortOn } from '../cancel';
 import type { ExtensionContextOwner } from '../context';
-import { describeError, type ConnectionMonitor } from '../status';
+import { presentError, runRemedy, showWithRemedies } from '../errors';
+import type { ConnectionMonitor } from '../status';
 import { affects, completionEnabled, completionEngineSettings, completionLanguageEnabled, updateSetting } from '../config';
 import { CompletionStatusItem, type CompletionMode } from './statusItem';
 import { COMMAND, SETTING, STORAGE_KEY } from '../ids';
@@ -184,11 +184,12 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const msg = r.reason === 'instruct'
       ? vscode.l10n.t('{0} is a chat/instruct model and cannot fill in the middle, so inline completion will not work with it. Use a base/code model such as {1}.', r.model, r.suggestion)
       : vscode.l10n.t('{0} cannot fill in the middle (no "insert" capability and no known code-completion format), so inline completion will not work with it. Use a code model such as {1}.', r.model, r.suggestion);
-    const use = vscode.l10n.t('Use {0}', r.suggestion);
-    const open = vscode.l10n.t('Open Setting');
-    void vscode.window.showWarningMessage(msg, use, open).then(async (pick) => {
-      if (pick === use) await updateSetting(SETTING.completionModel, r.suggestion);
-      else if (pick === open) await vscode.commands.executeCommand(COMMAND.openSetting, SETTING.completionModel);
+    showWithRemedies(msg, [], {
+      severity: 'warning',
+      extra: [
+        { label: vscode.l10n.t('Use {0}', r.suggestion), run: () => updateSetting(SETTING.completionModel, r.suggestion) },
+        { label: vscode.l10n.t('Open Setting'), run: () => runRemedy({ kind: 'openSetting', key: SETTING.completionModel }) },
+      ],
     });
   }
 
@@ -198,27 +199,27 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
       this.backoffUntil = Date.now() + BACKOFF_UNREACHABLE_MS;
       return;
     }
-    if (e instanceof ModelNotFoundError) {
+    const p = presentError(e, { url: r.url, model: r.model, modelSetting: SETTING.completionModel });
+    if (p.kind === 'modelMissing') {
       this.backoffUntil = Date.now() + BACKOFF_MISSING_MS;
       if (!this.once(`missing:${r.model}`)) return;
       this.ctx.log.warn(`completion model ${r.model} is not installed on ${r.url}`);
-      const pull = vscode.l10n.t('Pull');
-      const open = vscode.l10n.t('Open Setting');
-      void vscode.window.showWarningMessage(
-        vscode.l10n.t('The inline completion model {0} is not installed on {1}. Pull it?', r.model, r.url), pull, open,
-      ).then(async (pick) => {
-        if (pick === pull) {
-          this.backoffUntil = 0;
-          await vscode.commands.executeCommand(COMMAND.modelsPull, r.model);
-          this.engine.invalidateModel(r.model);
-        } else if (pick === open) {
-          await vscode.commands.executeCommand(COMMAND.openSetting, SETTING.completionModel);
-        }
+      // Pull, then ask /api/show again (the model has facts now); or open the setting.
+      showWithRemedies(vscode.l10n.t('The inline completion model {0} is not installed on {1}. Pull it?', r.model, r.url), [], {
+        severity: 'warning',
+        extra: p.remedies.map((remedy) => ({
+          label: remedy.kind === 'pull' ? vscode.l10n.t('Pull') : vscode.l10n.t('Open Setting'),
+          run: async () => {
+            if (remedy.kind === 'pull') this.backoffUntil = 0;
+            await runRemedy(remedy);
+            if (remedy.kind === 'pull') this.engine.invalidateModel(r.model);
+          },
+        })),
       });
       return;
     }
     this.backoffUntil = Date.now() + BACKOFF_OTHER_MS;
-    const text = describeError(e, r.url);
+    const text = p.message;
     this.ctx.log.warn(`completion with ${r.model} failed: ${text}`);
     // Asked by hand, the user is waiting for an answer; automatic failures stay in the status bar.
     if (manual) void vscode.window.showWarningMessage(vscode.l10n.t('Inline completion failed: {0}', text));

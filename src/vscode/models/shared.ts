@@ -2,13 +2,12 @@
 // result (tests assert on it; the UI only shows messages), cancellation from a notification or a
 // caller's token, progress reporting that tests can read back, and error text a user can act on.
 import * as vscode from 'vscode';
-import { ModelfileBuildError } from '../../core/modelfile';
 import type { OllamaClient } from '../../core/ollama/client';
 import { isCancel } from '../../core/common/cancel';
-import { EndpointNotFoundError, ModelNotFoundError, ResponseError, StreamError } from '../../core/http/errors';
-import { Throttle } from '../../core/models';
+import { Throttle } from '../../core/common/timing';
 import type { ExtensionContextOwner } from '../context';
-import { describeError, type ConnectionMonitor } from '../status';
+import { presentError } from '../errors';
+import type { ConnectionMonitor } from '../status';
 
 export interface ProgressReport {
   message: string;
@@ -90,10 +89,7 @@ export function invalidNameMessage(): string {
 
 /** The most useful sentence for an error: the server's own words when it gave some. */
 export function errorText(e: unknown, url: string): string {
-  if (e instanceof ModelNotFoundError || e instanceof EndpointNotFoundError) return describeError(e, url);
-  if (e instanceof StreamError || e instanceof ResponseError) return e.error || describeError(e, url);
-  if (e instanceof ModelfileBuildError || e instanceof NativeApiRequiredError) return e.message;
-  return describeError(e, url);
+  return presentError(e, { url, serverWords: true }).message;
 }
 
 /** Feeds a withProgress notification: increments from overall percentages that only go up, at most
@@ -107,7 +103,7 @@ export class ProgressSink {
 
   /** `key` groups updates that may be dropped for each other (the same layer or phase). */
   report(message: string, percent: number | undefined, key = message): void {
-    if (!this.throttle.shouldEmit(key)) return;
+    if (!this.throttle.admit(key)) return;
     this.force(message, percent);
   }
 

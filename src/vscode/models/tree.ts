@@ -11,9 +11,6 @@ import { expiryOf, formatBytes, formatRelative, processorSplit, sameModel } from
 import { formatCountdown, hasCountdown, runningChanged } from '../../core/models/countdown';
 import type { ModelResponse, RunningModel } from '../../core/ollama/types';
 import { errorText, NativeApiRequiredError, type ModelsEnv } from './shared';
-import { VIEW } from '../ids';
-
-export const MODELS_VIEW_ID = VIEW.models;
 
 export type ModelsNode =
   | { kind: 'section'; section: 'installed' | 'running'; models: ModelResponse[] | RunningModel[]; running: RunningModel[] }
@@ -39,8 +36,6 @@ export const POLL_MS = 10_000;
 const ACTIVITY_COALESCE_MS = 750;
 
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
-  /** Tests find the provider among the extension's disposables by this id. */
-  readonly viewId = MODELS_VIEW_ID;
   private readonly changed = new vscode.EventEmitter<ModelsNode | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly loaded = new vscode.EventEmitter<void>();
@@ -63,9 +58,11 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private snapshotGeneration = -1;
   /** The Running rows VS Code shows, kept so the countdown can re-render exactly them. */
   private runningNodes: Array<Extract<ModelsNode, { kind: 'running' }>> = [];
-  /** How many /api/ps requests the Running section made on its own (tests, bug reports). */
+  /** How many /api/ps requests the Running section made on its own (a measure of its cost). */
   psRefreshes = 0;
-  /** The models VS Code last asked to show in the Running section (tests read what is on screen). */
+  /** The rows of the Running section as VS Code last got them (the countdown repaints exactly these). */
+  get runningRows(): ReadonlyArray<Extract<ModelsNode, { kind: 'running' }>> { return this.runningNodes; }
+  /** The models VS Code last asked to show in the Running section. */
   get shownRunning(): RunningModel[] { return this.runningNodes.map((n) => n.model); }
   /** The lists of the last successful fetch. */
   snapshot: ModelsSnapshot | undefined;
