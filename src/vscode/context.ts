@@ -1,6 +1,8 @@
-// One owner for everything the extension registers. The clients have a shorter lifetime: they are
-// rebuilt lazily after a connection setting or the API token changes, and the old ones are closed
-// (their in-flight requests end with AbortError, which features treat as a cancel, not a failure).
+// One owner for everything the extension registers. The backend (and the native client it holds)
+// has a shorter lifetime: it is built on first use, and rebuilt lazily after a connection setting
+// (config.ts REBUILDS.client) or the API token changes. The old one is retired: requests in flight
+// (a pull, an upload, an answer) finish on it, new ones go to the new one. On shutdown it is closed
+// (requests then end with AbortError, which features treat as a cancel, not a failure).
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { assembleHeaders } from '../core/http/headers';

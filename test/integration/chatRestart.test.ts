@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { chatState, chatTest, domReport, idle, webview } from './chatHelpers';
-import { activate, screenshot, setSetting, sleep, testApi, waitFor } from './helpers';
+import { activate, screenshot, setSetting, testApi, waitFor } from './helpers';
 
 const FIRST_Q = 'restart check: first question';
 const SECOND_Q = 'restart check: tell me a long story';

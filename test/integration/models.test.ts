@@ -12,7 +12,7 @@ import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import type { ModelsNode, OperationResult } from '../../src/vscode/models';
 import type { UploadApproval } from '../../src/vscode/models/modelfile';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
+import { screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
 
 
 interface Row { label: string; description: string; contextValue?: string; node: ModelsNode }

@@ -7,10 +7,9 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
-import type { RunningModel } from '../../src/core/ollama/types';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { chatState, chatTest, idle, webview } from './chatHelpers';
-import { activate, screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
+import { screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
 
 type Tree = OllamaAssistantTestApi['models']['tree'];
 

@@ -14,7 +14,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, screenshot, sleep, waitFor, testApi } from './helpers';
+import { screenshot, sleep, waitFor, testApi } from './helpers';
 
 interface ServerStatus { reachable: boolean; url: string; version?: string; error?: string; source?: string; remoteNote?: string; detail?: string }
 

@@ -12,7 +12,7 @@ import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import type { TranslationOutcome } from '../../src/vscode/translate/service';
 import { cues, decodeText, parseSubtitles, type SubtitleFormat } from '../../src/core/translate';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
+import { screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
 
 /** What the translate commands return (a type-only import: the bundled extension cannot be required). */
 type Outcome = TranslationOutcome;

@@ -2,7 +2,6 @@
 // at home, and stricter where ollama-js is weak: every call takes an AbortSignal, breaking out of a
 // stream closes the connection, the caller's request is never mutated, errors keep their status.
 // Never imports `vscode` and never logs.
-import { createHash } from 'node:crypto';
 import { AbortableAsyncIterator, HttpCore } from '../http/core';
 import { InvalidRequestError } from '../http/errors';
 import { buildHttpCore, type CallOptions, type ClientOptions } from '../http/options';
@@ -358,11 +357,4 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';
   return String(v);
-}
-
-/** sha256 digest of a byte stream in constant memory (for blob uploads). */
-export async function digestOf(chunks: AsyncIterable<Uint8Array>): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of chunks) h.update(c);
-  return 'sha256:' + h.digest('hex');
 }

@@ -1,6 +1,7 @@
-// What the model commands share: the client for the configured endpoint, the shape of a command's
-// result (tests assert on it; the UI only shows messages), cancellation from a notification or a
-// caller's token, progress reporting that tests can read back, and error text a user can act on.
+// What the model commands share: the native client for the configured endpoint (model management
+// needs Ollama's own API), the shape of a command's result (scripts and tests read it; the UI only
+// shows messages), the optional arguments that skip dialogs, progress reporting that keeps a copy of
+// what was shown, and the error text (the server's own words, through the error presenter).
 import * as vscode from 'vscode';
 import type { OllamaClient } from '../../core/ollama/client';
 import { isCancel } from '../../core/common/cancel';

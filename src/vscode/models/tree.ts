@@ -1,7 +1,10 @@
-// The Models view: installed models (/api/tags) and the ones loaded in memory (/api/ps). It fetches
-// only when VS Code asks for children (the view is visible) or after a refresh; a failure never pops
-// up from here: an unreachable server goes to the ConnectionMonitor, which flips the context key
-// behind the view's welcome content, and any other error becomes one item in the tree.
+// The Models view: installed models (/api/tags), the ones loaded in memory (/api/ps) and the
+// server's version (/api/version, for the view's description). The full lists are fetched when VS
+// Code asks for the root (the view is visible) after a refresh, a client change, or a Test
+// Connection that succeeds after a failure. No dialog comes from here: an unreachable server is
+// reported to the ConnectionMonitor (which says so once and flips the context key behind the view's
+// welcome content), the openai backend shows one item saying model management needs the native
+// API, and any other error becomes one item in the tree.
 // The Running section follows the server without a full refresh: after our own chat, completion and
 // translation requests (the context owner's activity event, coalesced), every POLL_MS while the view
 // is visible (other clients load models too), and when the next model unloads, it asks /api/ps only

@@ -1,6 +1,6 @@
 // What the translation commands share: the model adapter, the one cache for the extension's
-// lifetime, the preview documents, interrupted jobs, progress notifications and the one place that
-// turns an error into a message the user can act on.
+// lifetime, the preview documents, interrupted jobs, progress notifications, and how a translation
+// that stopped is told (the error presenter's sentence and remedies, with Resume when work was kept).
 import * as vscode from 'vscode';
 import { isCancel } from '../../core/common/cancel';
 import { AbortError } from '../../core/http/errors';
