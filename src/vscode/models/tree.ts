@@ -89,7 +89,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   setVisible(visible: boolean): void {
     this.visible = visible;
     if (visible && this.stale) this.refresh();
-    else if (visible && this.runningStale) this.refreshRunning();
+    // refreshRunning never rejects (a failure leaves the full fetch to say what is wrong).
+    else if (visible && this.runningStale) void this.refreshRunning();
     this.updateTimers();
   }
 
@@ -98,7 +99,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private onModelActivity(): void {
     if (!this.visible) { this.runningStale = true; return; }
     if (this.activityTimer) return;
-    this.activityTimer = setTimeout(() => { this.activityTimer = undefined; this.refreshRunning(); }, ACTIVITY_COALESCE_MS);
+    this.activityTimer = setTimeout(() => { this.activityTimer = undefined; void this.refreshRunning(); }, ACTIVITY_COALESCE_MS);
   }
 
   /**
