@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import { isCancel } from '../core/common/cancel';
 import { isLoopback } from '../core/http/proxy';
-import { ConnectionError, EndpointNotFoundError, IncompleteStreamError, ModelNotFoundError, OllamaError, ResponseError, StreamError, TimeoutError } from '../core/http/errors';
+import { classifyError, type ErrorKind } from '../core/http/classify';
+import { ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, ResponseError, StreamError, TimeoutError } from '../core/http/errors';
 import { endpointSourceOf, endpointSourceSentence } from './config';
 import { COMMAND, SETTING, type SettingKey } from './ids';
 
@@ -21,8 +22,6 @@ export type Remedy =
   | { kind: 'testConnection' }
   /** Pick another installed model (the chat's picker). */
   | { kind: 'chooseModel' };
-
-export type ErrorKind = 'cancelled' | 'unreachable' | 'modelMissing' | 'midStream' | 'other';
 
 export interface PresentedError {
   kind: ErrorKind;
@@ -47,12 +46,6 @@ export interface PresentOptions {
   serverWords?: boolean;
   /** The caller's signal: any error after it aborted is a cancel. */
   signal?: AbortSignal;
-}
-
-/** Errors that mean "the server cannot be reached at all" (as opposed to a failed request). */
-export function isUnreachable(e: unknown): boolean {
-  return e instanceof ConnectionError || e instanceof EndpointNotFoundError || (e instanceof TimeoutError && e.phase === 'connect')
-    || (e instanceof OllamaError && (e.status === 401 || e.status === 403 || e.status === 502 || e.status === 504));
 }
 
 /** A sentence a user can act on, for any client error. Errors about reaching the server also say
@@ -104,21 +97,13 @@ export function remediesFor(kind: ErrorKind, o: { model?: string; modelSetting?:
 
 /** What `e` means for the user and what fixes it. */
 export function presentError(e: unknown, o: PresentOptions): PresentedError {
-  const kind = errorKind(e, o);
+  const kind = classifyError(e, o);
   const model = e instanceof ModelNotFoundError ? e.model || o.model : undefined;
   let message: string;
   if (kind === 'modelMissing') message = vscode.l10n.t('Model {0} is not installed on {1}.', model ?? '', o.url);
   else if (kind === 'midStream') message = vscode.l10n.t('The answer broke off: {0} The part received is kept.', describeError(e, o.url));
   else message = describeError(e, o.url, o);
   return { kind, message, remedies: remediesFor(kind, { ...(model ? { model } : {}), ...(o.modelSetting ? { modelSetting: o.modelSetting } : {}) }), ...(model ? { model } : {}) };
-}
-
-function errorKind(e: unknown, o: PresentOptions): ErrorKind {
-  if (isCancel(e, o.signal)) return 'cancelled';
-  if (e instanceof ModelNotFoundError) return 'modelMissing';
-  if (isUnreachable(e) && !o.partial) return 'unreachable';
-  if (o.partial && (e instanceof StreamError || e instanceof IncompleteStreamError || e instanceof TimeoutError || e instanceof ConnectionError)) return 'midStream';
-  return 'other';
 }
 
 /** The button label of a remedy. */

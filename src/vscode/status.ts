@@ -3,11 +3,12 @@
 // setting or retry - however many features fail at the same time.
 import * as vscode from 'vscode';
 import { isCancel } from '../core/common/cancel';
+import { isUnreachable } from '../core/http/classify';
 import type { BusyRetryInfo } from '../core/http/core';
 import type { EndpointSource } from '../core/config/userLevel';
 import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect } from './config';
 import type { ExtensionContextOwner } from './context';
-import { describeError, isUnreachable, reachNote, remediesFor, showWithRemedies } from './errors';
+import { describeError, reachNote, remediesFor, showWithRemedies } from './errors';
 import { COMMAND, CONTEXT_KEY, SETTING, STATUS_ITEM } from './ids';
 
 export interface ServerStatus {

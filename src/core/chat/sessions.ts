@@ -71,7 +71,8 @@ export class ChatSessions {
   markDirty(s: ChatSession, now = false): void {
     if (this.disposed || this.deleted.has(s.id)) return;
     this.dirty.add(s);
-    if (now) this.saver.flush(); else this.saver.schedule();
+    this.saver.schedule();
+    if (now) this.saver.flush();
   }
 
   private writeDirty(): void {
@@ -153,7 +154,7 @@ export class ChatSessions {
 
   /** Waits for every save (scheduled ones are started first). */
   async idle(): Promise<void> {
-    this.saver.flush();
+    if (this.dirty.size) { this.saver.schedule(); this.saver.flush(); }
     await this.store.idle();
   }
 

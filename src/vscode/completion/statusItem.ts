@@ -1,7 +1,7 @@
 // The inline-completion status bar item: ready / waiting / generating / error, or paused / off.
 // A click pauses or resumes automatic completion (when it is off in the settings: opens the setting).
 import * as vscode from 'vscode';
-import { isUnreachable } from '../errors';
+import { isUnreachable } from '../../core/http/classify';
 import type { EngineState } from '../../core/fim';
 import { COMMAND, SETTING, STATUS_ITEM } from '../ids';
 
