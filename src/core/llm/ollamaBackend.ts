@@ -1,6 +1,6 @@
 // The backend over Ollama's native API (/api/chat, /api/generate, /api/tags, /api/show): every
 // feature works, and `ollama` hands the same client to model management.
-import type { AbortableAsyncIterator } from '../http/core';
+import type { AbortableAsyncIterator } from '../http/stream';
 import type { CallOptions, ClientOptions } from '../http/options';
 import { OllamaClient } from '../ollama/client';
 import type { ChatResponse, GenerateResponse, Metrics, Options } from '../ollama/types';

@@ -2,7 +2,8 @@
 // at home, and stricter where ollama-js is weak: every call takes an AbortSignal, breaking out of a
 // stream closes the connection, the caller's request is never mutated, errors keep their status.
 // Never imports `vscode` and never logs.
-import { AbortableAsyncIterator, HttpCore } from '../http/core';
+import type { HttpCore } from '../http/core';
+import type { AbortableAsyncIterator } from '../http/stream';
 import { InvalidRequestError } from '../http/errors';
 import { buildHttpCore, type CallOptions, type ClientOptions } from '../http/options';
 import { NdjsonDecoder } from '../stream/ndjson';
