@@ -10,7 +10,7 @@ import { LiveDocumentView } from '../../src/core/translate/live';
 import { SubtitleJob, splitLineTags } from '../../src/core/translate/subtitleJob';
 import { parseSubtitles, serializeSubtitles } from '../../src/core/translate/subtitles';
 import { TranslationTruncatedError, type TranslateRequest } from '../../src/core/translate/types';
-import { chatTranslateFn } from '../../src/vscode/translate/chatTranslate';
+import { chatTranslateFn } from '../../src/core/translate/chatTranslate';
 import { OllamaTestServer } from '../support/ollamaServer';
 
 const tr = (s: string): string => `译${s}`;

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { isCancel } from '../../core/common/cancel';
 import { assertTranslatableText, DocumentJob, LiveDocumentView, UnsupportedInputError, type DocumentFormat } from '../../core/translate';
-import { languageTag } from './langTag';
+import { languageTag } from '../../core/translate/langTag';
 import { PREVIEW_SCHEME } from './preview';
 import { isOutputMode, translationSettings, type OutputMode } from '../config';
 import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';

@@ -10,7 +10,7 @@ import { generationDefaults, type OutputMode } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { presentError, showWithRemedies, type ExtraButton } from '../errors';
 import type { ConnectionMonitor } from '../status';
-import { chatTranslateFn } from './chatTranslate';
+import { chatTranslateFn } from '../../core/translate/chatTranslate';
 import { TranslationPreviews } from './preview';
 import { JobStore } from './store';
 import { SETTING } from '../ids';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { DocumentFormat, DocumentJobState, Glossary, SubtitleJobState, TextEncodingName } from '../../core/translate';
-import { languageTag } from './langTag';
+import { languageTag } from '../../core/translate/langTag';
 import { STORAGE_KEY } from '../ids';
 
 interface JobSpecBase {

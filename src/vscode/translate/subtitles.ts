@@ -9,7 +9,7 @@ import {
 } from '../../core/translate';
 import { assertTranslatableText } from '../../core/translate/binary';
 import { describeEncoding, readTextFile } from '../textFile';
-import { languageTag, numberedFileName, translatedFileName } from './langTag';
+import { languageTag, numberedFileName, translatedFileName } from '../../core/translate/langTag';
 import { translationSettings } from '../config';
 import { discardSaved, runResumableJob, type JobKind } from './jobRunner';
 import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
