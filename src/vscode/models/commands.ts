@@ -10,6 +10,7 @@ import type { ModelDocumentProvider } from './showDocument';
 import { abortOn } from '../cancel';
 import { commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
 import { modelNameOf, type ModelsTreeProvider } from './tree';
+import { COMMAND, type CommandId } from '../ids';
 
 export interface ShowResult extends OperationResult {
   uri?: string;
@@ -17,21 +18,21 @@ export interface ShowResult extends OperationResult {
 }
 
 export function registerModelCommands(env: ModelsEnv, tree: ModelsTreeProvider, docs: ModelDocumentProvider): void {
-  const reg = (id: string, fn: (arg: unknown, o: CommandOptions) => Promise<unknown>) =>
-    env.ctx.own(vscode.commands.registerCommand(`ollamaAssistant.models.${id}`, (arg?: unknown, opts?: unknown) => fn(arg, commandOptions(opts))));
+  const reg = (id: CommandId, fn: (arg: unknown, o: CommandOptions) => Promise<unknown>) =>
+    env.ctx.own(vscode.commands.registerCommand(id, (arg?: unknown, opts?: unknown) => fn(arg, commandOptions(opts))));
   const ops = new ModelOperations(env, tree, docs);
 
-  reg('refresh', async () => { tree.refresh(); return true; });
-  reg('pull', (arg, o) => ops.pull(arg, o));
-  reg('push', (arg, o) => ops.push(arg, o));
-  reg('delete', (arg, o) => ops.delete(arg, o));
-  reg('copy', (arg, o) => ops.copy(arg, o));
-  reg('show', (arg) => ops.show(arg));
-  reg('unload', (arg) => ops.unload(arg));
-  reg('load', (arg, o) => ops.load(arg, o));
-  reg('setAsChatModel', (arg) => ops.useFor('chat', arg));
-  reg('setAsCompletionModel', (arg) => ops.useFor('completion', arg));
-  reg('setAsTranslationModel', (arg) => ops.useFor('translation', arg));
+  reg(COMMAND.modelsRefresh, async () => { tree.refresh(); return true; });
+  reg(COMMAND.modelsPull, (arg, o) => ops.pull(arg, o));
+  reg(COMMAND.modelsPush, (arg, o) => ops.push(arg, o));
+  reg(COMMAND.modelsDelete, (arg, o) => ops.delete(arg, o));
+  reg(COMMAND.modelsCopy, (arg, o) => ops.copy(arg, o));
+  reg(COMMAND.modelsShow, (arg) => ops.show(arg));
+  reg(COMMAND.modelsUnload, (arg) => ops.unload(arg));
+  reg(COMMAND.modelsLoad, (arg, o) => ops.load(arg, o));
+  reg(COMMAND.modelsSetAsChatModel, (arg) => ops.useFor('chat', arg));
+  reg(COMMAND.modelsSetAsCompletionModel, (arg) => ops.useFor('completion', arg));
+  reg(COMMAND.modelsSetAsTranslationModel, (arg) => ops.useFor('translation', arg));
 }
 
 export class ModelOperations {
