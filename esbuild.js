@@ -1,7 +1,8 @@
 // Bundles the extension (Node, CommonJS, `vscode` external), its HTTP transport (undici, loaded on
 // the first request from a separate file so activation never pays for it) and the webview (browser,
-// IIFE). Flags: --production (minify, no source maps), --watch. Also required by tests (exports the
-// build options; builds only when run directly).
+// IIFE). Flags: --production (minify, no source maps, and no test code: `__OA_TEST__` is false, so
+// the test API and the webview's test hooks are dropped with their branches), --watch. Also required
+// by tests (exports the build options; builds only when run directly).
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
@@ -45,6 +46,11 @@ const lazyCodecs = {
   },
 };
 
+/** `__OA_TEST__`: true in development builds (the integration tests run them), false in production. */
+function testDefine(production) {
+  return { __OA_TEST__: production ? 'false' : 'true' };
+}
+
 /** @returns {import('esbuild').BuildOptions} */
 function extensionBuild({ production = false } = {}) {
   return {
@@ -55,6 +61,7 @@ function extensionBuild({ production = false } = {}) {
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    define: testDefine(production),
     plugins: [lazyTransport, lazyCodecs, plainRequires],
     // The first statement of the bundle: activation is timed from here (see src/extension.ts).
     // (And, for the tests, the CPU used so far and the process-wide undici dispatcher as it was.)
@@ -108,6 +115,7 @@ function webviewBuild({ production = false } = {}) {
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+    define: testDefine(production),
     minify: production,
     sourcemap: !production,
     sourcesContent: false,

@@ -9,9 +9,9 @@ import { Agent, request } from 'undici';
 import { computeWindows, stringAccessor } from '../src/core/fim';
 import type { CompletionParams, LlmBackend } from '../src/core/llm/backend';
 import { OllamaBackend } from '../src/core/llm/backend';
-import type { CallOptions } from '../src/core/ollama/client';
+import type { CallOptions } from '../src/core/http/options';
 import { OllamaClient } from '../src/core/ollama/client';
-import { CompletionEngine, type EngineResult, type EngineSettings } from '../src/vscode/completion/engine';
+import { CompletionEngine, type EngineResult, type EngineSettings } from '../src/core/fim';
 import { OllamaTestServer, type RecordedRequest } from '../test/support/ollamaServer';
 
 const MODEL = 'qwen2.5-coder:1.5b';
@@ -83,9 +83,10 @@ function summary(xs: number[]): string {
 interface TrackedCall { at: number; abortedAt?: number; reason?: string }
 
 /** The backend, recording each request and why/when it was aborted. */
-function tracked(backend: LlmBackend, calls: TrackedCall[]): Pick<LlmBackend, 'complete' | 'baseUrl'> {
+function tracked(backend: LlmBackend, calls: TrackedCall[]): Pick<LlmBackend, 'complete' | 'baseUrl' | 'modelFacts'> {
   return {
     baseUrl: backend.baseUrl,
+    modelFacts: (model, o) => backend.modelFacts(model, o),
     complete(p: CompletionParams, o: CallOptions = {}) {
       const c: TrackedCall = { at: performance.now() };
       calls.push(c);
@@ -124,7 +125,7 @@ async function typingSession(out: (s: string) => void): Promise<void> {
   const client = new OllamaClient({ host: server.url });
   const calls: TrackedCall[] = [];
   const backend = tracked(new OllamaBackend(client), calls);
-  const engine = new CompletionEngine({ backend: async () => backend, show: (m) => client.show({ model: m }), settings });
+  const engine = new CompletionEngine({ backend: async () => backend, settings });
   try {
     const { keys, bursts } = script(mulberry32(SEED));
     const keyTimes: number[] = [];
@@ -200,7 +201,7 @@ async function overhead(firstTokenMs: number, out: (s: string) => void): Promise
   const server = await OllamaTestServer.start({ firstTokenDelayMs: firstTokenMs, tokenDelayMs: 1, reply: oracleReply });
   const client = new OllamaClient({ host: server.url });
   const backend = new OllamaBackend(client);
-  const engine = new CompletionEngine({ backend: async () => backend, show: (m) => client.show({ model: m }), settings });
+  const engine = new CompletionEngine({ backend: async () => backend, settings });
   const agent = new Agent({ keepAliveTimeout: 30_000 });
   const pipe: number[] = [];
   const bare: number[] = [];

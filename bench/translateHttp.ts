@@ -5,7 +5,7 @@
 // requests / 4 x latency; the ratio wall / ideal shows what batching, HTTP and streaming add.
 import { OllamaBackend } from '../src/core/llm/backend';
 import { cues, parseSubtitles, serializeSubtitles, translateSubtitles } from '../src/core/translate';
-import { chatTranslateFn } from '../src/vscode/translate/chatTranslate';
+import { chatTranslateFn } from '../src/core/translate/chatTranslate';
 import { OllamaTestServer } from '../test/support/ollamaServer';
 import { syntheticSrt } from './translateSubtitles';
 

@@ -15,9 +15,9 @@ step "dependencies"
 bash scripts/setup-test-host.sh || exit 1
 bash scripts/ensure-deps.sh || exit 1
 
-step "typecheck + core purity"
+step "typecheck + lint (layers, promises) + l10n"
 npx tsc -p . --noEmit || fail=1
-node scripts/check-core-imports.mjs || fail=1
+npx eslint . || fail=1   # eslint.config.mjs: core/shared/webview never import vscode, no floating or misused promises
 node scripts/check-l10n.mjs || fail=1
 
 step "unit tests (plain Node)"

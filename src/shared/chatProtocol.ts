@@ -2,7 +2,9 @@
 // The extension owns all state (sessions, the streaming answer, pending attachments); the webview
 // renders what it is sent and reports what the user does. The extension posts nothing until the
 // webview says `ready`, and answers `ready` with `init` carrying the whole state, so a view that was
-// hidden (and destroyed) comes back exactly as it was.
+// hidden (and destroyed) comes back exactly as it was. (Test builds add a protocol of their own on
+// top: chatTestProtocol.ts.)
+import { MAX_IMAGE_BASE64_CHARS } from '../core/common/images';
 
 export type MessageStateView = 'done' | 'streaming' | 'interrupted' | 'stopped' | 'error';
 
@@ -142,9 +144,7 @@ export type ToWebview =
   | { type: 'delta'; id: string; offset: number; text: string; thinking?: string }
   | { type: 'composer'; attachments: AttachmentView[]; notice: NoticeView | null; busy: boolean }
   | { type: 'models'; models: ModelOption[]; current: string; think?: ThinkView | undefined }
-  | { type: 'setInput'; text: string; focus: boolean }
-  /** Test builds only: inspect or drive the DOM. */
-  | { type: 'test'; id: number; op: TestOp };
+  | { type: 'setInput'; text: string; focus: boolean };
 
 export const CODE_ACTIONS = ['copy', 'insert', 'open'] as const;
 export type CodeAction = typeof CODE_ACTIONS[number];
@@ -168,20 +168,7 @@ export type FromWebview =
   | { type: 'attachFile' }
   | { type: 'attachImage' }
   /** The webview missed a delta (offset mismatch): send the state again. */
-  | { type: 'resync' }
-  | { type: 'testResult'; id: number; result: unknown };
-
-export type TestOp =
-  | { op: 'report' }
-  | { op: 'click'; selector: string; index?: number }
-  | { op: 'send'; text: string }
-  | { op: 'paste'; name: string; mime: string; base64: string }
-  | { op: 'selectModel'; model: string }
-  | { op: 'selectThink'; value: string }
-  | { op: 'editLast'; text: string }
-  | { op: 'clickLink'; index: number }
-  /** Post this message to the extension as if the webview had sent it (hostile-webview checks). */
-  | { op: 'post'; message: FromWebview };
+  | { type: 'resync' };
 
 // ---- what the extension accepts from the webview ---------------------------------------------------
 // The webview renders model output, which is untrusted: should a payload ever run there, it could
@@ -205,7 +192,7 @@ export const WEBVIEW_LIMITS = {
   imageNameChars: 1000,
   mimeChars: 100,
   /** One image, as base64 (20 MB of bytes). */
-  imageBase64Chars: Math.ceil((20 * 1024 * 1024 * 4) / 3) + 4,
+  imageBase64Chars: MAX_IMAGE_BASE64_CHARS,
 } as const;
 
 export type WebviewCheck = { ok: true; message: FromWebview } | { ok: false; reason: string };
@@ -272,61 +259,7 @@ export function checkFromWebview(raw: unknown): WebviewCheck {
       const id = text('id', L.idChars);
       return id ? ok({ type: 'removeAttachment', id }) : bad('id missing or too long');
     }
-    case 'testResult':
-      return Number.isSafeInteger(m.id) ? ok({ type: 'testResult', id: m.id as number, result: m.result }) : bad('id not an integer');
     default:
       return { ok: false, reason: `unknown type ${JSON.stringify(String(m.type).slice(0, 40))}` };
   }
-}
-
-/** What the webview reports about its DOM (test builds): the XSS checks and what a user sees. */
-export interface DomReport {
-  /** <script> elements that were not in the document when the view started (the bundle and the
-   * webview host's API script are). */
-  scripts: number;
-  iframes: number;
-  objects: number;
-  embeds: number;
-  forms: number;
-  /** <style> elements and style="" attributes inside the conversation. */
-  styleElements: number;
-  styleAttributes: number;
-  /** "tag.onerror" for every on* attribute anywhere in the document. */
-  onAttributes: string[];
-  /** href/src/action/formaction/xlink:href values with a javascript:, vbscript: or data: (non-image) URL. */
-  badUrls: string[];
-  /** Every link target in the conversation. */
-  links: string[];
-  /** A global that the hostile payloads would set if any ran. */
-  canary: boolean;
-  messages: {
-    id: string; role: string; state: string; text: string; thinking?: string; error?: string; stats?: string; stateLabel?: string;
-    /** The thinking block's summary as shown, and whether it is expanded. */
-    thinkingSummary?: string; thinkingOpen?: boolean;
-    /** Where the thinking block is: before the answer body, as its own element. */
-    thinkingApart?: boolean;
-    note?: string;
-    /** Rendered height of the stats line in lines (1 = it does not wrap). */
-    statsLines?: number;
-    /** Foot buttons shown (copyAnswer, regenerate, edit). */
-    buttons?: string[];
-  }[];
-  codeBlocks: { language: string; text: string; highlighted: boolean; buttons: string[] }[];
-  actions: { action: string; arg?: string; label: string }[];
-  notice?: string;
-  attachments: string[];
-  models: string[];
-  /** The note shown with each model (same order as models; '' for none). */
-  modelNotes: string[];
-  selectedModel: string;
-  /** The reasoning control: its values and the selected one ([] / '' when hidden). */
-  thinkOptions: string[];
-  think: string;
-  /** The webview's width in CSS pixels (the sidebar's width). */
-  width: number;
-  /** Per code block: whether its code is wider than the block and scrolls (with the cue). */
-  codeScroll: { scrollable: boolean; cue: boolean }[];
-  busy: boolean;
-  images: number;
-  input: string;
 }

@@ -1,10 +1,48 @@
-// Typed access to the extension's settings: one getter per setting, and the one place that knows
-// which setting changes rebuild the HTTP client.
+// Typed configuration: one getter per setting group, every default and range read from package.json
+// (through the extension's own manifest, core/config/schema), and REBUILDS, the one map of which
+// setting changes rebuild what. Nothing else calls getConfiguration.
 import * as vscode from 'vscode';
+import { nonEmptyText, oneOf, record, settingsSchema, text, wholeNumber, type SettingSchema, type SettingsSchema } from '../core/config/schema';
 import { resolveEndpoint, tabInForce, userLevelValue, type EndpointSource, type InspectRecord, type SettingsTab, type UserLevelValue } from '../core/config/userLevel';
+import type { EngineSettings } from '../core/fim';
 import type { BackendKind, Sampling } from '../core/llm/backend';
+import type { Glossary } from '../core/translate';
+import { EDITOR_SETTING, EXTENSION_ID, SECTION, SETTING, type SettingKey } from './ids';
 
-export const SECTION = 'ollamaAssistant';
+// ---- the schema ---------------------------------------------------------------------------------
+
+let schema: SettingsSchema | undefined;
+
+/** The manifest's schema of `key` (full key). */
+function spec(key: SettingKey): SettingSchema {
+  schema ??= settingsSchema(vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON);
+  return schema[key] ?? {};
+}
+
+/** `key` relative to the section ("chat.model"). */
+const rel = (key: SettingKey): string => key.slice(SECTION.length + 1);
+const section = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration(SECTION);
+const raw = (c: vscode.WorkspaceConfiguration, key: SettingKey): unknown => c.get<unknown>(rel(key));
+
+// ---- which change rebuilds what -----------------------------------------------------------------
+
+/**
+ * Which settings, when they change, rebuild which part. `client`: the HTTP client (the context
+ * owner closes the old one). `completion`: the completion engine ends its streams and drops its
+ * cache (they were made with the old values). `chatModel`: the chat posts its model list again.
+ * Everything else is read when it is used (a translation job reads its settings once, at its start).
+ */
+export const REBUILDS = {
+  client: [SETTING.endpoint, SETTING.backend, SETTING.headers, `${SECTION}.timeouts`, SETTING.caCertificateFile, EDITOR_SETTING.httpProxy, EDITOR_SETTING.httpNoProxy],
+  completion: [`${SECTION}.completion`, SETTING.options, SETTING.keepAlive],
+  chatModel: [SETTING.chatModel],
+} as const;
+
+export function affects(e: vscode.ConfigurationChangeEvent, what: keyof typeof REBUILDS): boolean {
+  return REBUILDS[what].some((k) => e.affectsConfiguration(k));
+}
+
+// ---- connection (user level only) ---------------------------------------------------------------
 
 export interface ConnectionConfig {
   /** Endpoint as configured; empty means the default (http://127.0.0.1:11434). */
@@ -24,52 +62,199 @@ export interface ConnectionConfig {
   ignoredWorkspaceKeys: string[];
 }
 
-/** Settings whose change means a new client. */
-export const CONNECTION_KEYS = [
-  `${SECTION}.endpoint`, `${SECTION}.backend`, `${SECTION}.headers`, `${SECTION}.timeouts`, `${SECTION}.caCertificateFile`,
-  'http.proxy', 'http.noProxy',
-];
-
-/** The extension's connection settings (relative keys): read from User / Remote settings only. */
-export const USER_LEVEL_KEYS = [
-  'endpoint', 'backend', 'headers', 'caCertificateFile',
-  'timeouts.connectSeconds', 'timeouts.firstByteSeconds', 'timeouts.idleSeconds',
+/** The connection settings: read from User / Remote settings only (see core/config/userLevel). */
+const USER_LEVEL_KEYS: readonly SettingKey[] = [
+  SETTING.endpoint, SETTING.backend, SETTING.headers, SETTING.caCertificateFile,
+  SETTING.connectSeconds, SETTING.firstByteSeconds, SETTING.idleSeconds,
 ];
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
-/** One connection setting's user-level value (workspace values ignored, see core/config/userLevel). */
-function userLevel<T>(c: vscode.WorkspaceConfiguration, key: string, valid: (v: unknown) => v is T): UserLevelValue<T> {
-  return userLevelValue(c.inspect<T>(key) as InspectRecord<T> | undefined, valid);
-}
-
 export function readConnectionConfig(env: Record<string, string | undefined> = process.env): ConnectionConfig {
-  const c = vscode.workspace.getConfiguration(SECTION);
+  const c = section();
   const http = vscode.workspace.getConfiguration('http');
   const ignored: string[] = [];
-  const read = <T>(key: string, valid: (v: unknown) => v is T): UserLevelValue<T> => {
-    const v = userLevel(c, key, valid);
-    if (v.workspaceIgnored) ignored.push(`${SECTION}.${key}`);
+  const read = <T>(key: SettingKey, valid: (v: unknown) => v is T): UserLevelValue<T> => {
+    const v = userLevelValue(c.inspect<T>(rel(key)) as InspectRecord<T> | undefined, valid);
+    if (v.workspaceIgnored) ignored.push(key);
     return v;
   };
-  const { endpoint, source } = resolveEndpoint(read('endpoint', isString), env);
-  const secs = (key: string, dflt: number) => (read(`timeouts.${key}`, isSeconds).value ?? dflt) * 1000;
+  const fallback = <T>(key: SettingKey, valid: (v: unknown) => v is T): T | undefined => (valid(spec(key).default) ? spec(key).default as T : undefined);
+  const { endpoint, source } = resolveEndpoint(read(SETTING.endpoint, isString), env);
+  const ms = (key: SettingKey) => (read(key, isSeconds).value ?? fallback(key, isSeconds) ?? 0) * 1000;
   return {
     endpoint,
     endpointSource: source,
-    backend: read('backend', isString).value === 'openai' ? 'openai' : 'ollama',
-    headers: read('headers', isObject).value ?? {},
-    connectTimeoutMs: secs('connectSeconds', 10),
-    headersTimeoutMs: secs('firstByteSeconds', 600),
-    idleTimeoutMs: secs('idleSeconds', 120),
-    caCertificateFile: (read('caCertificateFile', isString).value ?? '').trim(),
+    backend: oneOf<BackendKind>(spec(SETTING.backend), read(SETTING.backend, isString).value),
+    headers: read(SETTING.headers, isObject).value ?? {},
+    connectTimeoutMs: ms(SETTING.connectSeconds),
+    headersTimeoutMs: ms(SETTING.firstByteSeconds),
+    idleTimeoutMs: ms(SETTING.idleSeconds),
+    caCertificateFile: (read(SETTING.caCertificateFile, isString).value ?? '').trim(),
     httpProxy: (http.get<string>('proxy') ?? '').trim(),
     httpNoProxy: http.get<string[]>('noProxy') ?? [],
     ignoredWorkspaceKeys: ignored,
   };
 }
+
+// ---- models and generation ----------------------------------------------------------------------
+
+export type Feature = 'chat' | 'completion' | 'translation' | 'embeddings';
+
+const MODEL_SETTING: Record<Feature, SettingKey> = {
+  chat: SETTING.chatModel, completion: SETTING.completionModel, translation: SETTING.translationModel, embeddings: SETTING.embeddingsModel,
+};
+
+/** The setting that names a feature's model. */
+export function modelSetting(feature: Feature): SettingKey { return MODEL_SETTING[feature]; }
+
+/** The model configured for a feature ('' when the user emptied the setting). */
+export function modelFor(feature: Feature): string {
+  const key = MODEL_SETTING[feature];
+  return text(spec(key), raw(section(), key));
+}
+
+/** Default generation options and keep_alive shared by every feature, so that the same model is
+ * never reloaded because two features asked with different load-time options. */
+export function generationDefaults(): { options: Sampling; keepAlive: string | undefined } {
+  const c = section();
+  const o = record(spec(SETTING.options), raw(c, SETTING.options));
+  const num = (k: string) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? (o[k] as number) : undefined);
+  const options: Sampling = {};
+  const set = <K extends keyof Sampling>(k: K, v: Sampling[K] | undefined) => { if (v !== undefined) options[k] = v; };
+  set('temperature', num('temperature'));
+  set('topP', num('top_p'));
+  set('topK', num('top_k'));
+  set('numCtx', num('num_ctx'));
+  set('numPredict', num('num_predict'));
+  set('seed', num('seed'));
+  const ka = text(spec(SETTING.keepAlive), raw(c, SETTING.keepAlive));
+  return { options, keepAlive: ka || undefined };
+}
+
+// ---- chat -----------------------------------------------------------------------------------------
+
+export interface ChatSettings {
+  /** Never empty: an emptied setting means its default. */
+  model: string;
+  /** As typed (not trimmed: it is sent as written). */
+  systemPrompt: string;
+  maxHistorySessions: number;
+  /** Characters of answer (text + reasoning) after which an answer is cut. */
+  maxAnswerChars: number;
+}
+
+export function chatSettings(): ChatSettings {
+  const c = section();
+  const prompt = raw(c, SETTING.chatSystemPrompt);
+  return {
+    model: nonEmptyText(spec(SETTING.chatModel), raw(c, SETTING.chatModel)),
+    systemPrompt: typeof prompt === 'string' ? prompt : '',
+    maxHistorySessions: wholeNumber(spec(SETTING.chatMaxHistorySessions), raw(c, SETTING.chatMaxHistorySessions)),
+    maxAnswerChars: wholeNumber(spec(SETTING.chatMaxAnswerChars), raw(c, SETTING.chatMaxAnswerChars)),
+  };
+}
+
+// ---- inline completion ------------------------------------------------------------------------------
+
+/** What one completion request is made of. num_ctx and keep_alive are the chat's, so that both
+ * features load the model the same way and Ollama never reloads it between them. */
+export function completionEngineSettings(): EngineSettings {
+  const c = section();
+  const { options, keepAlive } = generationDefaults();
+  const n = (key: SettingKey) => wholeNumber(spec(key), raw(c, key));
+  return {
+    model: modelFor('completion'),
+    debounceMs: n(SETTING.completionDebounceMs),
+    maxLines: n(SETTING.completionMaxLines),
+    numPredict: n(SETTING.completionNumPredict),
+    ...(options.numCtx !== undefined ? { numCtx: options.numCtx } : {}),
+    ...(keepAlive !== undefined ? { keepAlive } : {}),
+  };
+}
+
+/** Automatic completion is on (asking by hand works regardless). */
+export function completionEnabled(): boolean {
+  const v = raw(section(), SETTING.completionEnabled);
+  return typeof v === 'boolean' ? v : spec(SETTING.completionEnabled).default !== false;
+}
+
+/** `completion.languages`: the language's own entry, else `*`, else on. */
+export function completionLanguageEnabled(languageId: string): boolean {
+  const map = record(spec(SETTING.completionLanguages), raw(section(), SETTING.completionLanguages));
+  const own = map[languageId];
+  if (typeof own === 'boolean') return own;
+  const star = map['*'];
+  return typeof star === 'boolean' ? star : true;
+}
+
+// ---- translation ------------------------------------------------------------------------------------
+
+export type OutputMode = 'replace' | 'insertBelow' | 'sideBySide' | 'copy';
+const OUTPUT_MODES: readonly OutputMode[] = ['replace', 'insertBelow', 'sideBySide', 'copy'];
+
+export function isOutputMode(v: unknown): v is OutputMode {
+  return typeof v === 'string' && (OUTPUT_MODES as readonly string[]).includes(v);
+}
+
+export interface TranslationSettings {
+  model: string;
+  target: string;
+  outputMode: OutputMode | 'ask';
+  parallelRequests: number;
+  chunkChars: number;
+  subtitleBatchSize: number;
+  bilingualSubtitles: boolean;
+  glossary: Glossary;
+}
+
+/** Read once per command, so a job runs with one consistent set of options even if the user edits
+ * settings meanwhile. */
+export function translationSettings(): TranslationSettings {
+  const c = section();
+  const n = (key: SettingKey) => wholeNumber(spec(key), raw(c, key));
+  const glossary: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record(spec(SETTING.translationGlossary), raw(c, SETTING.translationGlossary)))) {
+    if (k.trim() && typeof v === 'string' && v.trim()) glossary[k] = v;
+  }
+  return {
+    model: modelFor('translation'),
+    target: nonEmptyText(spec(SETTING.translationTargetLanguage), raw(c, SETTING.translationTargetLanguage)),
+    outputMode: oneOf<OutputMode | 'ask'>(spec(SETTING.translationOutputMode), raw(c, SETTING.translationOutputMode)),
+    parallelRequests: n(SETTING.translationParallelRequests),
+    chunkChars: n(SETTING.translationChunkChars),
+    subtitleBatchSize: n(SETTING.translationSubtitleBatchSize),
+    bilingualSubtitles: raw(c, SETTING.translationBilingualSubtitles) === true,
+    glossary,
+  };
+}
+
+// ---- VS Code's own settings ---------------------------------------------------------------------
+
+/** `files.encoding`, `files.autoGuessEncoding`, `files.candidateGuessEncodings` for a resource (with
+ * a language's overrides when `languageId` is given). */
+export function fileEncodingSettings(uri: vscode.Uri, languageId?: string): { encoding?: string; autoGuess: boolean; candidates: string[] } {
+  const files = vscode.workspace.getConfiguration('files', languageId ? { uri, languageId } : uri);
+  return {
+    encoding: files.get<string>('encoding'),
+    autoGuess: files.get<boolean>('autoGuessEncoding') === true,
+    candidates: files.get<string[]>('candidateGuessEncodings') ?? [],
+  };
+}
+
+// ---- writing ----------------------------------------------------------------------------------------
+
+/** Sets `key` in the user settings, or in the workspace settings when `preferWorkspace` and the
+ * workspace already sets it (so the choice is not hidden behind a workspace value). */
+export async function updateSetting(key: SettingKey, value: unknown, o: { preferWorkspace?: boolean } = {}): Promise<void> {
+  const c = section();
+  const target = o.preferWorkspace && c.inspect(rel(key))?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await c.update(rel(key), value, target);
+}
+
+// ---- where a value comes from -------------------------------------------------------------------
 
 /** The endpoint the current clients use and where it came from (set by the context owner on every
  * client build), so that any message about that URL can say where it came from. */
@@ -103,9 +288,8 @@ export function endpointSourceSentence(source: EndpointSource): string {
 
 /** Which settings editor tab holds the value of `key` (a full key) that is in force. */
 export function settingTab(key: string): SettingsTab {
-  const rel = key.startsWith(`${SECTION}.`) ? key.slice(SECTION.length + 1) : '';
   const inspect = vscode.workspace.getConfiguration().inspect(key) as InspectRecord<unknown> | undefined;
-  return tabInForce(inspect, USER_LEVEL_KEYS.includes(rel));
+  return tabInForce(inspect, (USER_LEVEL_KEYS as readonly string[]).includes(key));
 }
 
 const OPEN_SETTINGS_COMMAND: Record<SettingsTab, string> = {
@@ -122,33 +306,4 @@ export async function openSettingWhereItTakesEffect(key: string): Promise<{ tab:
   const command = OPEN_SETTINGS_COMMAND[tab];
   await vscode.commands.executeCommand(command, { query: key });
   return { tab, command };
-}
-
-export function affectsConnection(e: vscode.ConfigurationChangeEvent): boolean {
-  return CONNECTION_KEYS.some((k) => e.affectsConfiguration(k));
-}
-
-export type Feature = 'chat' | 'completion' | 'translation' | 'embeddings';
-
-/** The model configured for a feature. */
-export function modelFor(feature: Feature): string {
-  return (vscode.workspace.getConfiguration(SECTION).get<string>(`${feature}.model`) ?? '').trim();
-}
-
-/** Default generation options and keep_alive shared by every feature, so that the same model is
- * never reloaded because two features asked with different load-time options. */
-export function generationDefaults(): { options: Sampling; keepAlive: string | number | undefined } {
-  const c = vscode.workspace.getConfiguration(SECTION);
-  const o = c.get<Record<string, unknown>>('options') ?? {};
-  const num = (k: string) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? (o[k] as number) : undefined);
-  const options: Sampling = {};
-  const set = <K extends keyof Sampling>(k: K, v: Sampling[K] | undefined) => { if (v !== undefined) options[k] = v; };
-  set('temperature', num('temperature'));
-  set('topP', num('top_p'));
-  set('topK', num('top_k'));
-  set('numCtx', num('num_ctx'));
-  set('numPredict', num('num_predict'));
-  set('seed', num('seed'));
-  const ka = c.get<string>('keepAlive');
-  return { options, keepAlive: ka && ka.trim() ? ka.trim() : undefined };
 }

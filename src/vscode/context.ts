@@ -1,20 +1,22 @@
-// One owner for everything the extension registers. The clients have a shorter lifetime: they are
-// rebuilt lazily after a connection setting or the API token changes, and the old ones are closed
-// (their in-flight requests end with AbortError, which features treat as a cancel, not a failure).
+// One owner for everything the extension registers. The backend (and the native client it holds)
+// has a shorter lifetime: it is built on first use, and rebuilt lazily after a connection setting
+// (config.ts REBUILDS.client) or the API token changes. The old one is retired: requests in flight
+// (a pull, an upload, an answer) finish on it, new ones go to the new one. On shutdown it is closed
+// (requests then end with AbortError, which features treat as a cancel, not a failure).
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { assembleHeaders } from '../core/http/headers';
 import type { BusyRetryInfo } from '../core/http/core';
 import { selectProxy } from '../core/http/proxy';
-import { OllamaBackend, OpenAIBackend, type LlmBackend } from '../core/llm/backend';
+import { createBackend, type LlmBackend } from '../core/llm/backend';
 import { observeBackend, type ModelActivity } from '../core/llm/observe';
-import { OllamaClient, type ClientOptions } from '../core/ollama/client';
-import { parseHost } from '../core/ollama/host';
-import { affectsConnection, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
+import type { ClientOptions } from '../core/http/options';
+import type { OllamaClient } from '../core/ollama/client';
+import { parseHost } from '../core/http/host';
+import { affects, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
+import { STORAGE_KEY } from './ids';
 
-export const TOKEN_SECRET_KEY = 'ollamaAssistant.apiToken';
-
-interface Clients { ollama: OllamaClient; llm: LlmBackend; config: ConnectionConfig; url: string }
+interface Clients { llm: LlmBackend; config: ConnectionConfig; url: string }
 
 export class ExtensionContextOwner implements vscode.Disposable {
   private clients: Promise<Clients> | undefined;
@@ -35,8 +37,8 @@ export class ExtensionContextOwner implements vscode.Disposable {
       this.onDidChangeClientEmitter,
       this.onBusyRetryEmitter,
       this.onDidUseModelEmitter,
-      vscode.workspace.onDidChangeConfiguration((e) => { if (affectsConnection(e)) this.resetClient('settings changed'); }),
-      ext.secrets.onDidChange((e) => { if (e.key === TOKEN_SECRET_KEY) this.resetClient('API token changed'); }),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (affects(e, 'client')) this.resetClient('settings changed'); }),
+      ext.secrets.onDidChange((e) => { if (e.key === STORAGE_KEY.apiToken) this.resetClient('API token changed'); }),
     );
   }
 
@@ -46,8 +48,9 @@ export class ExtensionContextOwner implements vscode.Disposable {
     return d;
   }
 
-  /** The native Ollama client for the configured endpoint (model management, status). */
-  async ollama(): Promise<OllamaClient> { return (await this.build()).ollama; }
+  /** The native Ollama client for model management, or undefined when the backend setting is an
+   * OpenAI-compatible server (which has no model endpoints). */
+  async ollama(): Promise<OllamaClient | undefined> { return (await this.build()).llm.ollama; }
 
   /** The chat/completion backend (native Ollama or OpenAI-compatible, per settings). */
   async llm(): Promise<LlmBackend> { return (await this.build()).llm; }
@@ -69,7 +72,7 @@ export class ExtensionContextOwner implements vscode.Disposable {
 
   private async create(): Promise<Clients> {
     const config = readConnectionConfig();
-    const token = await this.ext.secrets.get(TOKEN_SECRET_KEY);
+    const token = await this.ext.secrets.get(STORAGE_KEY.apiToken);
     const { headers, dropped } = assembleHeaders(config.headers, token);
     if (dropped.length) this.log.warn(`ignored invalid header names/values in ollamaAssistant.headers: ${dropped.join(', ')}`);
     const parsed = parseHost(config.endpoint);
@@ -95,36 +98,28 @@ export class ExtensionContextOwner implements vscode.Disposable {
         this.onBusyRetryEmitter.fire(info);
       },
     };
-    const ollama = new OllamaClient(opts);
-    const llm = observeBackend(config.backend === 'openai' ? new OpenAIBackend(opts) : new OllamaBackend(ollama), (a) => this.onDidUseModelEmitter.fire(a));
+    const llm = observeBackend(createBackend(config.backend, opts), (a) => this.onDidUseModelEmitter.fire(a));
     noteEndpointInUse(llm.baseUrl, config.endpointSource);
     // Never log header values: they may carry credentials.
     this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${new URL(proxy).host}` : ''}${token ? ', with API token' : ''}`);
     for (const key of config.ignoredWorkspaceKeys) {
       this.log.warn(`ignored ${key} from the workspace settings: connection settings are read from User and Remote settings only, so a repository cannot redirect requests`);
     }
-    return { ollama, llm, config, url: llm.baseUrl };
+    return { llm, config, url: llm.baseUrl };
   }
 
   resetClient(why: string): void {
     const old = this.clients;
     this.clients = undefined;
     // Requests in flight (a pull, an upload, an answer) finish on the old client; new ones use the new.
-    void old?.then((c) => retireClients(c)).catch(() => undefined);
+    void old?.then((c) => c.llm.retire()).catch(() => undefined);
     this.log.info(`connection reset: ${why}`);
     this.onDidChangeClientEmitter.fire();
   }
 
   dispose(): void {
-    void this.clients?.then((c) => closeClients(c)).catch(() => undefined);
+    void this.clients?.then((c) => c.llm.close()).catch(() => undefined);
     this.clients = undefined;
   }
 }
 
-function retireClients(c: Clients): Promise<unknown> {
-  return Promise.all([c.ollama.retire(), c.llm instanceof OllamaBackend ? undefined : c.llm.retire()]);
-}
-
-function closeClients(c: Clients): Promise<unknown> {
-  return Promise.all([c.ollama.close(), c.llm instanceof OllamaBackend ? undefined : c.llm.close()]);
-}

@@ -2,12 +2,14 @@
 // the one place that tells the user the server is unreachable - once, with buttons to open the
 // setting or retry - however many features fail at the same time.
 import * as vscode from 'vscode';
+import { isCancel } from '../core/common/cancel';
+import { isUnreachable } from '../core/http/classify';
 import type { BusyRetryInfo } from '../core/http/core';
-import { isLoopback } from '../core/http/proxy';
-import { AbortError, ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, TimeoutError } from '../core/ollama/errors';
 import type { EndpointSource } from '../core/config/userLevel';
-import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect, SECTION } from './config';
+import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect } from './config';
 import type { ExtensionContextOwner } from './context';
+import { describeError, reachNote, remediesFor, showWithRemedies } from './errors';
+import { COMMAND, CONTEXT_KEY, SETTING, STATUS_ITEM } from './ids';
 
 export interface ServerStatus {
   reachable: boolean;
@@ -24,33 +26,6 @@ export interface ServerStatus {
   detail?: string;
 }
 
-/** A sentence a user can act on, for any client error. Errors about reaching the server also say
- * where the endpoint came from and, in a remote window, what the extension host can reach. */
-export function describeError(e: unknown, url: string): string {
-  if (e instanceof ConnectionError) return withOrigin(vscode.l10n.t('Cannot reach the Ollama server at {0} ({1}).', url, e.code ?? e.message), url);
-  if (e instanceof TimeoutError) {
-    const text = vscode.l10n.t('The Ollama server at {0} did not answer in time ({1}).', url, e.phase);
-    return e.phase === 'connect' ? withOrigin(text, url) : text;
-  }
-  if (e instanceof EndpointNotFoundError) return withOrigin(vscode.l10n.t('{0} is not an Ollama API endpoint (HTTP 404). Check the endpoint URL and path prefix.', url), url);
-  if (e instanceof ModelNotFoundError) return vscode.l10n.t('Model {0} is not installed on {1}.', e.model, url);
-  if (e instanceof AbortError) return vscode.l10n.t('Cancelled.');
-  if (e instanceof OllamaError) return e.status ? `${e.message} (HTTP ${e.status})` : e.message;
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** `text`, then where the endpoint came from and what a remote window's extension host reaches. */
-function withOrigin(text: string, url: string): string {
-  const source = endpointSourceOf(url);
-  return [text, source ? endpointSourceSentence(source) : '', reachNote(url) ?? ''].filter(Boolean).join(' ');
-}
-
-/** Errors that mean "the server cannot be reached at all" (as opposed to a failed request). */
-export function isUnreachable(e: unknown): boolean {
-  return e instanceof ConnectionError || e instanceof EndpointNotFoundError || (e instanceof TimeoutError && e.phase === 'connect')
-    || (e instanceof OllamaError && (e.status === 401 || e.status === 403 || e.status === 502 || e.status === 504));
-}
-
 const NOTIFY_AGAIN_AFTER_MS = 5 * 60_000;
 
 export class ConnectionMonitor implements vscode.Disposable {
@@ -63,13 +38,14 @@ export class ConnectionMonitor implements vscode.Disposable {
   private lastNotified = 0;
   private lastNotifiedUrl = '';
   last: ServerStatus | undefined;
-  /** How many unreachable notifications were shown (tests assert there is no storm). */
-  notificationsShown = 0;
+  private readonly notifiedEmitter = new vscode.EventEmitter<void>();
+  /** An unreachable-server notification was shown (one per outage, however many features fail). */
+  readonly onDidNotifyUnreachable = this.notifiedEmitter.event;
 
   constructor(private readonly ctx: ExtensionContextOwner) {
-    this.item = vscode.window.createStatusBarItem('ollamaAssistant.connection', vscode.StatusBarAlignment.Right, 100);
+    this.item = vscode.window.createStatusBarItem(STATUS_ITEM.connection, vscode.StatusBarAlignment.Right, 100);
     this.item.name = vscode.l10n.t('Ollama Connection');
-    this.item.command = 'ollamaAssistant.testConnection';
+    this.item.command = COMMAND.testConnection;
     this.render();
     this.item.show();
     ctx.own(ctx.onDidChangeClient(() => { this.last = undefined; this.lastNotified = 0; this.render(); }));
@@ -78,7 +54,7 @@ export class ConnectionMonitor implements vscode.Disposable {
 
   private busyUntil = 0;
   private busyTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Set while the status bar says "server busy, retrying" (tests read it). */
+  /** Set while the status bar says "server busy, retrying". */
   busyText: string | undefined;
 
   /** The server answered 503 busy / 429 and the request waits to be retried: say so in the status
@@ -100,17 +76,14 @@ export class ConnectionMonitor implements vscode.Disposable {
       url = u;
       const source = config.endpointSource;
       const remoteNote = reachNote(u);
-      if (config.backend === 'ollama') {
-        const client = await this.ctx.ollama();
-        const [{ version }, { models }] = await Promise.all([client.version({ signal }), client.list({ signal })]);
-        this.last = { reachable: true, url, version, modelCount: models.length, models: models.map((m) => m.name), source, ...(remoteNote ? { remoteNote } : {}) };
-      } else {
-        const models = await (await this.ctx.llm()).listModels({ signal });
-        this.last = { reachable: true, url, modelCount: models.length, models: models.map((m) => m.name), source, ...(remoteNote ? { remoteNote } : {}) };
-      }
+      const { version, models } = await (await this.ctx.llm()).probe({ signal });
+      this.last = {
+        reachable: true, url, ...(version !== undefined ? { version } : {}), modelCount: models.length, models: models.map((m) => m.name), source,
+        ...(remoteNote ? { remoteNote } : {}),
+      };
     } catch (e) {
       // A check cut short by a client reset says nothing about the server.
-      if (e instanceof AbortError) return { reachable: false, url, error: describeError(e, url) };
+      if (isCancel(e, signal)) return { reachable: false, url, error: describeError(e, url) };
       this.last = { reachable: false, url, error: describeError(e, url), ...(endpointSourceOf(url) ? { source: endpointSourceOf(url) } : {}) };
     }
     this.render();
@@ -130,13 +103,10 @@ export class ConnectionMonitor implements vscode.Disposable {
     this.notifying = true;
     this.lastNotified = now;
     this.lastNotifiedUrl = url;
-    this.notificationsShown++;
-    const open = vscode.l10n.t('Open Setting');
-    const retry = vscode.l10n.t('Retry');
-    void vscode.window.showErrorMessage(this.last.error ?? '', open, retry).then(async (pick) => {
-      this.notifying = false;
-      if (pick === open) await openSettingWhereItTakesEffect(`${SECTION}.endpoint`);
-      else if (pick === retry) { this.lastNotified = 0; await vscode.commands.executeCommand('ollamaAssistant.testConnection'); }
+    this.notifiedEmitter.fire();
+    showWithRemedies(this.last.error ?? '', remediesFor('unreachable'), {
+      onAnswered: () => { this.notifying = false; },
+      retry: () => { this.lastNotified = 0; return vscode.commands.executeCommand(COMMAND.testConnection); },
     });
     return true;
   }
@@ -154,7 +124,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     const unreachable = !!s && !s.reachable;
     if (unreachable !== this.unreachableKey) {
       this.unreachableKey = unreachable;
-      void vscode.commands.executeCommand('setContext', 'ollamaAssistant.serverUnreachable', unreachable);
+      void vscode.commands.executeCommand('setContext', CONTEXT_KEY.serverUnreachable, unreachable);
     }
     if (!s) {
       this.item.text = '$(server) Ollama';
@@ -171,19 +141,7 @@ export class ConnectionMonitor implements vscode.Disposable {
     }
   }
 
-  dispose(): void { clearTimeout(this.busyTimer); this.item.dispose(); this.onDidChangeEmitter.dispose(); }
-}
-
-/** In a remote window the extension runs on the remote machine: "localhost" is that machine, and any
- * other address must be reachable from there. Undefined in a local window. */
-export function reachNote(url: string): string | undefined {
-  const remote = vscode.env.remoteName;
-  if (!remote) return undefined;
-  let loopback = false;
-  try { loopback = isLoopback(new URL(url).hostname); } catch { return undefined; }
-  return loopback
-    ? vscode.l10n.t('This is a remote window ({0}): {1} is on the remote machine where the extension runs, not on your local computer.', remote, url)
-    : vscode.l10n.t('This is a remote window ({0}): requests to {1} are made from the remote machine where the extension runs.', remote, url);
+  dispose(): void { clearTimeout(this.busyTimer); this.item.dispose(); this.onDidChangeEmitter.dispose(); this.notifiedEmitter.dispose(); }
 }
 
 export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
@@ -217,23 +175,18 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
     } else {
       status.detail = [status.error ?? '', ignoredNote(ignored)].filter(Boolean).join('\n');
       ctx.log.warn(status.detail || 'unreachable');
-      const open = vscode.l10n.t('Open Setting');
-      const retry = vscode.l10n.t('Retry');
       // Buttons lay an error toast out in full, so the whole sentence (where the endpoint came from,
       // what a remote window reaches) is readable.
-      void vscode.window.showErrorMessage(status.error ?? '', open, retry).then((pick) => {
-        if (pick === open) void openSettingWhereItTakesEffect(`${SECTION}.endpoint`);
-        else if (pick === retry) void vscode.commands.executeCommand('ollamaAssistant.testConnection');
-      });
+      showWithRemedies(status.error ?? '', remediesFor('unreachable'), { retry: () => vscode.commands.executeCommand(COMMAND.testConnection) });
     }
     return status;
   };
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.showServerStatus', run));
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.testConnection', run));
+  ctx.own(vscode.commands.registerCommand(COMMAND.showServerStatus, run));
+  ctx.own(vscode.commands.registerCommand(COMMAND.testConnection, run));
   // Not contributed (no palette entry): every "Open Setting" button uses it, so the settings editor
   // opens on the tab where the value takes effect (User, Remote, or Workspace for ordinary settings).
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.openSetting', (key: unknown) =>
-    openSettingWhereItTakesEffect(typeof key === 'string' && key ? key : `${SECTION}.endpoint`)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.openSetting, (key: unknown) =>
+    openSettingWhereItTakesEffect(typeof key === 'string' && key ? key : SETTING.endpoint)));
 }
 
 function ignoredNote(keys: string[]): string {

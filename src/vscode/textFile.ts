@@ -9,6 +9,7 @@ import {
   type EncodingPolicy, type EncodingSource,
 } from '../core/text/encoding';
 import { UnsupportedInputError } from '../core/translate/types';
+import { fileEncodingSettings } from './config';
 
 export interface TextFile {
   /** The text without its BOM. Line breaks are exactly as in the file. */
@@ -29,13 +30,8 @@ function editorEncoding(doc: vscode.TextDocument | undefined): string | undefine
 /** The encoding settings that apply to `uri` (with the language's overrides when it is open). */
 export function encodingPolicy(uri: vscode.Uri): EncodingPolicy {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  const files = vscode.workspace.getConfiguration('files', open ? { uri, languageId: open.languageId } : uri);
-  return {
-    editor: editorEncoding(open),
-    configured: files.get<string>('encoding'),
-    autoGuess: files.get<boolean>('autoGuessEncoding') === true,
-    candidates: files.get<string[]>('candidateGuessEncodings') ?? [],
-  };
+  const files = fileEncodingSettings(uri, open?.languageId);
+  return { editor: editorEncoding(open), configured: files.encoding, autoGuess: files.autoGuess, candidates: files.candidates };
 }
 
 /**

@@ -1,10 +1,11 @@
 // The API token lives in SecretStorage only: never in settings, never in the log.
 import * as vscode from 'vscode';
 import { isHeaderValue } from '../core/http/headers';
-import { TOKEN_SECRET_KEY, type ExtensionContextOwner } from './context';
+import type { ExtensionContextOwner } from './context';
+import { COMMAND, STORAGE_KEY } from './ids';
 
 export function registerToken(ctx: ExtensionContextOwner): void {
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.setApiToken', async (value?: unknown): Promise<boolean> => {
+  ctx.own(vscode.commands.registerCommand(COMMAND.setApiToken, async (value?: unknown): Promise<boolean> => {
     const token = typeof value === 'string' ? value : await vscode.window.showInputBox({
       title: vscode.l10n.t('Ollama API token'),
       prompt: vscode.l10n.t('Sent as "Authorization: Bearer <token>" to the endpoint. Stored in the secret store, not in settings.'),
@@ -17,14 +18,14 @@ export function registerToken(ctx: ExtensionContextOwner): void {
       void vscode.window.showErrorMessage(vscode.l10n.t('The token contains characters an HTTP header cannot carry (only printable ASCII and Latin-1). Nothing was saved.'));
       return false;
     }
-    await ctx.ext.secrets.store(TOKEN_SECRET_KEY, token.trim());
+    await ctx.ext.secrets.store(STORAGE_KEY.apiToken, token.trim());
     ctx.resetClient('API token set');
     ctx.log.info('API token stored in the secret store');
     if (typeof value !== 'string') void vscode.window.showInformationMessage(vscode.l10n.t('API token saved in the secret store.'));
     return true;
   }));
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.clearApiToken', async (): Promise<void> => {
-    await ctx.ext.secrets.delete(TOKEN_SECRET_KEY);
+  ctx.own(vscode.commands.registerCommand(COMMAND.clearApiToken, async (): Promise<void> => {
+    await ctx.ext.secrets.delete(STORAGE_KEY.apiToken);
     ctx.resetClient('API token cleared');
     ctx.log.info('API token removed from the secret store');
   }));

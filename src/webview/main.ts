@@ -2,31 +2,29 @@
 // attachments, models) and reports what the user does. It keeps no state of its own that matters:
 // when the view is shown again it says `ready` and gets everything back. Links never navigate the
 // view; they go to the extension, which opens only http(s)/mailto in the browser.
+import { IMAGE_DATA_URL, isSupportedImageMime, MAX_IMAGE_BYTES } from '../core/common/images';
 import type {
   ActionView,
   AttachmentView,
   ChatStateView,
   ChatStrings,
-  DomReport,
   FromWebview,
   MessageView,
   ModelOption,
   NoticeView,
-  TestOp,
   ThinkView,
   ToWebview,
 } from '../shared/chatProtocol';
 import { codeLanguage, setCodeBlockLabels } from './markdown';
 import { MarkdownStream } from './render';
 
-interface VsCodeApi { postMessage(m: FromWebview): void }
+interface VsCodeApi { postMessage(m: unknown): void }
 declare function acquireVsCodeApi(): VsCodeApi;
+/** True in test builds only (esbuild.js defines it): production bundles leave the test hooks out. */
+declare const __OA_TEST__: boolean;
 
 const api = acquireVsCodeApi();
 const post = (m: FromWebview): void => api.postMessage(m);
-// Scripts in the document when the view started: our bundle and the webview host's own API script.
-const bootScripts = new Set(Array.from(document.querySelectorAll('script')));
-const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 let S: ChatStrings | undefined;
 let busy = false;
@@ -305,7 +303,7 @@ function setImages(r: Rendered, images: MessageView['images']): void {
 function thumb(src: string, name: string): HTMLImageElement {
   const img = h('img', 'thumb');
   // Only image data URLs made by the extension reach here; anything else is not shown.
-  if (/^data:image\/(png|jpeg|webp|gif);base64,/.test(src)) img.src = src;
+  if (IMAGE_DATA_URL.test(src)) img.src = src;
   img.alt = name;
   img.title = name;
   return img;
@@ -448,7 +446,7 @@ async function onPaste(e: ClipboardEvent): Promise<void> {
   if (!files.length) return;
   e.preventDefault();
   for (const f of files) {
-    if (!/^image\/(png|jpeg|webp|gif)$/.test(f.type)) { localNotice(S?.imageUnsupported ?? ''); continue; }
+    if (!isSupportedImageMime(f.type)) { localNotice(S?.imageUnsupported ?? ''); continue; }
     if (f.size > MAX_IMAGE_BYTES) { localNotice(S?.imageTooLarge ?? ''); continue; }
     const data = await readBase64(f);
     post({ type: 'addImage', name: f.name || 'pasted-image', mime: f.type, data });
@@ -530,138 +528,17 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
     case 'composer': setBusy(m.busy); renderAttachments(m.attachments); renderNotice(m.notice); break;
     case 'models': renderModels(m.models, m.current, m.think); break;
     case 'setInput': if (!editing) input.value = m.text; if (m.focus) input.focus(); break;
-    case 'test': void runTest(m.op).then((result) => post({ type: 'testResult', id: m.id, result }), (e) => post({ type: 'testResult', id: m.id, result: { error: String(e) } })); break;
     default: break;
   }
 });
 
-// ---- test hooks (the extension sends these only in its test mode) -------------------------------
-
-async function runTest(op: TestOp): Promise<unknown> {
-  switch (op.op) {
-    case 'report': return report();
-    case 'click': {
-      const els = document.querySelectorAll<HTMLElement>(op.selector);
-      const el = els[op.index ?? 0];
-      if (!el) return false;
-      el.click();
-      return true;
-    }
-    case 'clickLink': {
-      const a = messagesEl.querySelectorAll('a')[op.index];
-      if (!a) return false;
-      a.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
-      return true;
-    }
-    case 'send': input.value = op.text; sendBtn.click(); return true;
-    case 'editLast': {
-      const b = Array.from(messagesEl.querySelectorAll<HTMLElement>('[data-msg-action="edit"]')).pop();
-      if (!b) return false;
-      b.click();
-      input.value = op.text;
-      sendBtn.click();
-      return true;
-    }
-    case 'paste': {
-      const bytes = Uint8Array.from(atob(op.base64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], op.name, { type: op.mime }));
-      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
-      return true;
-    }
-    case 'post': post(op.message); return true;
-    case 'selectModel':
-      modelSelect.value = op.model;
-      modelSelect.dispatchEvent(new Event('change'));
-      return modelSelect.value === op.model;
-    case 'selectThink':
-      if (thinkSelect.hidden) return false;
-      thinkSelect.value = op.value;
-      thinkSelect.dispatchEvent(new Event('change'));
-      return thinkSelect.value === op.value;
-    default: return false;
-  }
-}
-
-function report(): DomReport {
-  const all = Array.from(document.querySelectorAll('*'));
-  const onAttributes: string[] = [];
-  const badUrls: string[] = [];
-  for (const el of all) {
-    for (const a of Array.from(el.attributes)) {
-      if (/^on/i.test(a.name)) onAttributes.push(`${el.tagName.toLowerCase()}.${a.name}`);
-      if (['href', 'src', 'action', 'formaction', 'xlink:href', 'srcdoc', 'data', 'poster'].includes(a.name.toLowerCase())) {
-        const v = a.value.replace(/[\s\u0000-\u001f]/g, '').toLowerCase();
-        const ownImage = el.classList.contains('thumb') && /^data:image\/(png|jpeg|webp|gif);base64,/.test(v);
-        if (/^(javascript|vbscript):/.test(v) || (v.startsWith('data:') && !ownImage) || a.name.toLowerCase() === 'srcdoc') {
-          badUrls.push(`${el.tagName.toLowerCase()}.${a.name}=${a.value.slice(0, 80)}`);
-        }
-      }
-    }
-  }
-  const count = (sel: string, root: ParentNode = document) => root.querySelectorAll(sel).length;
-  return {
-    scripts: Array.from(document.querySelectorAll('script')).filter((s) => !bootScripts.has(s)).length,
-    iframes: count('iframe, frame'),
-    objects: count('object'),
-    embeds: count('embed'),
-    forms: count('form, input:not(.input), textarea:not(.input)'),
-    styleElements: count('style', messagesEl),
-    styleAttributes: count('[style]', messagesEl),
-    onAttributes,
-    badUrls,
-    links: Array.from(messagesEl.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
-    canary: '__oaXss' in window,
-    messages: Array.from(rendered.values()).map((r) => {
-      const details = r.el.querySelector<HTMLDetailsElement>(':scope > details.msg-thinking');
-      const stats = r.el.querySelector<HTMLElement>('.msg-stats');
-      const lineHeight = stats ? parseFloat(getComputedStyle(stats).lineHeight) || 16 : 16;
-      return {
-        id: r.view.id,
-        role: r.view.role,
-        state: r.el.dataset.state ?? '',
-        text: r.body.textContent ?? '',
-        ...(details ? {
-          thinking: details.querySelector('.thinking-text')!.textContent ?? '',
-          thinkingSummary: details.querySelector('summary')!.textContent ?? '',
-          thinkingOpen: details.open,
-          thinkingApart: details.nextElementSibling === r.body && !r.body.contains(details),
-        } : {}),
-        ...(r.view.error ? { error: r.view.error.message } : {}),
-        ...(r.view.stats ? { stats: r.view.stats } : {}),
-        ...(stats && r.view.stats ? { statsLines: Math.round(stats.getBoundingClientRect().height / lineHeight) } : {}),
-        ...(r.view.stateLabel ? { stateLabel: r.view.stateLabel } : {}),
-        ...(r.view.note ? { note: r.el.querySelector('.msg-note')?.textContent ?? '' } : {}),
-        buttons: Array.from(r.el.querySelectorAll<HTMLElement>('[data-msg-action]')).map((b) => b.dataset.msgAction ?? ''),
-      };
-    }),
-    codeBlocks: Array.from(messagesEl.querySelectorAll('.code-block')).map((b) => {
-      const code = b.querySelector('pre code')!;
-      return {
-        language: codeLanguage(code),
-        text: code.textContent ?? '',
-        highlighted: code.querySelector('[class^="hljs-"]') !== null,
-        buttons: Array.from(b.querySelectorAll<HTMLElement>('[data-code-action]')).map((x) => x.dataset.codeAction ?? ''),
-      };
-    }),
-    actions: Array.from(document.querySelectorAll<HTMLElement>('[data-action]')).map((b) => ({ action: b.dataset.action ?? '', ...(b.dataset.arg !== undefined ? { arg: b.dataset.arg } : {}), label: b.textContent ?? '' })),
-    ...(noticeEl.hidden ? {} : { notice: noticeEl.textContent ?? '' }),
-    attachments: Array.from(attachmentsEl.querySelectorAll('.chip-label')).map((c) => c.textContent ?? ''),
-    models: Array.from(modelSelect.options).map((o) => o.value),
-    modelNotes: Array.from(modelSelect.options).map((o) => o.dataset.note ?? ''),
-    selectedModel: modelSelect.value,
-    thinkOptions: thinkSelect.hidden ? [] : Array.from(thinkSelect.options).map((o) => o.value),
-    think: thinkSelect.hidden ? '' : thinkSelect.value,
-    width: window.innerWidth,
-    codeScroll: Array.from(messagesEl.querySelectorAll<HTMLElement>('.code-block pre')).map((pre) => ({
-      scrollable: pre.scrollWidth > pre.clientWidth + 1,
-      // The cue: the scroll shadows are drawn by the pre's own background layers.
-      cue: getComputedStyle(pre).backgroundImage.includes('gradient'),
-    })),
-    busy,
-    images: count('img', messagesEl),
-    input: input.value,
-  };
+if (__OA_TEST__) {
+  // Test builds: the test protocol (report the DOM, act as a user); see testHooks.ts.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require the production build drops with this branch
+  (require('./testHooks') as typeof import('./testHooks')).installTestHooks({
+    postRaw: (m) => api.postMessage(m), rendered, isBusy: () => busy,
+    el: { messagesEl, noticeEl, attachmentsEl, modelSelect, thinkSelect, input, sendBtn },
+  });
 }
 
 setBusy(false);

@@ -7,13 +7,13 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { DomReport } from '../../src/shared/chatProtocol';
-import type { ChatTestState } from '../../src/vscode/chat/controller';
+import type { DomReport } from '../../src/shared/chatTestProtocol';
+import type { ChatTestState } from '../../src/vscode/testApi';
 import { OllamaTestServer, type RecordedRequest } from '../support/ollamaServer';
 import { DEFAULT_MODELS } from '../support/ollamaServerModels';
 import { CODE_ANSWER, XSS_ANSWER } from './chatFixtures';
 import { chatState, chatTest, domReport, idle, webview } from './chatHelpers';
-import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
+import { activate, screenshot, setSetting, sleep, testApi, waitFor } from './helpers';
 
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const LONG_ANSWER = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
@@ -378,8 +378,8 @@ describe('chat (real extension host)', function () {
     await webview({ op: 'send', text: 'Tell me something LONG' });
     await waitFor(async () => ((await chatState()).session.messages[1]?.text.length ?? 0) > 40, 'answer streaming');
     const id = (await chatState()).session.id;
-    const api = (await activate()).exports as { ctx: { ext: vscode.ExtensionContext } };
-    const file = path.join(api.ctx.ext.globalStorageUri.fsPath, 'chat', 'sessions', `${id}.json`);
+    const api = await testApi();
+    const file = path.join(api.context.ext.globalStorageUri.fsPath, 'chat', 'sessions', `${id}.json`);
     await waitFor(() => fs.existsSync(file), 'streaming session saved');
     const st = await chatTest<ChatTestState>({ op: 'delete', id });
     assert.notStrictEqual(st.session.id, id);
@@ -467,8 +467,8 @@ describe('chat (real extension host)', function () {
     assert.notStrictEqual(first, second);
     assert.deepStrictEqual(st.index.sessions.slice(0, 2).map((s) => s.id), [second, first]);
     assert.strictEqual(st.index.sessions[1]!.title, 'session one question');
-    const api = (await activate()).exports as { ctx: { ext: vscode.ExtensionContext } };
-    const dir = path.join(api.ctx.ext.globalStorageUri.fsPath, 'chat');
+    const api = await testApi();
+    const dir = path.join(api.context.ext.globalStorageUri.fsPath, 'chat');
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'sessions', `${first}.json`), 'utf8'));
     assert.deepStrictEqual(saved.messages.map((m: { text: string }) => m.text), ['session one question', 'Answer to: session one question']);
     assert.ok(!fs.readdirSync(path.join(dir, 'sessions')).some((f) => f.endsWith('.tmp')), 'no temp files left');

@@ -6,7 +6,7 @@
 // exactly is the unit property test chatMarkdownStream.test.ts.)
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { DomReport } from '../../src/shared/chatProtocol';
+import type { DomReport } from '../../src/shared/chatTestProtocol';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { chatState, chatTest, domReport, idle, webview } from './chatHelpers';
 import { activate, screenshot, setSetting, waitFor } from './helpers';

@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { chatState, chatTest, domReport, idle, webview } from './chatHelpers';
-import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
+import { activate, screenshot, setSetting, testApi, waitFor } from './helpers';
 
 const FIRST_Q = 'restart check: first question';
 const SECOND_Q = 'restart check: tell me a long story';
@@ -25,8 +25,8 @@ const reply = (b: unknown): string => {
 const selected = () => (process.env.OA_GREP ?? '').includes('chat restart');
 
 async function storageDir(): Promise<string> {
-  const api = (await activate()).exports as { ctx: { ext: vscode.ExtensionContext } };
-  return path.join(api.ctx.ext.globalStorageUri.fsPath, 'chat');
+  const api = await testApi();
+  return path.join(api.context.ext.globalStorageUri.fsPath, 'chat');
 }
 
 describe('chat restart (before)', function () {

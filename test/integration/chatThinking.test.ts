@@ -7,7 +7,7 @@
 // one line and wide code scrolls with a cue (screenshots).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { DomReport } from '../../src/shared/chatProtocol';
+import type { DomReport } from '../../src/shared/chatTestProtocol';
 import { OllamaTestServer, type RecordedRequest } from '../support/ollamaServer';
 import { DEFAULT_MODELS } from '../support/ollamaServerModels';
 import { chatState, chatTest, domReport, idle, webview } from './chatHelpers';

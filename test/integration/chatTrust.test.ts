@@ -5,7 +5,7 @@
 // with the connection closed, the text kept and a note saying how to allow more.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { ChatTestState } from '../../src/vscode/chat/controller';
+import type { ChatTestState } from '../../src/vscode/testApi';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { chatState, chatTest, domReport, idle, webview } from './chatHelpers';
 import { activate, screenshot, setSetting, waitFor } from './helpers';

@@ -7,7 +7,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, setSetting, waitFor } from './helpers';
+import { activate, setSetting, waitFor, testApi } from './helpers';
 
 interface ServerStatus { reachable: boolean; url: string; version?: string; modelCount?: number; error?: string }
 
@@ -86,7 +86,7 @@ describe('connection, secrets and network isolation (real extension host)', () =
 
   it('one outage, one status-bar warning: the completion item leaves it to the connection item; its own warnings are one sentence', async () => {
     const info = () => vscode.commands.executeCommand<{ state: string; statusText: string; statusTooltip: string }>('ollamaAssistant.completion.debugInfo');
-    const api = (await activate()).exports as { monitor: { last?: { reachable: boolean; error?: string } } };
+    const api = await testApi();
     const editorConfig = vscode.workspace.getConfiguration('editor');
     await editorConfig.update('quickSuggestions', { other: false, comments: false, strings: false }, vscode.ConfigurationTarget.Global);
     await setSetting('completion.model', 'qwen2.5-coder:1.5b');
@@ -131,15 +131,15 @@ describe('connection, secrets and network isolation (real extension host)', () =
     const url = gone.url;
     await gone.close();
     await setSetting('endpoint', url);
-    const api = (await activate()).exports as { monitor: { notificationsShown: number; reportError(e: unknown, url: string): boolean }; ctx: { ollama(): Promise<{ version(): Promise<unknown> }> } };
-    const shownBefore = api.monitor.notificationsShown;
+    const api = await testApi();
+    const shownBefore = api.notificationsShown;
     let announced = 0;
-    const client = await api.ctx.ollama();
+    const client = (await api.context.ollama())!;
     for (let i = 0; i < 5; i++) {
       try { await client.version(); } catch (e) { if (api.monitor.reportError(e, url)) announced++; }
     }
     assert.strictEqual(announced, 5, 'every failure is recognised as unreachable');
-    assert.strictEqual(api.monitor.notificationsShown - shownBefore, 1, 'one notification for five failures');
+    assert.strictEqual(api.notificationsShown - shownBefore, 1, 'one notification for five failures');
     const status = await vscode.commands.executeCommand<ServerStatus>('ollamaAssistant.testConnection');
     assert.strictEqual(status.reachable, false);
     await setSetting('endpoint', server.url);

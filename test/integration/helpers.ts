@@ -1,13 +1,21 @@
 // Shared helpers for tests in the real extension host.
 import * as vscode from 'vscode';
+import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 
 export const EXTENSION_ID = 'ollama-assistant.ollama-assistant';
 
-export async function activate(): Promise<vscode.Extension<unknown>> {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+export async function activate(): Promise<vscode.Extension<OllamaAssistantTestApi | undefined>> {
+  const ext = vscode.extensions.getExtension<OllamaAssistantTestApi | undefined>(EXTENSION_ID);
   if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
   await ext.activate();
   return ext;
+}
+
+/** The extension's test API (src/vscode/testApi.ts): activate() returns it in ExtensionMode.Test. */
+export async function testApi(): Promise<OllamaAssistantTestApi> {
+  const api = (await activate()).exports;
+  if (!api) throw new Error('the extension returned no test API: not a test build, or not in ExtensionMode.Test');
+  return api;
 }
 
 /** Set a setting globally (user scope) and wait until the extension can see it. */

@@ -7,14 +7,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, setSetting, waitFor } from './helpers';
+import { activate, setSetting, waitFor, testApi } from './helpers';
 import { atTestLoad } from './index';
 
-interface Api {
-  activation?: { ms: number; loadMs: number; activateMs: number; spanMs: number; threadCpuMs: number; transportLoaded: boolean; dispatcherUnchanged: boolean };
-  monitor: { busyText?: string };
-  ctx: { onBusyRetry: vscode.Event<{ status: number; attempt: number; message: string }> };
-}
 
 const dispatchers = () => ({
   d1: (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')],
@@ -33,7 +28,7 @@ describe('under load (real extension host)', function () {
 
   it('activates in <= 30 ms, with no request and without loading undici', async () => {
     const before = server.requests.length;
-    const api = (await activate()).exports as Api;
+    const api = await testApi();
     const a = api.activation;
     assert.ok(a, 'the activation measurement is exposed in ExtensionMode.Test');
     console.log(`[exthost] activation: ${a.ms.toFixed(1)} ms = loading dist/extension.js ${a.loadMs.toFixed(1)} ms + activate() ${a.activateMs.toFixed(1)} ms `
@@ -50,7 +45,7 @@ describe('under load (real extension host)', function () {
 
   it('leaves the process-wide undici dispatcher as it found it: at load, after activation, after the first request', async () => {
     const ext = await activate();
-    const api = ext.exports as Api;
+    const api = ext.exports!;
     // The host and other extensions may legitimately set it (Node's own fetch does on first use), so
     // what is checked is that it is never OURS: our bundles hold no code that sets it, and after our
     // undici copy is loaded and used, whatever is installed is not one of its dispatchers.
@@ -124,11 +119,11 @@ describe('under load (real extension host)', function () {
   });
 
   it('a busy server (503 "maximum pending requests exceeded") is retried and shown as "server busy, retrying", not as a failure', async () => {
-    const api = (await activate()).exports as Api;
+    const api = await testApi();
     await setSetting('endpoint', server.url);
     server.setFaults({ status: 503, body: '{"error":"server busy, please try again.  maximum pending requests exceeded"}', contentType: 'application/json; charset=utf-8' }, { path: '/api/tags', times: 2 });
     const shown: string[] = [];
-    const sub = api.ctx.onBusyRetry(() => { if (api.monitor.busyText) shown.push(api.monitor.busyText); });
+    const sub = api.context.onBusyRetry(() => { if (api.monitor.busyText) shown.push(api.monitor.busyText); });
     try {
       const status = await vscode.commands.executeCommand<{ reachable: boolean; error?: string; modelCount?: number }>('ollamaAssistant.testConnection');
       assert.strictEqual(status.reachable, true, status.error);

@@ -8,17 +8,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../src/extension';
+import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import type { ModelsNode, OperationResult } from '../../src/vscode/models';
 import type { UploadApproval } from '../../src/vscode/models/modelfile';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
+import { screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
 
-interface TreeProvider {
-  viewId: string;
-  getChildren(node?: ModelsNode): Promise<ModelsNode[]>;
-  getTreeItem(node: ModelsNode): vscode.TreeItem;
-}
 
 interface Row { label: string; description: string; contextValue?: string; node: ModelsNode }
 
@@ -27,16 +22,16 @@ const cmd = <T = OperationResult>(id: string, ...args: unknown[]) => vscode.comm
 describe('models view and commands (real extension host)', function () {
   this.timeout(60000);
   let server: OllamaTestServer;
-  let api: ExtensionApi;
-  let tree: TreeProvider;
+  let api: OllamaAssistantTestApi;
+  let tree: OllamaAssistantTestApi['models']['tree'];
   let tmp: string;
 
-  /** The provider the extension registered, found among its disposables by its view id (the
-   * extension is a bundle, so the test cannot import its module instance). */
-  function findTree(): TreeProvider {
-    const t = (api.ctx.ext.subscriptions as unknown[]).find((d) => (d as Partial<TreeProvider>)?.viewId === 'ollamaAssistant.modelsView');
+  /** The provider the extension registered (through the test API: the extension is a bundle, so the
+   * test cannot import its module instance). */
+  function findTree(): OllamaAssistantTestApi['models']['tree'] {
+    const t = api.models.tree;
     assert.ok(t, 'models tree provider not registered');
-    return t as TreeProvider;
+    return t;
   }
 
   async function sections(): Promise<Record<string, Row[]>> {
@@ -54,7 +49,7 @@ describe('models view and commands (real extension host)', function () {
   const installedNames = async () => ((await sections())['section/installed'] ?? []).map((r) => r.label);
 
   before(async () => {
-    api = (await activate()).exports as ExtensionApi;
+    api = await testApi();
     tree = findTree();
     server = await OllamaTestServer.start();
     await setSetting('endpoint', server.url);
@@ -84,7 +79,7 @@ describe('models view and commands (real extension host)', function () {
     assert.match(running[0].description, /^2\.0 GB · 100% GPU · unloads in (29:[0-5]\d|30:00)$/);
     console.log(`[exthost] installed: ${llama.label} — ${llama.description}; running: ${running[0].description}`);
     // The server's version is part of the last fetch and shown in the view's header.
-    assert.strictEqual((findTree() as unknown as { snapshot?: { version: string } }).snapshot?.version, '0.33.0');
+    assert.strictEqual(findTree().snapshot?.version, '0.33.0');
 
     await setSetting('keepAlive', '-1');
     assert.strictEqual((await cmd('load', 'qwen2.5-coder:1.5b')).ok, true);

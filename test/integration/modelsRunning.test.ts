@@ -6,28 +6,19 @@
 // Runs only in its own host run (OA_SCENARIO=models-running, a fresh profile).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../src/extension';
-import type { RunningModel } from '../../src/core/ollama/types';
+import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { chatState, chatTest, idle, webview } from './chatHelpers';
-import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
+import { screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
 
-interface Tree {
-  viewId: string;
-  snapshot?: { running: RunningModel[] };
-  shownRunning: RunningModel[];
-  psRefreshes: number;
-  onDidChangeTreeData: vscode.Event<unknown>;
-  onDidLoad: vscode.Event<void>;
-  getTreeItem(node: unknown): vscode.TreeItem;
-}
+type Tree = OllamaAssistantTestApi['models']['tree'];
 
 const POLL_MS = 10_000;
 
 describe('first hour: the Models view keeps "Running" current', function () {
   this.timeout(120000);
   let server: OllamaTestServer;
-  let api: ExtensionApi;
+  let api: OllamaAssistantTestApi;
   let tree: Tree;
   const names = () => tree.shownRunning.map((m) => m.name).sort();
   const count = (p: string, since = 0) => server.requests.slice(since).filter((r) => r.path === p).length;
@@ -35,7 +26,7 @@ describe('first hour: the Models view keeps "Running" current', function () {
   const showView = async () => {
     assert.strictEqual(await chatTest<boolean>({ op: 'reveal' }), true, 'chat webview did not become ready');
     await vscode.commands.executeCommand('ollamaAssistant.modelsView.focus');
-    await waitFor(() => (tree as unknown as { visible: boolean }).visible, 'the Models view visible');
+    await waitFor(() => api.models.view.visible, 'the Models view visible');
   };
   /** Sends a chat message as a user does (typed into the view, Send) and waits for the answer. */
   const chat = async (text: string) => {
@@ -61,8 +52,8 @@ describe('first hour: the Models view keeps "Running" current', function () {
     await setSetting('completion.model', 'qwen2.5-coder:1.5b');
     await setSetting('translation.model', 'qwen3:0.6b');
     await vscode.workspace.getConfiguration('editor').update('quickSuggestions', { other: false, comments: false, strings: false }, vscode.ConfigurationTarget.Global);
-    api = (await activate()).exports as ExtensionApi;
-    tree = (api.ctx.ext.subscriptions as unknown[]).find((d) => (d as Partial<Tree>)?.viewId === 'ollamaAssistant.modelsView') as Tree;
+    api = await testApi();
+    tree = api.models.tree;
     assert.ok(tree, 'models tree provider not registered');
   });
   after(async () => {
@@ -115,8 +106,8 @@ describe('first hour: the Models view keeps "Running" current', function () {
   });
 
   it('models running: the time each model has left counts down every second while the view is visible', async () => {
-    const node = () => (tree as unknown as { runningNodes: Array<{ model: RunningModel }> }).runningNodes.find((n) => n.model.name === 'llama3.2:latest');
-    const description = () => String(tree.getTreeItem(node()).description ?? '');
+    const node = () => tree.runningRows.find((n) => n.model.name === 'llama3.2:latest');
+    const description = () => String(tree.getTreeItem(node()!).description ?? '');
     const first = description();
     const m = /unloads in (\d+):(\d\d)$/.exec(first);
     assert.ok(m, first);
@@ -147,7 +138,7 @@ describe('first hour: the Models view keeps "Running" current', function () {
 
   it('models running: hidden, the view asks nothing; shown again, it catches up with what our requests loaded', async () => {
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
-    await waitFor(() => !(tree as unknown as { visible: boolean }).visible, 'the view hidden');
+    await waitFor(() => !api.models.view.visible, 'the view hidden');
     const since = server.requests.length;
     // Everything unloads behind the view's back (another client), then a translation of ours loads
     // its model while the view is hidden.

@@ -12,9 +12,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../src/extension';
+import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, screenshot, sleep, waitFor } from './helpers';
+import { screenshot, sleep, waitFor, testApi } from './helpers';
 
 interface ServerStatus { reachable: boolean; url: string; version?: string; error?: string; source?: string; remoteNote?: string; detail?: string }
 
@@ -74,13 +74,13 @@ describe('first hour: connection settings in a remote window (code-server)', fun
   this.timeout(90000);
   let userServer: OllamaTestServer;
   let remoteServer: OllamaTestServer;
-  let api: ExtensionApi;
+  let api: OllamaAssistantTestApi;
 
   before(async function () {
     if (process.env.OA_SCENARIO !== 'remote-settings') this.skip();
     userServer = await OllamaTestServer.start({ version: '0.33.0-user' });
     remoteServer = await OllamaTestServer.start({ version: '0.33.0-remote' });
-    api = (await activate()).exports as ExtensionApi;
+    api = await testApi();
   });
   after(async () => {
     if (process.env.OA_SCENARIO !== 'remote-settings') return;
@@ -161,7 +161,7 @@ describe('first hour: connection settings in a remote window (code-server)', fun
       assert.match(s.detail ?? '', /Ignored in the workspace settings: .*ollamaAssistant\.endpoint/);
       assert.match(s.detail ?? '', /ollamaAssistant\.headers/);
       // A chat request too: it goes to the User endpoint, without the workspace's header.
-      const llm = await api.ctx.llm();
+      const llm = await api.context.llm();
       assert.strictEqual(llm.kind, 'ollama');
       for await (const c of await llm.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] })) void c;
       assert.ok(userServer.requests.some((r) => r.path === '/api/chat'));
@@ -212,7 +212,7 @@ describe('first hour: connection settings in a remote window (code-server)', fun
       assert.match(s.detail ?? '', /OLLAMA_HOST environment variable on the remote machine/);
 
       delete process.env.OLLAMA_HOST;
-      api.ctx.resetClient('test: OLLAMA_HOST removed');
+      api.context.resetClient('test: OLLAMA_HOST removed');
       const d = await test();
       assert.strictEqual(d.source, 'default');
       assert.strictEqual(d.url.replace(/\/$/, ''), 'http://127.0.0.1:11434');

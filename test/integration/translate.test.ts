@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../src/extension';
+import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import type { TranslationOutcome } from '../../src/vscode/translate/service';
 import { cues, decodeText, parseSubtitles, type SubtitleFormat } from '../../src/core/translate';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, screenshot, setSetting, sleep, waitFor } from './helpers';
+import { screenshot, setSetting, sleep, waitFor, testApi } from './helpers';
 
 /** What the translate commands return (a type-only import: the bundled extension cannot be required). */
 type Outcome = TranslationOutcome;
@@ -63,12 +63,12 @@ function timingLines(text: string): string[] {
 describe('translation (real extension host)', function () {
   this.timeout(60000);
   let server: OllamaTestServer;
-  let api: ExtensionApi;
+  let api: OllamaAssistantTestApi;
   let dir: string;
 
   before(async () => {
     server = await OllamaTestServer.start({ reply: fakeModel });
-    api = (await activate()).exports as ExtensionApi;
+    api = await testApi();
     await setSetting('endpoint', server.url);
     await setSetting('translation.model', 'llama3.2');
     await setSetting('translation.targetLanguage', 'Simplified Chinese');
@@ -274,7 +274,7 @@ describe('translation (real extension host)', function () {
     const partial = partialDoc.getText();
     assert.ok(partial.includes('〔译〕Paragraph 3 explains'), partial);
     assert.ok(partial.includes('\n\nParagraph 4 explains') && !partial.includes('〔译〕Paragraph 4'), partial);
-    const saved = api.ctx.ext.workspaceState.get<Record<string, { done: number; total: number }>>('ollamaAssistant.translation.jobs') ?? {};
+    const saved = api.context.ext.workspaceState.get<Record<string, { done: number; total: number }>>('ollamaAssistant.translation.jobs') ?? {};
     assert.strictEqual(saved[r1.jobKey!]?.done, 3, JSON.stringify(Object.keys(saved)));
 
     onTextRequest = undefined;
@@ -287,7 +287,7 @@ describe('translation (real extension host)', function () {
     assert.strictEqual(r2.uri, r1.uri, 'the partial result was not completed in place');
     const expected = `〔译〕# Report\n\n${paragraphs.map((p) => `〔译〕${p}`).join('\n\n')}\n`;
     await waitFor(() => partialDoc.getText() === expected, `the completed translation (got ${JSON.stringify(partialDoc.getText())})`);
-    const after = api.ctx.ext.workspaceState.get<Record<string, unknown>>('ollamaAssistant.translation.jobs') ?? {};
+    const after = api.context.ext.workspaceState.get<Record<string, unknown>>('ollamaAssistant.translation.jobs') ?? {};
     assert.ok(!(r1.jobKey! in after), 'the finished job is still saved');
     await setSetting('translation.parallelRequests', undefined);
     await setSetting('translation.chunkChars', undefined);

@@ -1,7 +1,7 @@
 // The feature-facing streaming interface over both backends: native Ollama and OpenAI-compatible.
 import * as assert from 'assert';
 import { OllamaBackend, OpenAIBackend, type LlmBackend, type StreamChunk } from '../../src/core/llm/backend';
-import { IncompleteStreamError, ModelNotFoundError, StreamError, AbortError } from '../../src/core/ollama/errors';
+import { IncompleteStreamError, ModelNotFoundError, StreamError, AbortError } from '../../src/core/http/errors';
 import { OpenAICompatClient, openAIBaseUrl } from '../../src/core/openai/client';
 import { OllamaTestServer } from '../support/ollamaServer';
 

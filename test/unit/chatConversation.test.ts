@@ -1,13 +1,13 @@
 // The conversation model: the user turn with attached code as fenced blocks (name + language),
 // the message list sent to the backend, and the markdown configuration on hostile input.
 import * as assert from 'assert';
+import { sniffImageMime } from '../../src/core/common/images';
 import {
   composeUserContent,
   fenceFor,
   languageIdForFence,
   markInterrupted,
   newSession,
-  sniffImageMime,
   titleFrom,
   toLlmMessages,
   type ChatMessage,

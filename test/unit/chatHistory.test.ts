@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { newSession, type ChatSession } from '../../src/core/chat/conversation';
 import { HistoryStore, parseIndex, parseSession, serializeSession, writeFileAtomic } from '../../src/core/chat/history';
-import { Throttle, type Timers } from '../../src/core/chat/throttle';
+import { Throttle, type ClockTimers as Timers } from '../../src/core/common/timing';
 
 function sample(): ChatSession {
   const s = newSession(1000);

@@ -1,6 +1,7 @@
 // Context-window trimming: the system prompt always stays, the oldest turns go first, the newest
 // question is never dropped; the window comes from the setting, the model, or 4096.
 import * as assert from 'assert';
+import { modelContextLength } from '../../src/core/llm/facts';
 import type { LlmMessage } from '../../src/core/llm/backend';
 import {
   DEFAULT_CONTEXT_TOKENS,
@@ -8,7 +9,6 @@ import {
   answerReserve,
   estimateMessageTokens,
   estimateTokens,
-  modelContextLength,
   promptBudget,
   resolveContextLength,
   trimToContext,

@@ -2,8 +2,18 @@
 // known actions) and rebuilt with only its own fields before the extension acts. Also the answer
 // limit that keeps an endless answer from growing without bound.
 import * as assert from 'assert';
-import { answerLimit, capPiece, DEFAULT_MAX_ANSWER_CHARS, MAX_MAX_ANSWER_CHARS, MIN_MAX_ANSWER_CHARS } from '../../src/core/chat/conversation';
+import { capPiece } from '../../src/core/chat/conversation';
+import { settingsSchema, wholeNumber } from '../../src/core/config/schema';
 import { checkFromWebview, WEBVIEW_LIMITS } from '../../src/shared/chatProtocol';
+import { checkTestResult } from '../../src/shared/chatTestProtocol';
+import * as manifest from '../../package.json';
+
+// ollamaAssistant.chat.maxAnswerChars as the typed configuration reads it (its range and default
+// come from package.json).
+const answerLimit = (v: unknown): number => wholeNumber(settingsSchema(manifest)['ollamaAssistant.chat.maxAnswerChars']!, v);
+const DEFAULT_MAX_ANSWER_CHARS = 200_000;
+const MIN_MAX_ANSWER_CHARS = 1_000;
+const MAX_MAX_ANSWER_CHARS = 10_000_000;
 
 describe('chat: checking what the webview sends', () => {
   const ok = (raw: unknown) => { const c = checkFromWebview(raw); assert.ok(c.ok, `${JSON.stringify(raw).slice(0, 100)}: ${c.ok ? '' : c.reason}`); return c.message; };
@@ -29,7 +39,10 @@ describe('chat: checking what the webview sends', () => {
     assert.deepStrictEqual(ok({ type: 'openLink', href: 'https://example.com' }), { type: 'openLink', href: 'https://example.com' });
     assert.deepStrictEqual(ok({ type: 'addImage', name: 'a.png', mime: 'image/png', data: 'iVBOR' }), { type: 'addImage', name: 'a.png', mime: 'image/png', data: 'iVBOR' });
     assert.deepStrictEqual(ok({ type: 'removeAttachment', id: 'abc' }), { type: 'removeAttachment', id: 'abc' });
-    assert.deepStrictEqual(ok({ type: 'testResult', id: 3, result: { a: 1 } }), { type: 'testResult', id: 3, result: { a: 1 } });
+    // Test builds' own message is checked by the test protocol (production refuses it as unknown).
+    const t = checkTestResult({ type: 'testResult', id: 3, result: { a: 1 } });
+    assert.deepStrictEqual(t.ok && t.message, { type: 'testResult', id: 3, result: { a: 1 } });
+    refused({ type: 'testResult', id: 3, result: {} }, /unknown type "testResult"/);
     // At the bounds exactly.
     ok({ type: 'send', text: 'x'.repeat(WEBVIEW_LIMITS.textChars) });
     ok({ type: 'addImage', name: 'a.png', mime: 'image/png', data: 'A'.repeat(WEBVIEW_LIMITS.imageBase64Chars) });
@@ -63,8 +76,10 @@ describe('chat: checking what the webview sends', () => {
     refused({ type: 'addImage', name: 'a.png', mime: 'image/png' }, /data missing/);
     refused({ type: 'addImage', name: 5, mime: 'image/png', data: 'A' }, /name or mime/);
     refused({ type: 'removeAttachment', id: 'i'.repeat(WEBVIEW_LIMITS.idChars + 1) }, /id missing or too long/);
-    refused({ type: 'testResult', id: '1' }, /id not an integer/);
-    refused({ type: 'testResult', id: 1.5 }, /id not an integer/);
+    for (const id of ['1', 1.5]) {
+      const c = checkTestResult({ type: 'testResult', id });
+      assert.ok(!c.ok && /id not an integer/.test(c.reason), JSON.stringify(c));
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { OllamaClient } from '../../src/core/ollama/client';
 import {
   AbortError, ConnectionError, EndpointNotFoundError, IncompleteStreamError, InvalidRequestError, ModelNotFoundError,
   OllamaError, ProtocolError, ResponseError, StreamError, TimeoutError,
-} from '../../src/core/ollama/errors';
+} from '../../src/core/http/errors';
 import type { ChatRequest } from '../../src/core/ollama/types';
 import { OllamaTestServer } from '../support/ollamaServer';
 

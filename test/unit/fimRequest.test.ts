@@ -1,9 +1,10 @@
 // The per-model decision from /api/show, the request built from it, and the show cache.
 import * as assert from 'assert';
-import { backendStart, buildFimRequest, decideFim, ShowCache, type ShowInfo } from '../../src/core/fim';
+import { backendStart, buildFimRequest, decideFim, type ShowInfo } from '../../src/core/fim';
+import { ModelFactsCache } from '../../src/core/llm/facts';
 import type { CompletionParams, LlmBackend, StreamChunk } from '../../src/core/llm/backend';
 import type { ShowResponse } from '../../src/core/ollama/types';
-import { AbortError } from '../../src/core/ollama/errors';
+import { AbortError } from '../../src/core/http/errors';
 
 const QWEN_TEMPLATE = '{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>\n{{- else }}{{ .Prompt }}{{ end }}';
 const insertShow: ShowInfo = { capabilities: ['completion', 'insert'], template: QWEN_TEMPLATE, details: { family: 'qwen2' } };
@@ -98,7 +99,7 @@ describe('buildFimRequest', () => {
   });
 });
 
-describe('ShowCache', () => {
+describe('ModelFactsCache (facts per model)', () => {
   function fetcher(): { calls: string[]; fetch: (m: string) => Promise<ShowInfo>; fail: Set<string> } {
     const calls: string[] = [];
     const fail = new Set<string>();
@@ -114,7 +115,7 @@ describe('ShowCache', () => {
 
   it('fetches once per model; concurrent callers share the request', async () => {
     const f = fetcher();
-    const c = new ShowCache(f.fetch);
+    const c = new ModelFactsCache(f.fetch);
     const [a, b] = await Promise.all([c.get('m1'), c.get('m1')]);
     assert.strictEqual(a, b);
     await c.get('m1');
@@ -128,7 +129,7 @@ describe('ShowCache', () => {
   it('does not cache failures', async () => {
     const f = fetcher();
     f.fail.add('bad');
-    const c = new ShowCache(f.fetch);
+    const c = new ModelFactsCache(f.fetch);
     await assert.rejects(c.get('bad'), /show bad failed/);
     f.fail.clear();
     assert.ok(await c.get('bad'));
@@ -138,7 +139,7 @@ describe('ShowCache', () => {
   it('expires after ttlMs on the injected clock', async () => {
     const f = fetcher();
     let now = 0;
-    const c = new ShowCache(f.fetch, { ttlMs: 1000, now: () => now });
+    const c = new ModelFactsCache(f.fetch, { ttlMs: 1000, now: () => now });
     await c.get('m');
     now = 1000;
     await c.get('m');
@@ -151,7 +152,7 @@ describe('ShowCache', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
     let calls = 0;
-    const c = new ShowCache(async () => { calls++; await gate; return { details: {}, capabilities: ['insert'] }; });
+    const c = new ModelFactsCache(async () => { calls++; await gate; return { details: {}, capabilities: ['insert'] }; });
     const ac = new AbortController();
     const p = c.get('m', ac.signal);
     ac.abort();

@@ -1,8 +1,9 @@
 // Stream reuse across keystrokes, one request in flight per document, cancellation, debouncing:
 // all on a fake model and fake timers.
 import * as assert from 'assert';
-import { CompletionSession, Debouncer, type Timers } from '../../src/core/fim';
-import { AbortError, isAbort } from '../../src/core/ollama/errors';
+import { type Timers } from '../../src/core/common/timing';
+import { CompletionSession, Debouncer } from '../../src/core/fim';
+import { AbortError } from '../../src/core/http/errors';
 
 class FakeTimers implements Timers {
   now = 0;
@@ -143,7 +144,7 @@ describe('FIM completion session (stream reuse)', () => {
     assert.strictEqual(model.starts.length, 2);
     assert.strictEqual(model.starts[0].aborted, true);
     assert.strictEqual(model.last.prefix, P + 'a -');
-    await assert.rejects(first.done, (e: unknown) => isAbort(e));
+    await assert.rejects(first.done, (e: unknown) => e instanceof AbortError);
     model.last.push(' b;');
     model.last.end();
     assert.strictEqual(await second.done, ' b;');

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { InvalidHostError } from '../../src/core/ollama/errors';
-import { parseHost } from '../../src/core/ollama/host';
+import { InvalidHostError } from '../../src/core/http/errors';
+import { parseHost } from '../../src/core/http/host';
 
 describe('parseHost (OLLAMA_HOST semantics)', () => {
   const table: Array<[string | undefined, string]> = [

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { retryAfterMs, type BusyRetryInfo } from '../../src/core/http/core';
 import type { Transport, TransportRequest, TransportResponse } from '../../src/core/http/transport';
 import { normalizeOptions, OllamaClient } from '../../src/core/ollama/client';
-import { AbortError, InvalidRequestError, ServerBusyError, TimeoutError } from '../../src/core/ollama/errors';
+import { AbortError, InvalidRequestError, ServerBusyError, TimeoutError } from '../../src/core/http/errors';
 import { OllamaTestServer } from '../support/ollamaServer';
 
 const BUSY = '{"error":"server busy, please try again.  maximum pending requests exceeded"}';

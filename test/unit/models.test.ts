@@ -1,9 +1,10 @@
 // The editor-free half of model management: sizes, times, GPU split and names as the Models view
 // shows them; progress aggregation by layer digest; the model-details markdown; Modelfile hovers.
 import * as assert from 'assert';
+import { systemTimers, Throttle } from '../../src/core/common/timing';
 import {
   canonicalModelName, defaultModelName, expiryOf, formatBytes, formatRelative, hoverAt, hoverInDocument, humanCount,
-  isValidModelName, modelInfoHighlights, parseParameterLines, processorSplit, renderModelMarkdown, sameModel, Throttle,
+  isValidModelName, modelInfoHighlights, parseParameterLines, processorSplit, renderModelMarkdown, sameModel,
   TransferProgress, uploadFraction, type ShowLabels,
 } from '../../src/core/models';
 import { OllamaClient } from '../../src/core/ollama/client';
@@ -234,13 +235,13 @@ describe('models: transfer progress', () => {
 
   it('throttles repeated updates of the same kind, never a new kind', () => {
     let now = 0;
-    const th = new Throttle(150, () => now);
-    assert.ok(th.shouldEmit('a'));
+    const th = new Throttle(150, undefined, { ...systemTimers, now: () => now });
+    assert.ok(th.admit('a'));
     now = 100;
-    assert.ok(!th.shouldEmit('a'));
-    assert.ok(th.shouldEmit('b'));
+    assert.ok(!th.admit('a'));
+    assert.ok(th.admit('b'));
     now = 260;
-    assert.ok(th.shouldEmit('b'));
+    assert.ok(th.admit('b'));
   });
 
   it('maps hashing and uploading of several files onto one share', () => {

@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import { OllamaBackend, OpenAIBackend, type LlmBackend, type StreamChunk } from '../../src/core/llm/backend';
 import { observeBackend, observeStream, type ModelActivity } from '../../src/core/llm/observe';
-import { ModelNotFoundError } from '../../src/core/ollama/errors';
+import { ModelNotFoundError } from '../../src/core/http/errors';
 import { OllamaTestServer } from '../support/ollamaServer';
 
 describe('observed backend (model activity)', () => {

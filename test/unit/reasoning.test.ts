@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import { OllamaBackend, OpenAIBackend, type StreamChunk } from '../../src/core/llm/backend';
 import { ThinkTagParser, type ThinkTagOptions } from '../../src/core/llm/reasoning';
-import { chatTranslateFn } from '../../src/vscode/translate/chatTranslate';
+import { chatTranslateFn } from '../../src/core/translate/chatTranslate';
 import { DEFAULT_MODELS } from '../support/ollamaServerModels';
 import { OllamaTestServer } from '../support/ollamaServer';
 

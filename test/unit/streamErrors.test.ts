@@ -3,10 +3,10 @@
 // as a normal or empty answer, never as a TypeError. The dialects are taught to the test server
 // (FaultPlan.sseErrorDialect); the decoders are also checked on exact bytes.
 import * as assert from 'assert';
-import { inBandError } from '../../src/core/http/core';
+import { inBandError } from '../../src/core/http/stream';
 import { OllamaBackend, OpenAIBackend, type StreamChunk } from '../../src/core/llm/backend';
 import { OllamaClient } from '../../src/core/ollama/client';
-import { IncompleteStreamError, ProtocolError, StreamError } from '../../src/core/ollama/errors';
+import { IncompleteStreamError, ProtocolError, StreamError } from '../../src/core/http/errors';
 import { OpenAICompatClient, OpenAISseDecoder } from '../../src/core/openai/client';
 import { NdjsonDecoder } from '../../src/core/stream/ndjson';
 import { OllamaTestServer, SSE_ERROR_DIALECTS, type SseErrorDialect } from '../support/ollamaServer';

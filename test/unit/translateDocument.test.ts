@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { estimateTokens } from '../../src/core/llm/tokens';
-import { isAbort } from '../../src/core/ollama/errors';
+import { AbortError } from '../../src/core/http/errors';
 import { chunkDocument, joinChunks } from '../../src/core/translate/chunk';
 import { DocumentJob, translateDocument } from '../../src/core/translate/document';
 import { JobStateMismatchError, type TranslateRequest } from '../../src/core/translate/types';
@@ -140,7 +140,7 @@ describe('translate: documents', () => {
     };
     const progress: number[] = [];
     const job = new DocumentJob(DOC, { maxChunkChars: 40 });
-    await assert.rejects(job.run(fn, { concurrency: 2, signal: ac.signal, onProgress: (p) => progress.push(p.done) }), (e) => isAbort(e));
+    await assert.rejects(job.run(fn, { concurrency: 2, signal: ac.signal, onProgress: (p) => progress.push(p.done) }), (e) => e instanceof AbortError);
     const done = job.doneCount;
     assert.ok(done >= 2 && done < job.total, `done ${done} of ${job.total}`);
     assert.deepStrictEqual(progress, Array.from({ length: done }, (_v, i) => i + 1));

@@ -3,14 +3,14 @@
 import * as assert from 'assert';
 import type { LlmBackend, StreamChunk } from '../../src/core/llm/backend';
 import { OllamaBackend, OpenAIBackend } from '../../src/core/llm/backend';
-import { AbortError } from '../../src/core/ollama/errors';
+import { AbortError } from '../../src/core/http/errors';
 import { TranslationCache } from '../../src/core/translate/cache';
 import { DocumentJob, translateText } from '../../src/core/translate/document';
 import { LiveDocumentView } from '../../src/core/translate/live';
 import { SubtitleJob, splitLineTags } from '../../src/core/translate/subtitleJob';
 import { parseSubtitles, serializeSubtitles } from '../../src/core/translate/subtitles';
 import { TranslationTruncatedError, type TranslateRequest } from '../../src/core/translate/types';
-import { chatTranslateFn } from '../../src/vscode/translate/chatTranslate';
+import { chatTranslateFn } from '../../src/core/translate/chatTranslate';
 import { OllamaTestServer } from '../support/ollamaServer';
 
 const tr = (s: string): string => `译${s}`;
@@ -171,6 +171,7 @@ describe('translate: the side-by-side preview while streaming', () => {
 
   it('the preview builds its text once per refresh however many tokens arrive', async () => {
     // TranslationPreviews needs `vscode`: a minimal stand-in for what it uses.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node's loader, to hand the module a `vscode` stand-in
     const Mod = require('module') as { _load: (request: string, ...rest: unknown[]) => unknown };
     const load = Mod._load;
     const fired: string[] = [];
@@ -180,6 +181,7 @@ describe('translate: the side-by-side preview while streaming', () => {
     };
     Mod._load = function (this: unknown, request: string, ...rest: unknown[]) { return request === 'vscode' ? stub : load.call(this, request, ...rest); };
     let previews: typeof import('../../src/vscode/translate/preview');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded while the stand-in is in place
     try { previews = require('../../src/vscode/translate/preview') as typeof import('../../src/vscode/translate/preview'); } finally { Mod._load = load; }
     const p = new previews.TranslationPreviews();
     try {

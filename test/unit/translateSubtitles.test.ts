@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { isAbort } from '../../src/core/ollama/errors';
+import { AbortError } from '../../src/core/http/errors';
 import { decodeText, encodeText } from '../../src/core/translate/binary';
 import { TranslationCache } from '../../src/core/translate/cache';
 import { cues, parseSubtitles, serializeSubtitles, type SubtitleFormat } from '../../src/core/translate/subtitles';
@@ -280,7 +280,7 @@ describe('subtitles: translation', () => {
       return a;
     };
     const job = new SubtitleJob(file, { batchSize: 5 });
-    await assert.rejects(job.run(fn, { concurrency: 1, signal: ac.signal }), (e) => isAbort(e));
+    await assert.rejects(job.run(fn, { concurrency: 1, signal: ac.signal }), (e) => e instanceof AbortError);
     const saved = JSON.parse(JSON.stringify(job.state)) as typeof job.state;
     assert.strictEqual(Object.keys(saved.done).length, 15);
     const g = fake();

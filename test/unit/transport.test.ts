@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OllamaClient } from '../../src/core/ollama/client';
-import { ConnectionError } from '../../src/core/ollama/errors';
+import { ConnectionError } from '../../src/core/http/errors';
 import { OllamaTestServer } from '../support/ollamaServer';
 
 describe('transport: proxy and custom CA', function () {

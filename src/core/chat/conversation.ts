@@ -160,18 +160,6 @@ export function toLlmMessages(history: readonly ChatMessage[], systemPrompt: str
   return out;
 }
 
-/** Default of `ollamaAssistant.chat.maxAnswerChars`: far beyond any real answer (a long one is tens
- * of thousands of characters), small enough that an endless stream cannot exhaust memory. */
-export const DEFAULT_MAX_ANSWER_CHARS = 200_000;
-export const MIN_MAX_ANSWER_CHARS = 1_000;
-export const MAX_MAX_ANSWER_CHARS = 10_000_000;
-
-/** The answer limit from a setting's value: a whole number within [MIN, MAX], else the default. */
-export function answerLimit(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return DEFAULT_MAX_ANSWER_CHARS;
-  return Math.min(MAX_MAX_ANSWER_CHARS, Math.max(MIN_MAX_ANSWER_CHARS, Math.floor(v)));
-}
-
 /**
  * What of a streamed piece fits under the answer limit: the answer so far has `used` characters
  * (text + reasoning); `thinking` then `text` of the piece are kept up to `max` in all (never ending
@@ -203,23 +191,6 @@ export function markInterrupted(s: ChatSession): number {
 export function lastUserIndex(messages: readonly ChatMessage[]): number {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user') return i;
   return -1;
-}
-
-const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
-export function isSupportedImageMime(mime: string): boolean { return IMAGE_MIMES.has(mime); }
-
-/** The image type from the first bytes of base64 data, or undefined when it is not one we accept. */
-export function sniffImageMime(b64: string): string | undefined {
-  if (b64.startsWith('iVBOR')) return 'image/png';
-  if (b64.startsWith('/9j/')) return 'image/jpeg';
-  if (b64.startsWith('UklGR')) return 'image/webp';
-  if (b64.startsWith('R0lGOD')) return 'image/gif';
-  return undefined;
-}
-
-export function mimeFromFileName(name: string): string | undefined {
-  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
-  return ext === 'png' ? 'image/png' : ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext === 'webp' ? 'image/webp' : ext === 'gif' ? 'image/gif' : undefined;
 }
 
 const FENCE_LANGUAGES: Record<string, string> = {

@@ -4,6 +4,7 @@
 import { isInstructModel } from '../fim/templates';
 import { THINK_TAGS } from '../llm/reasoning';
 import type { ThinkSetting } from '../llm/backend';
+import type { ThinkingInfo } from '../llm/facts';
 
 export type ChatModelKind =
   /** A chat (instruct) model. */
@@ -27,12 +28,6 @@ export function classifyChatModel(name: string, capabilities: readonly string[] 
   if (!capabilities.includes('completion')) return 'none';
   if (BASE_NAME.test(name) && !isInstructModel(name) && (capabilities.includes('insert') || !capabilities.includes('tools'))) return 'base';
   return 'chat';
-}
-
-/** `/api/show` `thinking` (newer servers): the values `think` accepts and the default. */
-export interface ThinkingInfo {
-  values?: Array<boolean | string>;
-  default?: boolean | string;
 }
 
 /** The user's choice: the model's default (nothing sent), on, off, or a level. */

@@ -4,6 +4,7 @@
 // OLDEST turns go first; the system prompt and the newest message (the question being asked)
 // always stay.
 import type { LlmMessage } from '../llm/backend';
+import { modelContextLength } from '../llm/facts';
 import { addParts, estimateTokenParts, estimateTokens, scaleParts, UNIT_FACTORS, type TokenFactors, type TokenParts } from '../llm/tokens';
 
 export { estimateTokens };
@@ -35,16 +36,6 @@ export function resolveContextLength(numCtxSetting: number | undefined, modelInf
   const fromModel = modelContextLength(modelInfo);
   if (fromModel) return Math.min(fromModel, MAX_AUTO_CONTEXT_TOKENS);
   return DEFAULT_CONTEXT_TOKENS;
-}
-
-/** `model_info['<general.architecture>.context_length']`, or any `*.context_length` key. */
-export function modelContextLength(info: Record<string, unknown> | undefined): number | undefined {
-  if (!info) return undefined;
-  const arch = info['general.architecture'];
-  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
-  if (typeof arch === 'string' && ok(info[`${arch}.context_length`])) return info[`${arch}.context_length`] as number;
-  for (const [k, v] of Object.entries(info)) if (k.endsWith('.context_length') && ok(v)) return v;
-  return undefined;
 }
 
 /** Room kept free for the answer: num_predict when set (at most half the window), else a quarter of

@@ -1,15 +1,7 @@
 // Waiting for the user to pause before asking the model, with injectable timers so tests run on a
 // fake clock. Each wait supersedes the previous one, which resolves false.
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+import { systemTimers, type Timers } from '../common/timing';
 
 export class Debouncer {
   private pending: { handle: unknown; settle: (ok: boolean) => void } | undefined;

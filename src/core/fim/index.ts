@@ -1,5 +1,6 @@
 // Fill-in-the-middle inline completion, pure core: model formats, the per-model decision, context
-// windows, output shaping, caching, stream reuse, debouncing and latency lines. Never imports `vscode`.
+// windows, output shaping, caching, stream reuse, debouncing, latency lines, and the engine that
+// puts them together behind the editor's provider. Never imports `vscode`.
 export * from './templates';
 export * from './capabilities';
 export * from './context';
@@ -9,4 +10,4 @@ export * from './session';
 export * from './debounce';
 export * from './request';
 export * from './stats';
-export { abortError, raceAbort } from './abort';
+export * from './engine';

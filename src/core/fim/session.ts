@@ -3,9 +3,9 @@
 // point the user reached) instead of starting over; anything else aborts it and starts a new one, so
 // at most one request per document is ever in flight. The request itself is injected (`start`), so
 // all of this runs in tests without HTTP.
-import { AbortError } from '../ollama/errors';
-import { abortError } from './abort';
-import { systemTimers, type Timers } from './debounce';
+import { AbortError } from '../http/errors';
+import { abortError } from '../common/cancel';
+import { systemTimers, type Timers } from '../common/timing';
 
 /** Starts a completion for (prefix, suffix), yielding raw text chunks; must stop when `signal` aborts. */
 export type StartFn = (prefix: string, suffix: string, signal: AbortSignal) => AsyncIterable<string> | Promise<AsyncIterable<string>>;
@@ -72,8 +72,8 @@ class Inflight {
   /** Resolves at the next change (text, end); rejects if `signal` aborts first. */
   changed(signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) { reject(abortError(signal)); return; }
-      const onAbort = (): void => reject(abortError(signal));
+      if (signal?.aborted) { reject(abortError(signal, 'completion')); return; }
+      const onAbort = (): void => reject(abortError(signal, 'completion'));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.wakers.push(() => { signal?.removeEventListener('abort', onAbort); resolve(); });
     });
@@ -186,9 +186,9 @@ export class CompletionSession {
         if (inf.aborted) break;
         if (s) inf.append(s);
       }
-      inf.finish(inf.aborted ? abortError(inf.controller.signal) : undefined);
+      inf.finish(inf.aborted ? abortError(inf.controller.signal, 'completion') : undefined);
     } catch (e) {
-      inf.finish(inf.aborted ? abortError(inf.controller.signal) : e);
+      inf.finish(inf.aborted ? abortError(inf.controller.signal, 'completion') : e);
     } finally {
       this.clearOrphanTimer(inf);
     }
@@ -203,7 +203,7 @@ export class CompletionSession {
     this.attach(inf);
     try {
       for (;;) {
-        if (signal?.aborted) throw abortError(signal);
+        if (signal?.aborted) throw abortError(signal, 'completion');
         if (pos < skip.length) {
           const n = Math.min(inf.text.length, skip.length);
           const diverged = inf.text.slice(pos, n) !== skip.slice(pos, n) || (inf.done && n < skip.length && inf.error === undefined);

@@ -268,8 +268,7 @@ class Impl implements Transport {
   }
 }
 
-/** True when `x` is a dispatcher of THIS copy of undici (ours). Tests use it to show that the
- * process-wide dispatcher (globalThis[Symbol.for('undici.globalDispatcher.1')]) is never ours. */
+/** True when `x` is a dispatcher of THIS copy of undici (ours): the process-wide dispatcher (globalThis[Symbol.for('undici.globalDispatcher.1')]) must never be (the load test checks it). */
 export function isOwnDispatcher(x: unknown): boolean {
   return typeof x === 'object' && x !== null && x instanceof (DispatcherClass as unknown as new () => object);
 }

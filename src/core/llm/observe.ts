@@ -3,7 +3,7 @@
 // keep_alive countdown when the request ends) without polling. The stream itself passes through:
 // one extra `await` per chunk, no buffering, and aborting or breaking out of the loop still closes
 // the connection at once (return() is forwarded).
-import type { CallOptions } from '../ollama/client';
+import type { CallOptions } from '../http/options';
 import type { ChatParams, CompletionParams, LlmBackend, StreamChunk } from './backend';
 
 /** One generation request seen by an observed backend. `start`: the server answered (the model is

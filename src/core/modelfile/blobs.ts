@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import type { OllamaClient } from '../ollama/client';
+import { throwIfAborted } from '../common/cancel';
 
 export const CHUNK_BYTES = 1024 * 1024;
 
@@ -34,7 +35,7 @@ export async function hashFile(path: string, o: ReadOptions = {}): Promise<FileD
 
 /** The bytes of a file as chunks, for a streamed upload body. Stops reading when the consumer stops. */
 export async function* fileChunks(path: string, o: ReadOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
-  o.signal?.throwIfAborted();
+  throwIfAborted(o.signal, 'upload');
   const st = await fsp.stat(path);
   if (!st.isFile()) throw new Error(`${path} is not a file`);
   const total = st.size;
@@ -92,7 +93,7 @@ export async function uploadModelFiles(client: BlobClient, uploads: readonly Upl
   const present = new Set<string>();
   const items = uploads.filter((u, i) => uploads.findIndex((v) => v.path === u.path) === i);
   for (const [index, u] of items.entries()) {
-    o.signal?.throwIfAborted();
+    throwIfAborted(o.signal, 'upload');
     const base = { path: u.path, name: u.name ?? u.path, index, count: items.length };
     const report = (phase: UploadProgress['phase'], completed: number, total: number, digest?: string) =>
       o.onProgress?.({ ...base, phase, completed, total, digest });

@@ -27,6 +27,7 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { CreateRequest } from '../ollama/types';
 import { ModelfileBuildError, type CreateDraft, type PlannedUpload, type UploadField } from './create';
+import { throwIfAborted } from '../common/cancel';
 
 /** What a file was recognised as. */
 export type ModelFileKind = 'gguf' | 'safetensors' | 'json' | 'text' | 'sentencepiece';
@@ -130,7 +131,7 @@ export async function reviewUploads(draft: CreateDraft, opts: ReviewOptions): Pr
   const folder = await realOrResolved(opts.modelfileDir);
   const uploads: ReviewedUpload[] = [];
   for (const u of draft.uploads) {
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, 'Modelfile review');
     uploads.push(await reviewOne(u, folder, u.directory === undefined));
   }
   checkSets(uploads);

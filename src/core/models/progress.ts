@@ -129,28 +129,6 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
-/**
- * Lets an update through when `intervalMs` passed since the last one, or when it says something new
- * (another status or layer): a pull sends ~16 lines a second per layer and a notification needs far
- * fewer. `now` is injectable for tests.
- */
-export class Throttle {
-  private last = -Infinity;
-  private lastKey: string | undefined;
-
-  constructor(private readonly intervalMs: number, private readonly now: () => number = () => Date.now()) {}
-
-  shouldEmit(key: string): boolean {
-    const t = this.now();
-    if (key !== this.lastKey || t - this.last >= this.intervalMs) {
-      this.last = t;
-      this.lastKey = key;
-      return true;
-    }
-    return false;
-  }
-}
-
 /** Overall share (0–1) of a multi-file upload: each file is read twice, to hash it and to send it. */
 export function uploadFraction(p: { phase: string; index: number; count: number; completed: number; total: number }): number {
   if (p.count <= 0) return 1;

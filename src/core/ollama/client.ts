@@ -2,51 +2,16 @@
 // at home, and stricter where ollama-js is weak: every call takes an AbortSignal, breaking out of a
 // stream closes the connection, the caller's request is never mutated, errors keep their status.
 // Never imports `vscode` and never logs.
-import { createHash } from 'node:crypto';
-import { AbortableAsyncIterator, HttpCore, type BusyRetryInfo, type BusyRetryOptions } from '../http/core';
-import { UndiciTransport, type Lane, type Transport } from '../http/transport';
+import type { HttpCore } from '../http/core';
+import type { AbortableAsyncIterator } from '../http/stream';
+import { InvalidRequestError } from '../http/errors';
+import { buildHttpCore, type CallOptions, type ClientOptions } from '../http/options';
 import { NdjsonDecoder } from '../stream/ndjson';
-import { InvalidRequestError } from './errors';
-import { parseHost } from './host';
 import type {
   ChatRequest, ChatResponse, CopyRequest, CreateRequest, DeleteRequest, EmbeddingsRequest, EmbeddingsResponse,
   EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse, KeepAlive, ListResponse, Message, Options,
   ProgressResponse, PsResponse, PullRequest, PushRequest, ShowRequest, ShowResponse, VersionResponse,
 } from './types';
-
-export interface ClientOptions {
-  /** Any OLLAMA_HOST form; default http://127.0.0.1:11434. */
-  host?: string;
-  /** Extra headers on every request (e.g. Authorization for a reverse proxy). */
-  headers?: Record<string, string>;
-  /** TCP/TLS connect timeout (default 10 s). */
-  connectTimeoutMs?: number;
-  /** Time to first byte of generate/chat/pull/create/push: model loads can take minutes (default 10 min; 0 = none). */
-  headersTimeoutMs?: number;
-  /** Longest silence inside a stream (default 2 min; 0 = none). */
-  idleTimeoutMs?: number;
-  /** Limit for quick metadata calls: list, show, ps, version, copy, delete (default 30 s). */
-  metadataTimeoutMs?: number;
-  /** Longest accepted NDJSON line (default 64 MiB). */
-  maxLineBytes?: number;
-  /** Proxy URL for this endpoint (see core/http/proxy). */
-  proxy?: string;
-  /** Extra CA certificates (PEM) for self-signed servers. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Replace the HTTP transport (tests, benchmarks). */
-  transport?: Transport;
-  /** Retries while the server answers 503 busy / 429 (default 6 attempts, 0.5 s doubling to 8 s). */
-  busyRetry?: Partial<BusyRetryOptions>;
-  /** Told before every busy-retry wait, so the editor can say "server busy, retrying". */
-  onBusyRetry?: (info: BusyRetryInfo) => void;
-}
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Connection pool: `interactive` (default for chat, completion, metadata) or `batch`
-   * (default for pull/push/create and blob uploads; translation jobs ask for it). */
-  lane?: Lane;
-}
 
 /** Silence allowed inside pull/push/create progress streams (30 min). */
 export const PROGRESS_IDLE_MS = 30 * 60_000;
@@ -54,27 +19,6 @@ export const PROGRESS_IDLE_MS = 30 * 60_000;
 export interface BlobUploadOptions extends CallOptions {
   /** Called as bytes are handed to the connection. */
   onProgress?: (sentBytes: number) => void;
-}
-
-
-export function buildHttpCore(opts: ClientOptions, defaultHost?: string): HttpCore {
-  const parsed = parseHost(opts.host ?? defaultHost);
-  const headers: Record<string, string> = {};
-  if (parsed.username !== undefined || parsed.password !== undefined) {
-    headers['Authorization'] = 'Basic ' + Buffer.from(`${parsed.username ?? ''}:${parsed.password ?? ''}`).toString('base64');
-  }
-  Object.assign(headers, opts.headers ?? {});
-  return new HttpCore({
-    baseUrl: parsed.url,
-    headers,
-    transport: opts.transport ?? new UndiciTransport({ connectTimeoutMs: opts.connectTimeoutMs, proxy: opts.proxy, ca: opts.ca }),
-    headersTimeoutMs: opts.headersTimeoutMs ?? 600_000,
-    idleTimeoutMs: opts.idleTimeoutMs ?? 120_000,
-    metadataTimeoutMs: opts.metadataTimeoutMs ?? 30_000,
-    maxLineBytes: opts.maxLineBytes ?? 64 * 1024 * 1024,
-    ...(opts.busyRetry ? { busyRetry: opts.busyRetry } : {}),
-    ...(opts.onBusyRetry ? { onBusyRetry: opts.onBusyRetry } : {}),
-  });
 }
 
 export class OllamaClient {
@@ -414,11 +358,4 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';
   return String(v);
-}
-
-/** sha256 digest of a byte stream in constant memory (for blob uploads). */
-export async function digestOf(chunks: AsyncIterable<Uint8Array>): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of chunks) h.update(c);
-  return 'sha256:' + h.digest('hex');
 }

@@ -190,5 +190,3 @@ export interface EmbeddingsRequest { model: string; prompt: string; keep_alive?:
 export interface EmbeddingsResponse { embedding: number[] }
 
 export interface VersionResponse { version: string }
-
-export interface StatusResponse { ok: true; text: string }

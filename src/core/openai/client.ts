@@ -1,8 +1,9 @@
 // A client for OpenAI-compatible servers (LM Studio, llama.cpp server, vLLM, Ollama's own /v1):
 // chat completions, completions, models, embeddings, with SSE streaming. Same transport, error
 // hierarchy and abort semantics as OllamaClient. Never imports `vscode` and never logs.
-import { AbortableAsyncIterator, HttpCore, type ChunkDecoder } from '../http/core';
-import { buildHttpCore, type CallOptions, type ClientOptions } from '../ollama/client';
+import { HttpCore } from '../http/core';
+import type { AbortableAsyncIterator, ChunkDecoder } from '../http/stream';
+import { buildHttpCore, type CallOptions, type ClientOptions } from '../http/options';
 import type { LineOptions } from '../stream/lines';
 import { parseObjectLine } from '../stream/ndjson';
 import { SseDecoder, type SseEvent } from '../stream/sse';

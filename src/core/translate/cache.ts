@@ -2,7 +2,7 @@
 // Concurrent requests for the same key share one model call.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { AbortError } from '../ollama/errors';
+import { isCancel } from '../common/cancel';
 import type { GlossaryEntries } from './prompt';
 import { languageName } from './types';
 
@@ -64,7 +64,7 @@ export class TranslationCache {
       } catch (e) {
         // Someone else's cancel is not ours: look again (another waiter may have started a new
         // request meanwhile), else compute below.
-        if (!isAbortLike(e) || signal?.aborted) throw e;
+        if (!isCancel(e) || signal?.aborted) throw e;
       }
     }
     const p = compute();
@@ -77,8 +77,4 @@ export class TranslationCache {
       if (this.pending.get(key) === p) this.pending.delete(key);
     }
   }
-}
-
-function isAbortLike(e: unknown): boolean {
-  return e instanceof AbortError || (e instanceof Error && e.name === 'AbortError');
 }

@@ -1,6 +1,7 @@
 // Translating prose: one piece (protect -> prompt -> call -> strip chatter -> restore -> verify), and
 // documents as resumable jobs whose serialisable state holds every chunk already translated.
 import { createHash } from 'node:crypto';
+import { throwIfAborted } from '../common/cancel';
 import { assertTranslatableText } from './binary';
 import { cacheKey, type TranslationCache } from './cache';
 import { stripChatter } from './chatter';
@@ -8,7 +9,7 @@ import { chunkDocument, joinChunks, type DocChunk, type DocumentFormat } from '.
 import { runQueue } from './pool';
 import { relevantGlossary, textSystemPrompt } from './prompt';
 import { protect, restore } from './protect';
-import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, JobStateMismatchError, languageName, throwIfAborted, TranslationTruncatedError, type Glossary, type TranslateFn } from './types';
+import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, JobStateMismatchError, languageName, TranslationTruncatedError, type Glossary, type TranslateFn } from './types';
 
 export interface TextTranslateOptions {
   /** Language name or code; default Simplified Chinese. */
@@ -44,7 +45,7 @@ export async function translatePiece(body: string, translate: TranslateFn, o: Te
     let best: { value: string; issues: string[] } | undefined;
     // One retry when code or links were lost: small models drop a placeholder now and then.
     for (let attempt = 0; attempt < 2; attempt++) {
-      throwIfAborted(o.signal);
+      throwIfAborted(o.signal, 'Translation');
       const raw = await translate({ system, user: p.text, signal: o.signal });
       requests++;
       const stripped = stripChatter(raw, p.text);

@@ -1,6 +1,6 @@
 // A small work queue with bounded parallelism, shared by document and subtitle jobs. Handlers may
 // enqueue follow-up work (the halves of a batch that came back misaligned), which runs next.
-import { abortError } from './types';
+import { abortError } from '../common/cancel';
 
 export interface TaskContext {
   /** Aborted when the run is cancelled or another task failed. */
@@ -26,7 +26,7 @@ export function runQueue<T>(
     let active = 0;
     const queue = [...tasks];
     const live = (): boolean => !settled;
-    const onAbort = (): void => finish(abortError(o.signal));
+    const onAbort = (): void => finish(abortError(o.signal, 'Translation'));
     function finish(err?: unknown): void {
       if (settled) return;
       settled = true;
@@ -51,11 +51,11 @@ export function runQueue<T>(
         try { p = handle(task, { signal: tc.signal, live }); } catch (e) { p = Promise.reject(e); }
         p.then(
           (more) => { done(); if (more && more.length) queue.unshift(...more); pump(); },
-          (e: unknown) => { done(); finish(o.signal?.aborted ? abortError(o.signal) : e); },
+          (e: unknown) => { done(); finish(o.signal?.aborted ? abortError(o.signal, 'Translation') : e); },
         );
       }
     }
-    if (o.signal?.aborted) { finish(abortError(o.signal)); return; }
+    if (o.signal?.aborted) { finish(abortError(o.signal, 'Translation')); return; }
     o.signal?.addEventListener('abort', onAbort, { once: true });
     pump();
   });

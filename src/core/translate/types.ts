@@ -1,7 +1,5 @@
 // Shared vocabulary of the translation core: the injected translate function, glossary, errors and
 // target-language names. Nothing here knows about VS Code or about which server answers.
-import { AbortError } from '../ollama/errors';
-
 /** One model call: the instruction travels in `system`, only the text to translate in `user`. */
 export interface TranslateRequest {
   system: string;
@@ -60,14 +58,6 @@ export class JobStateMismatchError extends Error {
   }
 }
 
-export function abortError(signal?: AbortSignal): AbortError {
-  const r: unknown = signal?.reason;
-  return r instanceof AbortError ? r : new AbortError('Translation cancelled', r === undefined ? {} : { cause: r });
-}
-
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw abortError(signal);
-}
 
 const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
   'zh': 'Simplified Chinese', 'zh-cn': 'Simplified Chinese', 'zh-hans': 'Simplified Chinese', 'zh-sg': 'Simplified Chinese',

@@ -1,8 +1,10 @@
 // Every word the chat shows, localised here (the webview gets them in its `init` message).
 import * as vscode from 'vscode';
-import type { AnswerStats, ChatErrorInfo, ChatMessage, MessageState } from '../../core/chat/conversation';
+import type { AnswerStats, ChatErrorInfo, ChatMessage, ContextAttachment, MessageState } from '../../core/chat/conversation';
 import type { ChatModelKind } from '../../core/chat/models';
+import type { ChatLabels } from '../../core/chat/view';
 import type { ActionView, ChatStrings } from '../../shared/chatProtocol';
+import { remediesFor, type Remedy } from '../errors';
 
 export function webviewStrings(): ChatStrings {
   return {
@@ -40,7 +42,7 @@ export function webviewStrings(): ChatStrings {
   };
 }
 
-export function stateLabel(state: MessageState | undefined, error: ChatErrorInfo | undefined): string | undefined {
+function stateLabel(state: MessageState | undefined, error: ChatErrorInfo | undefined): string | undefined {
   if (state === 'interrupted') return vscode.l10n.t('Interrupted: the window was reloaded or closed while this answer was arriving.');
   if (state === 'stopped') return vscode.l10n.t('Stopped.');
   if (state === 'error' && error?.kind === 'midStream') return vscode.l10n.t('The answer broke off here.');
@@ -48,14 +50,14 @@ export function stateLabel(state: MessageState | undefined, error: ChatErrorInfo
 }
 
 /** The note under an answer cut at the answer limit: what happened and how to allow longer ones. */
-export function cutLabel(limit: number): string {
+function cutLabel(limit: number): string {
   return vscode.l10n.t('The answer reached the limit of {0} characters and was cut there (the server was told to stop). To allow longer answers, raise the setting ollamaAssistant.chat.maxAnswerChars.', limit.toLocaleString('en-US'));
 }
 
 /** The stats of an answer: `short` fits one line of a narrow sidebar (speed, first answer token,
  * warnings); `long` (the tooltip) has everything, with the first thinking token and the server's
  * load and prompt times. "First token" is honest about which token: answer or reasoning. */
-export function statsLine(s: AnswerStats | undefined): { short: string; long: string } | undefined {
+function statsLine(s: AnswerStats | undefined): { short: string; long: string } | undefined {
   if (!s) return undefined;
   const short: string[] = [];
   const long: string[] = [];
@@ -77,7 +79,7 @@ export function statsLine(s: AnswerStats | undefined): { short: string; long: st
 }
 
 /** A sentence for an answer that has reasoning but no answer text, instead of an empty bubble. */
-export function answerNote(m: ChatMessage): string | undefined {
+function answerNote(m: ChatMessage): string | undefined {
   if (m.role !== 'assistant' || m.text || !m.thinking || m.state === 'streaming' || m.state === 'error') return undefined;
   if (m.state === 'stopped') return undefined;
   if (m.stats?.doneReason === 'length') {
@@ -87,14 +89,14 @@ export function answerNote(m: ChatMessage): string | undefined {
 }
 
 /** The note beside a model in the picker. */
-export function modelNote(kind: ChatModelKind): string | undefined {
+function modelNote(kind: ChatModelKind): string | undefined {
   if (kind === 'base') return vscode.l10n.t('base/code completion model: answers, but is not tuned for chat');
   if (kind === 'none') return vscode.l10n.t('cannot chat (embedding or other non-text model)');
   return undefined;
 }
 
 /** The label of a reasoning choice; 'default' names the model's own default when it says it. */
-export function thinkLabel(value: string, modelDefault: boolean | string | undefined): string {
+function thinkLabel(value: string, modelDefault: boolean | string | undefined): string {
   if (value === 'on') return vscode.l10n.t('Reasoning on');
   if (value === 'off') return vscode.l10n.t('Reasoning off');
   if (value.startsWith('level:')) return vscode.l10n.t('Reasoning: {0}', value.slice('level:'.length));
@@ -102,19 +104,30 @@ export function thinkLabel(value: string, modelDefault: boolean | string | undef
   return d ? vscode.l10n.t('Reasoning: model default ({0})', d) : vscode.l10n.t('Reasoning: model default');
 }
 
-export function errorActions(e: ChatErrorInfo): ActionView[] {
-  switch (e.kind) {
-    case 'unreachable':
-      return [
-        { action: 'openEndpointSetting', label: vscode.l10n.t('Open Endpoint Setting') },
-        { action: 'retry', label: vscode.l10n.t('Retry') },
-      ];
-    case 'modelMissing':
-      return [
-        { action: 'pullModel', label: vscode.l10n.t('Pull {0}', e.model ?? ''), ...(e.model ? { arg: e.model } : {}) },
-        { action: 'selectModel', label: vscode.l10n.t('Choose Another Model') },
-      ];
-    default:
-      return [{ action: 'retry', label: vscode.l10n.t('Retry') }];
+/** A remedy (errors.ts) as an action of the chat view. */
+function remedyAction(r: Remedy): ActionView {
+  switch (r.kind) {
+    // The only setting an answer's error points to is the endpoint (remediesFor 'unreachable').
+    case 'openSetting': return { action: 'openEndpointSetting', label: vscode.l10n.t('Open Endpoint Setting') };
+    case 'pull': return { action: 'pullModel', label: vscode.l10n.t('Pull {0}', r.model), arg: r.model };
+    case 'chooseModel': return { action: 'selectModel', label: vscode.l10n.t('Choose Another Model') };
+    case 'testConnection': return { action: 'testConnection', label: vscode.l10n.t('Test Connection') };
+    case 'retry': return { action: 'retry', label: vscode.l10n.t('Retry') };
   }
 }
+
+/** The actions that fix an answer's error (also of one read back from the history). A missing model
+ * whose name is unknown is offered another model only. */
+function errorActions(e: ChatErrorInfo): ActionView[] {
+  return remediesFor(e.kind, e.model ? { model: e.model } : {}).map(remedyAction);
+}
+
+/** The chip of an attachment: "src/a.ts (lines 3-9, typescript)". */
+function contextLabel(a: ContextAttachment): string {
+  if (a.startLine === undefined || a.endLine === undefined) return vscode.l10n.t('{0} ({1})', a.path, a.language);
+  if (a.startLine === a.endLine) return vscode.l10n.t('{0} (line {1}, {2})', a.path, a.startLine, a.language);
+  return vscode.l10n.t('{0} (lines {1}-{2}, {3})', a.path, a.startLine, a.endLine, a.language);
+}
+
+/** The chat's view-model words, localised. */
+export const chatLabels: ChatLabels = { stateLabel, cutLabel, statsLine, answerNote, errorActions, modelNote, thinkLabel, contextLabel };

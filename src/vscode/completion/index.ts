@@ -4,15 +4,15 @@
 // pause commands, and the messages a user can act on (a model that cannot fill in the middle, a
 // model that is not installed). An unreachable server goes to the ConnectionMonitor, which says so once.
 import * as vscode from 'vscode';
-import { computeWindows, type FimWindows, type TextAccessor } from '../../core/fim';
-import { ModelNotFoundError } from '../../core/ollama/errors';
+import { CompletionEngine, computeWindows, type EngineResult, type EngineState, type EngineStats, type FimWindows, type TextAccessor } from '../../core/fim';
+import { abortOn } from '../cancel';
 import type { ExtensionContextOwner } from '../context';
-import { describeError, type ConnectionMonitor } from '../status';
-import { CompletionEngine, type EngineResult, type EngineState, type EngineStats } from './engine';
-import { affectsCompletion, COMPLETION_MODEL_SETTING, completionEnabled, engineSettings, languageEnabled } from './settings';
+import { presentError, runRemedy, showWithRemedies } from '../errors';
+import type { ConnectionMonitor } from '../status';
+import { affects, completionEnabled, completionEngineSettings, completionLanguageEnabled, updateSetting } from '../config';
 import { CompletionStatusItem, type CompletionMode } from './statusItem';
+import { COMMAND, SETTING, STORAGE_KEY } from '../ids';
 
-const PAUSED_KEY = 'ollamaAssistant.completion.paused';
 /** Automatic completion rests this long after the server was unreachable or the model missing. */
 const BACKOFF_UNREACHABLE_MS = 5_000;
 const BACKOFF_MISSING_MS = 30_000;
@@ -61,16 +61,11 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
   private tokenCancels = 0;
 
   constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
-    this.paused = ctx.ext.globalState.get<boolean>(PAUSED_KEY) === true;
+    this.paused = ctx.ext.globalState.get<boolean>(STORAGE_KEY.completionPaused) === true;
     this.status = new CompletionStatusItem();
     this.engine = new CompletionEngine({
       backend: () => ctx.llm(),
-      show: async (model) => {
-        const { config } = await ctx.endpoint();
-        if (config.backend !== 'ollama') return {};
-        return (await ctx.ollama()).show({ model });
-      },
-      settings: engineSettings,
+      settings: completionEngineSettings,
       log: ctx.log,
       onState: (state, error) => this.status.set(state, error),
     });
@@ -81,10 +76,10 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const ctx = this.ctx;
     ctx.own(this);
     ctx.own(vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, this));
-    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.trigger', () => this.trigger()));
-    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.togglePause', () => this.togglePause()));
+    ctx.own(vscode.commands.registerCommand(COMMAND.completionTrigger, () => this.trigger()));
+    ctx.own(vscode.commands.registerCommand(COMMAND.completionTogglePause, () => this.togglePause()));
     // Not contributed (no palette entry): the state tests assert on and a bug report can quote.
-    ctx.own(vscode.commands.registerCommand('ollamaAssistant.completion.debugInfo', (): CompletionDebugInfo => ({
+    ctx.own(vscode.commands.registerCommand(COMMAND.completionDebugInfo, (): CompletionDebugInfo => ({
       stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text, statusTooltip: this.status.tooltip,
       paused: this.paused, inFlight: this.engine.inFlight, tokenCancels: this.tokenCancels, notices: [...this.notices], ...(this.last ? { last: this.last } : {}),
     })));
@@ -93,8 +88,8 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     ctx.own(vscode.workspace.onDidCloseTextDocument((d) => this.engine.close(d.uri.toString())));
     ctx.own(vscode.window.onDidChangeActiveTextEditor(() => this.refreshMode()));
     ctx.own(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!affectsCompletion(e)) return;
-      if (e.affectsConfiguration(COMPLETION_MODEL_SETTING)) this.told.clear();
+      if (!affects(e, 'completion')) return;
+      if (e.affectsConfiguration(SETTING.completionModel)) this.told.clear();
       this.backoffUntil = 0;
       this.engine.reset();
       this.refreshMode();
@@ -112,17 +107,16 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const manual = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     if (IGNORED_SCHEMES.has(document.uri.scheme)) return undefined;
     if (!manual) {
-      if (this.paused || !completionEnabled() || !languageEnabled(document.languageId)) return undefined;
+      if (this.paused || !completionEnabled() || !completionLanguageEnabled(document.languageId)) return undefined;
       // The suggest widget is open: its own item is what the user is choosing.
       if (context.selectedCompletionInfo) return undefined;
       if (Date.now() < this.backoffUntil) return undefined;
     }
     if (token.isCancellationRequested) return undefined;
     const { prefix, suffix } = windowsAt(document, document.offsetAt(position));
-    const abort = new AbortController();
-    const sub = token.onCancellationRequested(() => { this.tokenCancels++; abort.abort(); });
+    const abort = abortOn([token], { onCancel: () => { this.tokenCancels++; } });
     try {
-      const r = await this.engine.complete({ doc: document.uri.toString(), prefix, suffix, manual, signal: abort.signal });
+      const r = await this.engine.complete({ doc: document.uri.toString(), prefix, suffix, language: document.languageId, manual, signal: abort.signal });
       this.last = r.kind === 'completion' ? { kind: r.kind, text: r.text, source: r.source } : { kind: r.kind };
       switch (r.kind) {
         case 'completion':
@@ -138,7 +132,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
           return undefined;
       }
     } finally {
-      sub.dispose();
+      abort.dispose();
     }
   }
 
@@ -171,7 +165,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
 
   private async togglePause(): Promise<boolean> {
     this.paused = !this.paused;
-    await this.ctx.ext.globalState.update(PAUSED_KEY, this.paused);
+    await this.ctx.ext.globalState.update(STORAGE_KEY.completionPaused, this.paused);
     if (this.paused) this.engine.reset();
     this.refreshMode();
     this.ctx.log.info(`inline completion ${this.paused ? 'paused' : 'resumed'}`);
@@ -180,8 +174,8 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
 
   private refreshMode(): void {
     const lang = vscode.window.activeTextEditor?.document.languageId ?? '';
-    const mode: CompletionMode = this.paused ? 'paused' : !completionEnabled() ? 'off' : lang && !languageEnabled(lang) ? 'language-off' : 'on';
-    this.status.update(mode, engineSettings().model, lang);
+    const mode: CompletionMode = this.paused ? 'paused' : !completionEnabled() ? 'off' : lang && !completionLanguageEnabled(lang) ? 'language-off' : 'on';
+    this.status.update(mode, completionEngineSettings().model, lang);
   }
 
   private tellUnsupported(r: Extract<EngineResult, { kind: 'unsupported' }>): void {
@@ -190,11 +184,12 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     const msg = r.reason === 'instruct'
       ? vscode.l10n.t('{0} is a chat/instruct model and cannot fill in the middle, so inline completion will not work with it. Use a base/code model such as {1}.', r.model, r.suggestion)
       : vscode.l10n.t('{0} cannot fill in the middle (no "insert" capability and no known code-completion format), so inline completion will not work with it. Use a code model such as {1}.', r.model, r.suggestion);
-    const use = vscode.l10n.t('Use {0}', r.suggestion);
-    const open = vscode.l10n.t('Open Setting');
-    void vscode.window.showWarningMessage(msg, use, open).then(async (pick) => {
-      if (pick === use) await vscode.workspace.getConfiguration().update(COMPLETION_MODEL_SETTING, r.suggestion, vscode.ConfigurationTarget.Global);
-      else if (pick === open) await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
+    showWithRemedies(msg, [], {
+      severity: 'warning',
+      extra: [
+        { label: vscode.l10n.t('Use {0}', r.suggestion), run: () => updateSetting(SETTING.completionModel, r.suggestion) },
+        { label: vscode.l10n.t('Open Setting'), run: () => runRemedy({ kind: 'openSetting', key: SETTING.completionModel }) },
+      ],
     });
   }
 
@@ -204,27 +199,27 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
       this.backoffUntil = Date.now() + BACKOFF_UNREACHABLE_MS;
       return;
     }
-    if (e instanceof ModelNotFoundError) {
+    const p = presentError(e, { url: r.url, model: r.model, modelSetting: SETTING.completionModel });
+    if (p.kind === 'modelMissing') {
       this.backoffUntil = Date.now() + BACKOFF_MISSING_MS;
       if (!this.once(`missing:${r.model}`)) return;
       this.ctx.log.warn(`completion model ${r.model} is not installed on ${r.url}`);
-      const pull = vscode.l10n.t('Pull');
-      const open = vscode.l10n.t('Open Setting');
-      void vscode.window.showWarningMessage(
-        vscode.l10n.t('The inline completion model {0} is not installed on {1}. Pull it?', r.model, r.url), pull, open,
-      ).then(async (pick) => {
-        if (pick === pull) {
-          this.backoffUntil = 0;
-          await vscode.commands.executeCommand('ollamaAssistant.models.pull', r.model);
-          this.engine.invalidateModel(r.model);
-        } else if (pick === open) {
-          await vscode.commands.executeCommand('ollamaAssistant.openSetting', COMPLETION_MODEL_SETTING);
-        }
+      // Pull, then ask /api/show again (the model has facts now); or open the setting.
+      showWithRemedies(vscode.l10n.t('The inline completion model {0} is not installed on {1}. Pull it?', r.model, r.url), [], {
+        severity: 'warning',
+        extra: p.remedies.map((remedy) => ({
+          label: remedy.kind === 'pull' ? vscode.l10n.t('Pull') : vscode.l10n.t('Open Setting'),
+          run: async () => {
+            if (remedy.kind === 'pull') this.backoffUntil = 0;
+            await runRemedy(remedy);
+            if (remedy.kind === 'pull') this.engine.invalidateModel(r.model);
+          },
+        })),
       });
       return;
     }
     this.backoffUntil = Date.now() + BACKOFF_OTHER_MS;
-    const text = describeError(e, r.url);
+    const text = p.message;
     this.ctx.log.warn(`completion with ${r.model} failed: ${text}`);
     // Asked by hand, the user is waiting for an answer; automatic failures stay in the status bar.
     if (manual) void vscode.window.showWarningMessage(vscode.l10n.t('Inline completion failed: {0}', text));

@@ -1,8 +1,9 @@
 // The inline-completion status bar item: ready / waiting / generating / error, or paused / off.
 // A click pauses or resumes automatic completion (when it is off in the settings: opens the setting).
 import * as vscode from 'vscode';
-import { isUnreachable } from '../status';
-import type { EngineState } from './engine';
+import { isUnreachable } from '../../core/http/classify';
+import type { EngineState } from '../../core/fim';
+import { COMMAND, SETTING, STATUS_ITEM } from '../ids';
 
 export type CompletionMode = 'on' | 'paused' | 'off' | 'language-off';
 
@@ -17,7 +18,7 @@ export class CompletionStatusItem implements vscode.Disposable {
   private language = '';
 
   constructor() {
-    this.item = vscode.window.createStatusBarItem('ollamaAssistant.completion', vscode.StatusBarAlignment.Right, 99);
+    this.item = vscode.window.createStatusBarItem(STATUS_ITEM.completion, vscode.StatusBarAlignment.Right, 99);
     this.item.name = vscode.l10n.t('Ollama Inline Completion');
     this.render();
     this.item.show();
@@ -45,7 +46,7 @@ export class CompletionStatusItem implements vscode.Disposable {
   private render(): void {
     const i = this.item;
     i.backgroundColor = undefined;
-    i.command = 'ollamaAssistant.completion.togglePause';
+    i.command = COMMAND.completionTogglePause;
     const byHand = 'Alt+\\';
     if (this.mode === 'paused') {
       i.text = '$(debug-pause)';
@@ -55,13 +56,13 @@ export class CompletionStatusItem implements vscode.Disposable {
     if (this.mode === 'off') {
       i.text = '$(circle-slash)';
       i.tooltip = vscode.l10n.t('Automatic inline completion is turned off in the settings; {0} still asks by hand. Click to open the setting.', byHand);
-      i.command = { title: '', command: 'ollamaAssistant.openSetting', arguments: ['ollamaAssistant.completion.enabled'] };
+      i.command = { title: '', command: COMMAND.openSetting, arguments: [SETTING.completionEnabled] };
       return;
     }
     if (this.mode === 'language-off') {
       i.text = '$(circle-slash)';
       i.tooltip = vscode.l10n.t('Automatic inline completion is off for {0} files; {1} still asks by hand. Click to open the setting.', this.language, byHand);
-      i.command = { title: '', command: 'ollamaAssistant.openSetting', arguments: ['ollamaAssistant.completion.languages'] };
+      i.command = { title: '', command: COMMAND.openSetting, arguments: [SETTING.completionLanguages] };
       return;
     }
     switch (this.state) {

@@ -5,10 +5,12 @@
 import * as vscode from 'vscode';
 import { formatBytes, isValidModelName, sameModel, TransferProgress } from '../../core/models';
 import type { ModelResponse, RunningModel } from '../../core/ollama/types';
-import { generationDefaults, SECTION, type Feature } from '../config';
+import { generationDefaults, modelSetting, updateSetting, type Feature } from '../config';
 import type { ModelDocumentProvider } from './showDocument';
-import { abortOn, commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
+import { abortOn } from '../cancel';
+import { commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
 import { modelNameOf, type ModelsTreeProvider } from './tree';
+import { COMMAND, type CommandId } from '../ids';
 
 export interface ShowResult extends OperationResult {
   uri?: string;
@@ -16,21 +18,21 @@ export interface ShowResult extends OperationResult {
 }
 
 export function registerModelCommands(env: ModelsEnv, tree: ModelsTreeProvider, docs: ModelDocumentProvider): void {
-  const reg = (id: string, fn: (arg: unknown, o: CommandOptions) => Promise<unknown>) =>
-    env.ctx.own(vscode.commands.registerCommand(`ollamaAssistant.models.${id}`, (arg?: unknown, opts?: unknown) => fn(arg, commandOptions(opts))));
+  const reg = (id: CommandId, fn: (arg: unknown, o: CommandOptions) => Promise<unknown>) =>
+    env.ctx.own(vscode.commands.registerCommand(id, (arg?: unknown, opts?: unknown) => fn(arg, commandOptions(opts))));
   const ops = new ModelOperations(env, tree, docs);
 
-  reg('refresh', async () => { tree.refresh(); return true; });
-  reg('pull', (arg, o) => ops.pull(arg, o));
-  reg('push', (arg, o) => ops.push(arg, o));
-  reg('delete', (arg, o) => ops.delete(arg, o));
-  reg('copy', (arg, o) => ops.copy(arg, o));
-  reg('show', (arg) => ops.show(arg));
-  reg('unload', (arg) => ops.unload(arg));
-  reg('load', (arg, o) => ops.load(arg, o));
-  reg('setAsChatModel', (arg) => ops.useFor('chat', arg));
-  reg('setAsCompletionModel', (arg) => ops.useFor('completion', arg));
-  reg('setAsTranslationModel', (arg) => ops.useFor('translation', arg));
+  reg(COMMAND.modelsRefresh, async () => { tree.refresh(); return true; });
+  reg(COMMAND.modelsPull, (arg, o) => ops.pull(arg, o));
+  reg(COMMAND.modelsPush, (arg, o) => ops.push(arg, o));
+  reg(COMMAND.modelsDelete, (arg, o) => ops.delete(arg, o));
+  reg(COMMAND.modelsCopy, (arg, o) => ops.copy(arg, o));
+  reg(COMMAND.modelsShow, (arg) => ops.show(arg));
+  reg(COMMAND.modelsUnload, (arg) => ops.unload(arg));
+  reg(COMMAND.modelsLoad, (arg, o) => ops.load(arg, o));
+  reg(COMMAND.modelsSetAsChatModel, (arg) => ops.useFor('chat', arg));
+  reg(COMMAND.modelsSetAsCompletionModel, (arg) => ops.useFor('completion', arg));
+  reg(COMMAND.modelsSetAsTranslationModel, (arg) => ops.useFor('translation', arg));
 }
 
 export class ModelOperations {
@@ -58,7 +60,7 @@ export class ModelOperations {
   private transfer(kind: 'pull' | 'push', name: string, o: CommandOptions): Thenable<OperationResult> {
     const title = kind === 'pull' ? vscode.l10n.t('Pulling {0}', name) : vscode.l10n.t('Pushing {0}', name);
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const abort = abortOn(token, o.token);
+      const abort = abortOn([token, o.token]);
       const sink = new ProgressSink(progress);
       let url = '';
       try {
@@ -171,7 +173,7 @@ export class ModelOperations {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading {0} into memory…', name), cancellable: true },
       async (_progress, token) => {
-        const abort = abortOn(token, o.token);
+        const abort = abortOn([token, o.token]);
         let url = '';
         try {
           const c = await this.env.connect();
@@ -197,7 +199,7 @@ export class ModelOperations {
   async useFor(feature: Extract<Feature, 'chat' | 'completion' | 'translation'>, arg: unknown): Promise<OperationResult> {
     const name = modelNameOf(arg) ?? await this.pick('installed', vscode.l10n.t('Model to use'));
     if (!name) return { ok: false, cancelled: true };
-    await vscode.workspace.getConfiguration(SECTION).update(`${feature}.model`, name, vscode.ConfigurationTarget.Global);
+    await updateSetting(modelSetting(feature), name);
     const said = feature === 'chat' ? vscode.l10n.t('Chat now uses {0}.', name)
       : feature === 'completion' ? vscode.l10n.t('Inline completion now uses {0}.', name)
         : vscode.l10n.t('Translation now uses {0}.', name);

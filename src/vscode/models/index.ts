@@ -2,12 +2,13 @@
 // Modelfile language support. Nothing here touches the network: the view fetches when it is shown.
 import * as vscode from 'vscode';
 import type { ExtensionContextOwner } from '../context';
+import { VIEW } from '../ids';
 import type { ConnectionMonitor } from '../status';
 import { registerModelCommands } from './commands';
 import { registerModelfile } from './modelfile';
 import { ModelsEnv } from './shared';
 import { MODEL_SCHEME, ModelDocumentProvider } from './showDocument';
-import { MODELS_VIEW_ID, ModelsTreeProvider } from './tree';
+import { ModelsTreeProvider, type ModelsNode } from './tree';
 
 export type { OperationResult, ProgressReport, CommandOptions } from './shared';
 export type { ModelsNode } from './tree';
@@ -16,12 +17,13 @@ function hostOf(url: string): string {
   try { return new URL(url).host; } catch { return url; }
 }
 
-export function registerModels(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
+/** What the Models feature is made of (the test API reads it). */
+export interface ModelsFeature { tree: ModelsTreeProvider; view: vscode.TreeView<ModelsNode> }
+
+export function registerModels(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): ModelsFeature {
   const env = new ModelsEnv(ctx, monitor);
-  // Owned like every disposable, which is also how tests reach the provider (by its viewId) from
-  // the extension's exported ctx: the extension is bundled, so its modules cannot be imported.
   const tree = ctx.own(new ModelsTreeProvider(env));
-  const view = ctx.own(vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: false }));
+  const view = ctx.own(vscode.window.createTreeView(VIEW.models, { treeDataProvider: tree, showCollapseAll: false }));
   tree.setVisible(view.visible);
   // The server's status in the view's header: version and host when reachable, nothing otherwise
   // (the welcome content explains an unreachable server, with buttons).
@@ -38,4 +40,5 @@ export function registerModels(ctx: ExtensionContextOwner, monitor: ConnectionMo
 
   registerModelCommands(env, tree, docs);
   registerModelfile(env, tree);
+  return { tree, view };
 }

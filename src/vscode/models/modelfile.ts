@@ -13,8 +13,10 @@ import {
 } from '../../core/modelfile';
 import { defaultModelName, formatBytes, hoverInDocument, isValidModelName, sameModel, TransferProgress, uploadFraction } from '../../core/models';
 import { readTextFile } from '../textFile';
-import { abortOn, commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
+import { abortOn } from '../cancel';
+import { commandOptions, invalidNameMessage, ProgressSink, type CommandOptions, type ModelsEnv, type OperationResult } from './shared';
 import type { ModelsTreeProvider } from './tree';
+import { COMMAND } from '../ids';
 
 export const MODELFILE_LANGUAGE = 'modelfile';
 const SELECTOR: vscode.DocumentSelector = { language: MODELFILE_LANGUAGE };
@@ -24,7 +26,7 @@ export function registerModelfile(env: ModelsEnv, tree: ModelsTreeProvider): voi
   env.ctx.own(vscode.languages.registerCompletionItemProvider(SELECTOR, { provideCompletionItems }, ' '));
   env.ctx.own(vscode.languages.registerHoverProvider(SELECTOR, { provideHover }));
   const create = new ModelfileCreator(env, tree, diagnostics);
-  env.ctx.own(vscode.commands.registerCommand('ollamaAssistant.models.createFromModelfile',
+  env.ctx.own(vscode.commands.registerCommand(COMMAND.modelsCreateFromModelfile,
     (arg?: unknown, opts?: unknown) => create.run(arg, commandOptions(opts))));
 }
 
@@ -258,7 +260,7 @@ class ModelfileCreator {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating {0}', name), cancellable: true },
       async (progress, token) => {
-        const abort = abortOn(token, o.token);
+        const abort = abortOn([token, o.token]);
         const sink = new ProgressSink(progress);
         // With local files, uploading is the first half of the bar and the server's work the second.
         const base = draft.uploads.length > 0 ? 50 : 0;

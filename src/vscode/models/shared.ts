@@ -1,13 +1,14 @@
-// What the model commands share: the client for the configured endpoint, the shape of a command's
-// result (tests assert on it; the UI only shows messages), cancellation from a notification or a
-// caller's token, progress reporting that tests can read back, and error text a user can act on.
+// What the model commands share: the native client for the configured endpoint (model management
+// needs Ollama's own API), the shape of a command's result (scripts and tests read it; the UI only
+// shows messages), the optional arguments that skip dialogs, progress reporting that keeps a copy of
+// what was shown, and the error text (the server's own words, through the error presenter).
 import * as vscode from 'vscode';
-import { ModelfileBuildError } from '../../core/modelfile';
 import type { OllamaClient } from '../../core/ollama/client';
-import { EndpointNotFoundError, isAbort, ModelNotFoundError, ResponseError, StreamError } from '../../core/ollama/errors';
-import { Throttle } from '../../core/models';
+import { isCancel } from '../../core/common/cancel';
+import { Throttle } from '../../core/common/timing';
 import type { ExtensionContextOwner } from '../context';
-import { describeError, type ConnectionMonitor } from '../status';
+import { presentError } from '../errors';
+import type { ConnectionMonitor } from '../status';
 
 export interface ProgressReport {
   message: string;
@@ -53,9 +54,10 @@ export class ModelsEnv {
 
   /** The native client and the URL it talks to; throws NativeApiRequiredError for the openai backend. */
   async connect(): Promise<{ client: OllamaClient; url: string }> {
-    const { url, config } = await this.ctx.endpoint();
-    if (config.backend !== 'ollama') throw new NativeApiRequiredError(nativeApiMessage());
-    return { client: await this.ctx.ollama(), url };
+    const { url } = await this.ctx.endpoint();
+    const client = await this.ctx.ollama();
+    if (!client) throw new NativeApiRequiredError(nativeApiMessage());
+    return { client, url };
   }
 
   /** The URL for messages, even when building the client failed. */
@@ -67,7 +69,7 @@ export class ModelsEnv {
    * announced once by the monitor, not per command). */
   fail(e: unknown, url: string, say: (detail: string) => string, model?: string, signal?: AbortSignal): OperationResult {
     const base = model !== undefined ? { model } : {};
-    if (isCancellation(e, signal)) {
+    if (isCancel(e, signal)) {
       this.ctx.log.info(`${model ?? 'model operation'}: cancelled`);
       return { ...base, ok: false, cancelled: true, error: vscode.l10n.t('Cancelled.') };
     }
@@ -88,26 +90,7 @@ export function invalidNameMessage(): string {
 
 /** The most useful sentence for an error: the server's own words when it gave some. */
 export function errorText(e: unknown, url: string): string {
-  if (e instanceof ModelNotFoundError || e instanceof EndpointNotFoundError) return describeError(e, url);
-  if (e instanceof StreamError || e instanceof ResponseError) return e.error || describeError(e, url);
-  if (e instanceof ModelfileBuildError || e instanceof NativeApiRequiredError) return e.message;
-  return describeError(e, url);
-}
-
-export function isCancellation(e: unknown, signal?: AbortSignal): boolean {
-  return isAbort(e) || signal?.aborted === true || (e instanceof Error && e.name === 'AbortError');
-}
-
-/** One AbortSignal for the notification's Cancel button and a caller's token. */
-export function abortOn(...tokens: Array<vscode.CancellationToken | undefined>): { signal: AbortSignal; dispose(): void } {
-  const ac = new AbortController();
-  const subs: vscode.Disposable[] = [];
-  for (const t of tokens) {
-    if (!t) continue;
-    if (t.isCancellationRequested) ac.abort();
-    else subs.push(t.onCancellationRequested(() => ac.abort()));
-  }
-  return { signal: ac.signal, dispose: () => subs.forEach((s) => s.dispose()) };
+  return presentError(e, { url, serverWords: true }).message;
 }
 
 /** Feeds a withProgress notification: increments from overall percentages that only go up, at most
@@ -121,7 +104,7 @@ export class ProgressSink {
 
   /** `key` groups updates that may be dropped for each other (the same layer or phase). */
   report(message: string, percent: number | undefined, key = message): void {
-    if (!this.throttle.shouldEmit(key)) return;
+    if (!this.throttle.admit(key)) return;
     this.force(message, percent);
   }
 

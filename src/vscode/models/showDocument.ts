@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { renderModelMarkdown, type ShowLabels } from '../../core/models';
 import type { ModelResponse, ShowResponse } from '../../core/ollama/types';
+import { abortOn } from '../cancel';
 import { errorText, type ModelsEnv } from './shared';
 
 export const MODEL_SCHEME = 'ollama-model';
@@ -40,14 +41,13 @@ export class ModelDocumentProvider implements vscode.TextDocumentContentProvider
     const known = this.texts.get(uri.toString());
     if (known !== undefined) return known;
     const name = modelOfDocument(uri);
-    const ac = new AbortController();
-    const sub = token.onCancellationRequested(() => ac.abort());
+    const abort = abortOn([token]);
     try {
-      return (await this.render(name, ac.signal)).text;
+      return (await this.render(name, abort.signal)).text;
     } catch (e) {
       return `# ${name}\n\n${vscode.l10n.t('Could not load the details: {0}', errorText(e, await this.env.url()))}\n`;
     } finally {
-      sub.dispose();
+      abort.dispose();
     }
   }
 

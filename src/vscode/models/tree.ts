@@ -1,7 +1,10 @@
-// The Models view: installed models (/api/tags) and the ones loaded in memory (/api/ps). It fetches
-// only when VS Code asks for children (the view is visible) or after a refresh; a failure never pops
-// up from here: an unreachable server goes to the ConnectionMonitor, which flips the context key
-// behind the view's welcome content, and any other error becomes one item in the tree.
+// The Models view: installed models (/api/tags), the ones loaded in memory (/api/ps) and the
+// server's version (/api/version, for the view's description). The full lists are fetched when VS
+// Code asks for the root (the view is visible) after a refresh, a client change, or a Test
+// Connection that succeeds after a failure. No dialog comes from here: an unreachable server is
+// reported to the ConnectionMonitor (which says so once and flips the context key behind the view's
+// welcome content), the openai backend shows one item saying model management needs the native
+// API, and any other error becomes one item in the tree.
 // The Running section follows the server without a full refresh: after our own chat, completion and
 // translation requests (the context owner's activity event, coalesced), every POLL_MS while the view
 // is visible (other clients load models too), and when the next model unloads, it asks /api/ps only
@@ -11,8 +14,6 @@ import { expiryOf, formatBytes, formatRelative, processorSplit, sameModel } from
 import { formatCountdown, hasCountdown, runningChanged } from '../../core/models/countdown';
 import type { ModelResponse, RunningModel } from '../../core/ollama/types';
 import { errorText, NativeApiRequiredError, type ModelsEnv } from './shared';
-
-export const MODELS_VIEW_ID = 'ollamaAssistant.modelsView';
 
 export type ModelsNode =
   | { kind: 'section'; section: 'installed' | 'running'; models: ModelResponse[] | RunningModel[]; running: RunningModel[] }
@@ -38,8 +39,6 @@ export const POLL_MS = 10_000;
 const ACTIVITY_COALESCE_MS = 750;
 
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
-  /** Tests find the provider among the extension's disposables by this id. */
-  readonly viewId = MODELS_VIEW_ID;
   private readonly changed = new vscode.EventEmitter<ModelsNode | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly loaded = new vscode.EventEmitter<void>();
@@ -62,9 +61,11 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private snapshotGeneration = -1;
   /** The Running rows VS Code shows, kept so the countdown can re-render exactly them. */
   private runningNodes: Array<Extract<ModelsNode, { kind: 'running' }>> = [];
-  /** How many /api/ps requests the Running section made on its own (tests, bug reports). */
+  /** How many /api/ps requests the Running section made on its own (a measure of its cost). */
   psRefreshes = 0;
-  /** The models VS Code last asked to show in the Running section (tests read what is on screen). */
+  /** The rows of the Running section as VS Code last got them (the countdown repaints exactly these). */
+  get runningRows(): ReadonlyArray<Extract<ModelsNode, { kind: 'running' }>> { return this.runningNodes; }
+  /** The models VS Code last asked to show in the Running section. */
   get shownRunning(): RunningModel[] { return this.runningNodes.map((n) => n.model); }
   /** The lists of the last successful fetch. */
   snapshot: ModelsSnapshot | undefined;
@@ -88,7 +89,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   setVisible(visible: boolean): void {
     this.visible = visible;
     if (visible && this.stale) this.refresh();
-    else if (visible && this.runningStale) this.refreshRunning();
+    // refreshRunning never rejects (a failure leaves the full fetch to say what is wrong).
+    else if (visible && this.runningStale) void this.refreshRunning();
     this.updateTimers();
   }
 
@@ -97,7 +99,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private onModelActivity(): void {
     if (!this.visible) { this.runningStale = true; return; }
     if (this.activityTimer) return;
-    this.activityTimer = setTimeout(() => { this.activityTimer = undefined; this.refreshRunning(); }, ACTIVITY_COALESCE_MS);
+    this.activityTimer = setTimeout(() => { this.activityTimer = undefined; void this.refreshRunning(); }, ACTIVITY_COALESCE_MS);
   }
 
   /**

@@ -4,11 +4,12 @@
 // the partial result is opened (untranslated chunks still in the source language).
 import * as vscode from 'vscode';
 import {
-  assertTranslatableText, DocumentJob, JobStateMismatchError, UnsupportedInputError, type DocumentFormat, type DocumentJobState,
+  assertTranslatableText, DocumentJob, UnsupportedInputError, type DocumentFormat, type DocumentJobState, type DocumentProgress, type DocumentResult,
 } from '../../core/translate';
 import { describeEncoding, readTextFile } from '../textFile';
-import { readTranslationSettings } from './settings';
-import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
+import { translationSettings } from '../config';
+import { discardSaved, runResumableJob, type JobKind } from './jobRunner';
+import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 import { jobKey, textHash, type DocumentSpec, type SavedDocumentJob } from './store';
 
 interface DocSource { uri: vscode.Uri; name: string; text: string; languageId: string; format: DocumentFormat; encoding?: string }
@@ -63,7 +64,7 @@ export async function translateDocumentCommand(svc: TranslationService, uri?: vs
       vscode.l10n.t('{0} is not Markdown or plain text ({1}). Every line would be translated, code included.', source.name, source.languageId), { modal: true }, go);
     if (pick !== go) return { status: 'cancelled', reason: 'cancelled' };
   }
-  const s = readTranslationSettings();
+  const s = translationSettings();
   if (!svc.requireModel(s.model)) return { status: 'failed', reason: 'error' };
   const hash = textHash(source.text);
   const spec: DocumentSpec = {
@@ -81,22 +82,11 @@ export async function resumeDocument(svc: TranslationService, saved: SavedDocume
   try {
     source = await readSource(svc, vscode.Uri.parse(saved.uri), saved.inputEncoding);
   } catch (e) {
-    if (e instanceof vscode.FileSystemError || (e instanceof Error && /ENOENT|EntryNotFound/.test(e.message))) {
-      await svc.jobs.delete(saved.key);
-      void vscode.window.showErrorMessage(vscode.l10n.t('{0} is no longer there; its saved translation progress was discarded.', saved.name));
-      return { status: 'nothing' };
-    }
+    if (e instanceof vscode.FileSystemError || (e instanceof Error && /ENOENT|EntryNotFound/.test(e.message))) return discardSaved(svc, saved, 'gone', () => undefined);
     return readFailure(svc, e, vscode.Uri.parse(saved.uri));
   }
   if (source === 'cancelled') return { status: 'cancelled', reason: 'cancelled' };
-  if (!source || textHash(source.text) !== saved.hash) {
-    await svc.jobs.delete(saved.key);
-    const again = vscode.l10n.t('Translate Again');
-    void vscode.window.showWarningMessage(vscode.l10n.t('{0} changed after its translation stopped, so the saved progress no longer fits it.', saved.name), again).then((pick) => {
-      if (pick === again) void translateDocumentCommand(svc, vscode.Uri.parse(saved.uri));
-    });
-    return { status: 'nothing' };
-  }
+  if (!source || textHash(source.text) !== saved.hash) return discardSaved(svc, saved, 'changed', () => translateDocumentCommand(svc, vscode.Uri.parse(saved.uri)));
   return runDocumentJob(svc, saved, source.text, saved.state);
 }
 
@@ -130,61 +120,43 @@ async function showResult(svc: TranslationService, key: string, text: string, la
   return doc;
 }
 
-async function runDocumentJob(svc: TranslationService, spec: DocumentSpec, text: string, state?: DocumentJobState): Promise<TranslationOutcome> {
-  if (svc.running.has(spec.key)) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} is already being translated.', spec.name));
-    return { status: 'nothing', jobKey: spec.key };
-  }
-  let job: DocumentJob;
-  try {
-    job = new DocumentJob(text, { target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, format: spec.format, maxChunkChars: spec.chunkChars }, state);
-  } catch (e) {
-    if (!(e instanceof JobStateMismatchError)) return readFailure(svc, e, vscode.Uri.parse(spec.uri));
-    await svc.jobs.delete(spec.key);
-    svc.log.warn(`${spec.name}: ${e.message}`);
-    job = new DocumentJob(text, { target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, format: spec.format, maxChunkChars: spec.chunkChars });
-  }
-  if (job.total === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no text to translate.', spec.name));
-    return { status: 'nothing', done: 0, total: 0 };
-  }
-  const { parallelRequests } = readTranslationSettings();
-  const translate = svc.translateFn(spec.model);
+function runDocumentJob(svc: TranslationService, spec: DocumentSpec, text: string, state?: DocumentJobState): Promise<TranslationOutcome> {
   const chunks = (d: number, t: number): string => vscode.l10n.t('{0} of {1} chunks', d, t);
-  const t0 = Date.now();
-  const resumed = job.doneCount;
-  svc.running.add(spec.key);
-  try {
-    const r = await svc.withProgress(vscode.l10n.t('Translating {0} into {1}', spec.name, spec.target), (report, signal) => {
-      report(job.doneCount, job.total, chunks(job.doneCount, job.total));
-      return job.run(translate, { concurrency: parallelRequests, signal, onProgress: (p) => report(p.done, p.total, chunks(p.done, p.total)) });
-    });
-    await svc.jobs.delete(spec.key);
-    svc.log.info(`translated ${spec.name} into ${spec.target} with ${spec.model}: ${job.total} chunks${resumed ? ` (${resumed} from an earlier run)` : ''}, ${r.requests} requests, ${Date.now() - t0} ms`);
-    void svc.reportSuccess();
-    for (const i of r.issues) svc.log.warn(`${spec.name}, chunk ${i.chunk + 1}: ${i.messages.join('; ')}`);
-    if (r.issues.length) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('{0} chunks of {1} may be imperfect (code, links or line breaks changed). Details are in the log.', r.issues.length, spec.name));
-    }
-    const doc = await showResult(svc, spec.key, r.text, spec.languageId);
-    return { status: 'done', text: r.text, uri: doc.uri.toString(), requests: r.requests, done: job.doneCount, total: job.total, jobKey: spec.key };
-  } catch (e) {
-    const done = job.doneCount;
-    let uri: string | undefined;
-    let partial: string | undefined;
-    if (done > 0) {
-      await svc.jobs.save({ ...spec, kind: 'document', done, total: job.total, savedAt: Date.now(), state: job.state });
-      partial = job.text();
+  let resumed = 0;
+  const kind: JobKind<DocumentJob, DocumentJobState, DocumentProgress, DocumentResult> = {
+    spec,
+    create: (st) => {
+      const job = new DocumentJob(text, { target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, format: spec.format, maxChunkChars: spec.chunkChars }, st);
+      resumed = job.doneCount;
+      return job;
+    },
+    saved: (job, done) => ({ ...spec, kind: 'document', done, total: job.total, savedAt: Date.now(), state: job.state }),
+    settled: (job) => job.doneCount,
+    progress: chunks,
+    nothingToDo: (job) => {
+      if (job.total !== 0) return undefined;
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no text to translate.', spec.name));
+      return { status: 'nothing', done: 0, total: 0 };
+    },
+    deliver: async (job, r, ms) => {
+      await svc.jobs.delete(spec.key);
+      svc.log.info(`translated ${spec.name} into ${spec.target} with ${spec.model}: ${job.total} chunks${resumed ? ` (${resumed} from an earlier run)` : ''}, ${r.requests} requests, ${ms} ms`);
+      void svc.reportSuccess();
+      for (const i of r.issues) svc.log.warn(`${spec.name}, chunk ${i.chunk + 1}: ${i.messages.join('; ')}`);
+      if (r.issues.length) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('{0} chunks of {1} may be imperfect (code, links or line breaks changed). Details are in the log.', r.issues.length, spec.name));
+      }
+      const doc = await showResult(svc, spec.key, r.text, spec.languageId);
+      return { status: 'done', text: r.text, uri: doc.uri.toString(), requests: r.requests, done: job.doneCount, total: job.total, jobKey: spec.key };
+    },
+    partial: async (job) => {
+      // The translated part, the rest still in the source language; Resume completes this editor.
+      const partial = job.text();
       const doc = await showResult(svc, spec.key, partial, spec.languageId);
       svc.partialResults.set(spec.key, { doc, text: doc.getText() });
-      uri = doc.uri.toString();
-    }
-    const reason = await svc.reportFailure(e, {
-      model: spec.model, subject: spec.name,
-      ...(done > 0 ? { interrupted: { subject: spec.name, progress: chunks(done, job.total), resume: () => vscode.commands.executeCommand('ollamaAssistant.translate.resume', spec.key) } } : {}),
-    });
-    return { status: done > 0 ? 'partial' : isCancel(e) ? 'cancelled' : 'failed', reason, done, total: job.total, jobKey: spec.key, ...(uri ? { uri, text: partial } : {}) };
-  } finally {
-    svc.running.delete(spec.key);
-  }
+      return { uri: doc.uri.toString(), text: partial };
+    },
+    cannotStart: (e) => readFailure(svc, e, vscode.Uri.parse(spec.uri)),
+  };
+  return runResumableJob(svc, kind, state);
 }

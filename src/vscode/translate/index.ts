@@ -9,6 +9,7 @@ import { translateSelection, type SelectionArgs } from './selection';
 import { TranslationService, type TranslationOutcome } from './service';
 import type { SavedJob } from './store';
 import { resumeSubtitles, translateSubtitlesCommand } from './subtitles';
+import { COMMAND } from '../ids';
 
 export type { TranslationOutcome } from './service';
 
@@ -60,11 +61,11 @@ async function resume(svc: TranslationService, arg: unknown): Promise<Translatio
 export function registerTranslation(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
   const svc = ctx.own(new TranslationService(ctx, monitor));
   ctx.own(vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, svc.previews));
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.selection', (arg?: unknown) =>
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateSelection, (arg?: unknown) =>
     translateSelection(svc, arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as SelectionArgs) : undefined)));
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.document', (uri?: unknown, uris?: unknown) =>
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateDocument, (uri?: unknown, uris?: unknown) =>
     each(targets(uri, uris), (u) => translateDocumentCommand(svc, u))));
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.subtitles', (uri?: unknown, uris?: unknown) =>
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateSubtitles, (uri?: unknown, uris?: unknown) =>
     each(targets(uri, uris), (u) => translateSubtitlesCommand(svc, u))));
-  ctx.own(vscode.commands.registerCommand('ollamaAssistant.translate.resume', (arg?: unknown) => resume(svc, arg)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateResume, (arg?: unknown) => resume(svc, arg)));
 }

@@ -4,11 +4,12 @@
 // the clipboard. The user's text is changed only by replace or insert, and only once the
 // translation has completed; the selection must still hold the text that was translated.
 import * as vscode from 'vscode';
+import { isCancel } from '../../core/common/cancel';
 import { assertTranslatableText, DocumentJob, LiveDocumentView, UnsupportedInputError, type DocumentFormat } from '../../core/translate';
-import { languageTag } from './langTag';
+import { languageTag } from '../../core/translate/langTag';
 import { PREVIEW_SCHEME } from './preview';
-import { isOutputMode, readTranslationSettings, type OutputMode } from './settings';
-import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
+import { isOutputMode, translationSettings, type OutputMode } from '../config';
+import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 
 export interface SelectionArgs {
   /** Skip the setting (and the quick pick when it is `ask`). */
@@ -58,7 +59,7 @@ export async function translateSelection(svc: TranslationService, args?: Selecti
     void vscode.window.showErrorMessage(unsupportedMessage(e, subject));
     return { status: 'unsupported', reason: 'unsupported' };
   }
-  const s = readTranslationSettings();
+  const s = translationSettings();
   const asked = args?.mode ?? s.outputMode;
   const mode = isOutputMode(asked) ? asked : await pickMode();
   if (!mode) return { status: 'cancelled', reason: 'cancelled' };

@@ -1,16 +1,19 @@
 // What the translation commands share: the model adapter, the one cache for the extension's
-// lifetime, the preview documents, interrupted jobs, progress notifications and the one place that
-// turns an error into a message the user can act on.
+// lifetime, the preview documents, interrupted jobs, progress notifications, and how a translation
+// that stopped is told (the error presenter's sentence and remedies, with Resume when work was kept).
 import * as vscode from 'vscode';
-import { AbortError, ModelNotFoundError } from '../../core/ollama/errors';
+import { isCancel } from '../../core/common/cancel';
+import { AbortError } from '../../core/http/errors';
 import { TranslationCache, TranslationTruncatedError, UnsupportedInputError, type TranslateFn, type TranslateRequest } from '../../core/translate';
-import { generationDefaults, SECTION } from '../config';
+import { abortOn } from '../cancel';
+import { generationDefaults, type OutputMode } from '../config';
 import type { ExtensionContextOwner } from '../context';
-import { describeError, type ConnectionMonitor } from '../status';
-import { chatTranslateFn } from './chatTranslate';
+import { presentError, showWithRemedies, type ExtraButton } from '../errors';
+import type { ConnectionMonitor } from '../status';
+import { chatTranslateFn } from '../../core/translate/chatTranslate';
 import { TranslationPreviews } from './preview';
-import type { OutputMode } from './settings';
 import { JobStore } from './store';
+import { SETTING } from '../ids';
 
 export type FailureKind = 'cancelled' | 'model-missing' | 'unreachable' | 'unsupported' | 'truncated' | 'error';
 
@@ -76,25 +79,21 @@ export class TranslationService implements vscode.Disposable {
   /** False (and a message with a button to the setting) when no translation model is set. */
   requireModel(model: string): boolean {
     if (model) return true;
-    const open = vscode.l10n.t('Open Setting');
-    void vscode.window.showErrorMessage(vscode.l10n.t('No translation model is set. Choose one in the setting ollamaAssistant.translation.model.'), open).then((pick) => {
-      if (pick === open) void vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.translation.model`);
-    });
+    showWithRemedies(vscode.l10n.t('No translation model is set. Choose one in the setting ollamaAssistant.translation.model.'), [{ kind: 'openSetting', key: SETTING.translationModel }]);
     return false;
   }
 
   /** Runs a job under a cancellable progress notification; `report` takes done/total and a message. */
   withProgress<T>(title: string, run: (report: (done: number, total: number, message: string) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
     return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort(new AbortError('Translation cancelled')));
+      const abort = abortOn([token], { reason: () => new AbortError('Translation cancelled') });
       let pct = 0;
       const report = (done: number, total: number, message: string): void => {
         const next = total > 0 ? Math.floor((done / total) * 100) : 0;
         progress.report({ increment: Math.max(0, next - pct), message: `${message} (${next}%)` });
         pct = Math.max(pct, next);
       };
-      try { return await run(report, ac.signal); } finally { sub.dispose(); }
+      try { return await run(report, abort.signal); } finally { abort.dispose(); }
     }));
   }
 
@@ -104,15 +103,12 @@ export class TranslationService implements vscode.Disposable {
    * kept finished work offers Resume.
    */
   async reportFailure(e: unknown, o: { model: string; subject: string; interrupted?: Interrupted }): Promise<FailureKind> {
-    const resumeLabel = vscode.l10n.t('Resume');
-    const withResume = (p: Thenable<string | undefined>): void => {
-      void p.then((pick) => { if (pick === resumeLabel) void o.interrupted?.resume(); });
-    };
-    const buttons = o.interrupted ? [resumeLabel] : [];
+    // A job that kept finished work offers Resume after the remedies.
+    const resume: ExtraButton[] = o.interrupted ? [{ label: vscode.l10n.t('Resume'), run: () => o.interrupted?.resume() }] : [];
     if (isCancel(e)) {
       this.log.info(`translation of ${o.subject} cancelled${o.interrupted ? ` after ${o.interrupted.progress}` : ''}`);
       if (o.interrupted) {
-        withResume(vscode.window.showInformationMessage(vscode.l10n.t('Translation of {0} cancelled after {1}. The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress), ...buttons));
+        showWithRemedies(vscode.l10n.t('Translation of {0} cancelled after {1}. The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress), [], { severity: 'info', extra: resume });
       } else {
         void vscode.window.showInformationMessage(vscode.l10n.t('Translation cancelled.'));
       }
@@ -126,37 +122,33 @@ export class TranslationService implements vscode.Disposable {
     if (e instanceof TranslationTruncatedError) {
       // The cut-off answer was not used (nor cached): say why, and what to change.
       this.log.warn(`${o.subject}: ${e.message}`);
-      const open = vscode.l10n.t('Open Setting');
       const advice = vscode.l10n.t('Raise num_predict in the setting ollamaAssistant.options, or lower ollamaAssistant.translation.chunkChars for smaller chunks.');
-      const p = o.interrupted
-        ? vscode.window.showWarningMessage(vscode.l10n.t('Translation of {0} stopped after {1}: the model stopped at its length limit, so the cut-off part was not used. {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, advice), open, ...buttons)
-        : vscode.window.showWarningMessage(vscode.l10n.t('The translation of {0} was cut short: the model stopped at its length limit, so nothing was changed. {1}', o.subject, advice), open);
-      void p.then((pick) => {
-        if (pick === open) void vscode.commands.executeCommand('ollamaAssistant.openSetting', `${SECTION}.options`);
-        else if (pick === resumeLabel) void o.interrupted?.resume();
-      });
+      const message = o.interrupted
+        ? vscode.l10n.t('Translation of {0} stopped after {1}: the model stopped at its length limit, so the cut-off part was not used. {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, advice)
+        : vscode.l10n.t('The translation of {0} was cut short: the model stopped at its length limit, so nothing was changed. {1}', o.subject, advice);
+      showWithRemedies(message, [{ kind: 'openSetting', key: SETTING.options }], { severity: 'warning', extra: resume });
       return 'truncated';
     }
     const url = await this.endpointUrl();
     this.log.error(`translation of ${o.subject} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    if (e instanceof ModelNotFoundError) {
-      const model = e.model || o.model;
-      const pull = vscode.l10n.t('Pull {0}', model);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Model {0} is not installed on {1}. Pull it, or choose another model for translation.', model, url), pull, ...buttons).then((pick) => {
-        if (pick === pull) {
-          void Promise.resolve(vscode.commands.executeCommand('ollamaAssistant.models.pull', model)).catch((err: unknown) => this.log.error(`cannot start the pull of ${model}: ${String(err)}`));
-        } else if (pick === resumeLabel) void o.interrupted?.resume();
+    const p = presentError(e, { url, model: o.model });
+    if (p.kind === 'modelMissing') {
+      const model = p.model ?? o.model;
+      // Pull (the message itself says "or choose another model"), then Resume.
+      showWithRemedies(vscode.l10n.t('Model {0} is not installed on {1}. Pull it, or choose another model for translation.', model, url), p.remedies.filter((r) => r.kind === 'pull'), {
+        extra: resume,
+        onError: (err) => this.log.error(`cannot start the pull of ${model}: ${String(err)}`),
       });
       return 'model-missing';
     }
     if (this.monitor.reportError(e, url)) {
-      if (o.interrupted) withResume(vscode.window.showWarningMessage(vscode.l10n.t('Translation of {0} stopped after {1} because the server cannot be reached. The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress), ...buttons));
+      if (o.interrupted) showWithRemedies(vscode.l10n.t('Translation of {0} stopped after {1} because the server cannot be reached. The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress), [], { severity: 'warning', extra: resume });
       return 'unreachable';
     }
-    const why = describeError(e, url);
-    withResume(o.interrupted
-      ? vscode.window.showErrorMessage(vscode.l10n.t('Translation of {0} stopped after {1}: {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, why), ...buttons)
-      : vscode.window.showErrorMessage(vscode.l10n.t('Translation of {0} failed: {1}', o.subject, why)));
+    const why = p.message;
+    showWithRemedies(o.interrupted
+      ? vscode.l10n.t('Translation of {0} stopped after {1}: {2} The progress is saved: Resume continues from there.', o.subject, o.interrupted.progress, why)
+      : vscode.l10n.t('Translation of {0} failed: {1}', o.subject, why), [], { extra: resume });
     return 'error';
   }
 
@@ -165,10 +157,6 @@ export class TranslationService implements vscode.Disposable {
     this.cache.clear();
     this.partialResults.clear();
   }
-}
-
-export function isCancel(e: unknown): boolean {
-  return e instanceof AbortError || (e instanceof Error && e.name === 'AbortError');
 }
 
 export function unsupportedMessage(e: UnsupportedInputError, subject: string): string {

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { DocumentFormat, DocumentJobState, Glossary, SubtitleJobState, TextEncodingName } from '../../core/translate';
-import { languageTag } from './langTag';
+import { languageTag } from '../../core/translate/langTag';
+import { STORAGE_KEY } from '../ids';
 
 interface JobSpecBase {
   key: string;
@@ -46,7 +47,7 @@ export type SavedDocumentJob = DocumentSpec & Saved & { state: DocumentJobState 
 export type SavedSubtitleJob = SubtitleSpec & Saved & { state: SubtitleJobState };
 export type SavedJob = SavedDocumentJob | SavedSubtitleJob;
 
-const STORAGE_KEY = 'ollamaAssistant.translation.jobs';
+const JOBS_KEY = STORAGE_KEY.translationJobs;
 /** Oldest interrupted jobs are forgotten beyond this many. */
 const MAX_JOBS = 20;
 
@@ -62,12 +63,12 @@ export class JobStore {
   constructor(private readonly memento: vscode.Memento) {}
 
   all(): SavedJob[] {
-    const v = this.memento.get<Record<string, SavedJob>>(STORAGE_KEY) ?? {};
+    const v = this.memento.get<Record<string, SavedJob>>(JOBS_KEY) ?? {};
     return Object.values(v).sort((a, b) => b.savedAt - a.savedAt);
   }
 
   get(key: string): SavedJob | undefined {
-    return this.memento.get<Record<string, SavedJob>>(STORAGE_KEY)?.[key];
+    return this.memento.get<Record<string, SavedJob>>(JOBS_KEY)?.[key];
   }
 
   forUri(uri: string): SavedJob[] {
@@ -75,16 +76,16 @@ export class JobStore {
   }
 
   async save(job: SavedJob): Promise<void> {
-    const v = { ...(this.memento.get<Record<string, SavedJob>>(STORAGE_KEY) ?? {}) };
+    const v = { ...(this.memento.get<Record<string, SavedJob>>(JOBS_KEY) ?? {}) };
     v[job.key] = job;
     const keep = Object.values(v).sort((a, b) => b.savedAt - a.savedAt).slice(0, MAX_JOBS);
-    await this.memento.update(STORAGE_KEY, Object.fromEntries(keep.map((j) => [j.key, j])));
+    await this.memento.update(JOBS_KEY, Object.fromEntries(keep.map((j) => [j.key, j])));
   }
 
   async delete(key: string): Promise<void> {
-    const v = { ...(this.memento.get<Record<string, SavedJob>>(STORAGE_KEY) ?? {}) };
+    const v = { ...(this.memento.get<Record<string, SavedJob>>(JOBS_KEY) ?? {}) };
     if (!(key in v)) return;
     delete v[key];
-    await this.memento.update(STORAGE_KEY, v);
+    await this.memento.update(JOBS_KEY, v);
   }
 }

@@ -4,14 +4,15 @@
 // line breaks are kept byte for byte. A cancelled or failed run is saved for Resume.
 import * as vscode from 'vscode';
 import {
-  cues, detectSubtitleFormat, encodeText, JobStateMismatchError, parseSubtitles, serializeSubtitles, SubtitleJob,
-  translationOutputEncoding, UnsupportedInputError, type SubtitleFile, type SubtitleJobState, type TextEncodingName,
+  cues, detectSubtitleFormat, encodeText, parseSubtitles, serializeSubtitles, SubtitleJob, translationOutputEncoding, UnsupportedInputError,
+  type SubtitleFile, type SubtitleJobState, type SubtitleProgress, type SubtitleResult, type TextEncodingName,
 } from '../../core/translate';
 import { assertTranslatableText } from '../../core/translate/binary';
 import { describeEncoding, readTextFile } from '../textFile';
-import { languageTag, numberedFileName, translatedFileName } from './langTag';
-import { readTranslationSettings } from './settings';
-import { displayName, isCancel, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
+import { languageTag, numberedFileName, translatedFileName } from '../../core/translate/langTag';
+import { translationSettings } from '../config';
+import { discardSaved, runResumableJob, type JobKind } from './jobRunner';
+import { displayName, unsupportedMessage, type TranslationOutcome, type TranslationService } from './service';
 import { jobKey, textHash, type SavedSubtitleJob, type SubtitleSpec } from './store';
 
 const SUBTITLE_PATH = /\.(srt|vtt)$/i;
@@ -55,16 +56,21 @@ async function readSubtitles(svc: TranslationService, uri: vscode.Uri, known?: T
       source: { uri, name, text, inputEncoding: read.encoding, outputEncoding: out.encoding, outputBom: out.bom, file: parseSubtitles(text, format) },
     };
   } catch (e) {
-    if (e instanceof UnsupportedInputError) {
-      svc.log.warn(`${name}: ${e.message}`);
-      void vscode.window.showErrorMessage(unsupportedMessage(e, name));
-      return { ok: false, outcome: { status: 'unsupported', reason: 'unsupported' } };
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    svc.log.error(`cannot read ${uri.toString()}: ${msg}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}: {1}', name, msg));
-    return { ok: false, outcome: { status: 'failed', reason: 'error', message: msg } };
+    return { ok: false, outcome: readFailure(svc, e, name, uri.toString()) };
   }
+}
+
+/** A subtitle file that cannot be read (or made into a job): said, and the outcome. */
+function readFailure(svc: TranslationService, e: unknown, name: string, uri: string): TranslationOutcome {
+  if (e instanceof UnsupportedInputError) {
+    svc.log.warn(`${name}: ${e.message}`);
+    void vscode.window.showErrorMessage(unsupportedMessage(e, name));
+    return { status: 'unsupported', reason: 'unsupported' };
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  svc.log.error(`cannot read ${uri}: ${msg}`);
+  void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}: {1}', name, msg));
+  return { status: 'failed', reason: 'error', message: msg };
 }
 
 /**
@@ -119,7 +125,7 @@ export async function translateSubtitlesCommand(svc: TranslationService, uri?: v
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no subtitles to translate.', source.name));
     return { status: 'nothing', done: 0, total: 0 };
   }
-  const s = readTranslationSettings();
+  const s = translationSettings();
   if (!svc.requireModel(s.model)) return { status: 'failed', reason: 'error' };
   const output = await chooseOutput(input, s.target);
   if (!output) return { status: 'cancelled', reason: 'cancelled' };
@@ -135,83 +141,47 @@ export async function translateSubtitlesCommand(svc: TranslationService, uri?: v
 
 export async function resumeSubtitles(svc: TranslationService, saved: SavedSubtitleJob): Promise<TranslationOutcome> {
   const input = vscode.Uri.parse(saved.uri);
-  if (!(await exists(input))) {
-    await svc.jobs.delete(saved.key);
-    void vscode.window.showErrorMessage(vscode.l10n.t('{0} is no longer there; its saved translation progress was discarded.', saved.name));
-    return { status: 'nothing' };
-  }
+  if (!(await exists(input))) return discardSaved(svc, saved, 'gone', () => undefined);
   const read = await readSubtitles(svc, input, saved.inputEncoding);
   if (!read.ok) return read.outcome;
-  if (textHash(read.source.text) !== saved.hash) {
-    await svc.jobs.delete(saved.key);
-    const again = vscode.l10n.t('Translate Again');
-    void vscode.window.showWarningMessage(vscode.l10n.t('{0} changed after its translation stopped, so the saved progress no longer fits it.', saved.name), again).then((pick) => {
-      if (pick === again) void translateSubtitlesCommand(svc, input);
-    });
-    return { status: 'nothing' };
-  }
+  if (textHash(read.source.text) !== saved.hash) return discardSaved(svc, saved, 'changed', () => translateSubtitlesCommand(svc, input));
   return runSubtitleJob(svc, saved, read.source.file, saved.state);
 }
 
-async function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file: SubtitleFile, state?: SubtitleJobState): Promise<TranslationOutcome> {
-  if (svc.running.has(spec.key)) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} is already being translated.', spec.name));
-    return { status: 'nothing', jobKey: spec.key };
-  }
+function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file: SubtitleFile, state?: SubtitleJobState): Promise<TranslationOutcome> {
   const options = {
     target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, batchSize: spec.batchSize, bilingual: spec.bilingual, contextCues: 3,
     languageTag: languageTag(spec.target),
   };
-  let job: SubtitleJob;
-  try {
-    job = new SubtitleJob(file, options, state);
-  } catch (e) {
-    if (!(e instanceof JobStateMismatchError)) throw e;
-    await svc.jobs.delete(spec.key);
-    svc.log.warn(`${spec.name}: ${e.message}`);
-    job = new SubtitleJob(file, options);
-  }
-  const { parallelRequests } = readTranslationSettings();
-  const translate = svc.translateFn(spec.model);
-  const cueMsg = (d: number, t: number): string => vscode.l10n.t('{0} of {1} cues', d, t);
-  const settled = (st: SubtitleJobState): number => Object.keys(st.done).length;
-  const t0 = Date.now();
   const output = vscode.Uri.parse(spec.outputUri);
-  svc.running.add(spec.key);
-  try {
-    const r = await svc.withProgress(vscode.l10n.t('Translating {0} into {1}', spec.name, spec.target), (report, signal) => {
-      const done0 = settled(job.state);
-      report(done0, job.total, cueMsg(done0, job.total));
-      return job.run(translate, { concurrency: parallelRequests, signal, onProgress: (p) => report(p.done, p.total, cueMsg(p.done, p.total)) });
-    });
-    if (output.toString() === spec.uri) throw new Error('refusing to overwrite the input file');
-    await vscode.workspace.fs.writeFile(output, encodeOutput(serializeSubtitles(r.file), spec.encoding));
-    await svc.jobs.delete(spec.key);
-    svc.log.info(`translated ${spec.name} into ${spec.target} with ${spec.model}: ${job.total} cues, ${r.requests} requests, ${r.cachedCues} from the cache, ${r.failures.length} kept in the original, ${Date.now() - t0} ms -> ${output.fsPath}`);
-    void svc.reportSuccess();
-    const open = vscode.l10n.t('Open');
-    if (r.failures.length) {
-      for (const f of r.failures) svc.log.warn(`${spec.name}, cue ${f.id}: kept in the original (${f.reason})`);
-      const show = vscode.l10n.t('Show Log');
-      void vscode.window.showWarningMessage(vscode.l10n.t('Wrote {0}. {1} of {2} cues could not be translated and keep their original text: {3}', displayName(output), r.failures.length, job.total, r.failedCueIds.slice(0, 10).join(', ') + (r.failedCueIds.length > 10 ? ', …' : '')), open, show).then((pick) => {
-        if (pick === open) void vscode.window.showTextDocument(output);
-        else if (pick === show) svc.log.show(true);
-      });
-    } else {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Wrote {0} ({1} cues).', displayName(output), job.total), open).then((pick) => {
-        if (pick === open) void vscode.window.showTextDocument(output);
-      });
-    }
-    return { status: 'done', uri: output.toString(), requests: r.requests, done: job.total - r.failures.length, total: job.total, failedCues: r.failedCueIds, jobKey: spec.key };
-  } catch (e) {
-    const done = settled(job.state);
-    if (done > 0) await svc.jobs.save({ ...spec, kind: 'subtitles', done, total: job.total, savedAt: Date.now(), state: job.state });
-    const reason = await svc.reportFailure(e, {
-      model: spec.model, subject: spec.name,
-      ...(done > 0 ? { interrupted: { subject: spec.name, progress: cueMsg(done, job.total), resume: () => vscode.commands.executeCommand('ollamaAssistant.translate.resume', spec.key) } } : {}),
-    });
-    return { status: done > 0 ? 'partial' : isCancel(e) ? 'cancelled' : 'failed', reason, done, total: job.total, jobKey: spec.key };
-  } finally {
-    svc.running.delete(spec.key);
-  }
+  const kind: JobKind<SubtitleJob, SubtitleJobState, SubtitleProgress, SubtitleResult> = {
+    spec,
+    create: (st) => new SubtitleJob(file, options, st),
+    saved: (job, done) => ({ ...spec, kind: 'subtitles', done, total: job.total, savedAt: Date.now(), state: job.state }),
+    settled: (job) => Object.keys(job.state.done).length,
+    progress: (d, t) => vscode.l10n.t('{0} of {1} cues', d, t),
+    deliver: async (job, r, ms) => {
+      if (output.toString() === spec.uri) throw new Error('refusing to overwrite the input file');
+      await vscode.workspace.fs.writeFile(output, encodeOutput(serializeSubtitles(r.file), spec.encoding));
+      await svc.jobs.delete(spec.key);
+      svc.log.info(`translated ${spec.name} into ${spec.target} with ${spec.model}: ${job.total} cues, ${r.requests} requests, ${r.cachedCues} from the cache, ${r.failures.length} kept in the original, ${ms} ms -> ${output.fsPath}`);
+      void svc.reportSuccess();
+      const open = vscode.l10n.t('Open');
+      if (r.failures.length) {
+        for (const f of r.failures) svc.log.warn(`${spec.name}, cue ${f.id}: kept in the original (${f.reason})`);
+        const show = vscode.l10n.t('Show Log');
+        void vscode.window.showWarningMessage(vscode.l10n.t('Wrote {0}. {1} of {2} cues could not be translated and keep their original text: {3}', displayName(output), r.failures.length, job.total, r.failedCueIds.slice(0, 10).join(', ') + (r.failedCueIds.length > 10 ? ', …' : '')), open, show).then((pick) => {
+          if (pick === open) void vscode.window.showTextDocument(output);
+          else if (pick === show) svc.log.show(true);
+        });
+      } else {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Wrote {0} ({1} cues).', displayName(output), job.total), open).then((pick) => {
+          if (pick === open) void vscode.window.showTextDocument(output);
+        });
+      }
+      return { status: 'done', uri: output.toString(), requests: r.requests, done: job.total - r.failures.length, total: job.total, failedCues: r.failedCueIds, jobKey: spec.key };
+    },
+    cannotStart: (e) => Promise.resolve(readFailure(svc, e, spec.name, spec.uri)),
+  };
+  return runResumableJob(svc, kind, state);
 }

@@ -62,8 +62,3 @@ function hasExplicitPort(s: string): boolean {
   const authority = s.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.replace(/^[^@]*@/, '');
   return /\]:\d+$/.test(authority) || /^[^\[\]:]+:\d+$/.test(authority);
 }
-
-/** The URL that OLLAMA_HOST selects, or the default when it is unset. */
-export function hostFromEnv(env: Record<string, string | undefined>): ParsedHost {
-  return parseHost(env.OLLAMA_HOST);
-}

@@ -1,6 +1,7 @@
-// The one error hierarchy of the HTTP clients. Every failure a caller can meet is an OllamaError
+// The one error hierarchy of the HTTP clients (Ollama's and the OpenAI-compatible one). Every failure a caller can meet is an OllamaError
 // subclass, so features can tell "server unreachable" from "model missing" from "user cancelled"
-// with instanceof, and every error keeps the HTTP status and the server's own words.
+// with instanceof, and every error keeps the HTTP status and the server's own words. Whether an
+// error is a cancel is asked of core/common/cancel (isCancel), never by hand.
 
 export class OllamaError extends Error {
   /** HTTP status of the response, when there was one. */
@@ -127,8 +128,3 @@ export class TimeoutError extends OllamaError {
 
 /** The caller aborted (AbortSignal, iterator.abort(), client.abort()), or the server answered 499. */
 export class AbortError extends OllamaError {}
-
-/** True for errors that mean "the user cancelled", which features must not report as failures. */
-export function isAbort(e: unknown): e is AbortError {
-  return e instanceof AbortError;
-}

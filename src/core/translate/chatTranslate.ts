@@ -1,10 +1,10 @@
 // The TranslateFn the translation core needs, built on LlmBackend.chat: one [system, user] chat
 // request, streamed, its text concatenated. Pure (no `vscode`), so the HTTP bench runs exactly the
 // code the extension runs.
-import type { LlmBackend, Sampling } from '../../core/llm/backend';
-import type { KeepAlive } from '../../core/ollama/types';
-import { THINK_TAGS } from '../../core/llm/reasoning';
-import { TranslationTruncatedError, type TranslateFn, type TranslateRequest } from '../../core/translate';
+import type { LlmBackend, Sampling } from '../llm/backend';
+import type { KeepAlive } from '../ollama/types';
+import { THINK_TAGS } from '../llm/reasoning';
+import { TranslationTruncatedError, type TranslateFn, type TranslateRequest } from './types';
 
 export interface ChatTranslateOptions {
   model: string;

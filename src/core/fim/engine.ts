@@ -1,16 +1,21 @@
-// The inline-completion pipeline behind the VS Code provider, with no `vscode` import so that the
-// benchmark drives exactly what the editor runs: per document one CompletionSession (at most one
-// request in flight, typing the streamed characters reuses the stream) and one Debouncer; one LRU
-// cache for type-through; one /api/show lookup per model. The provider hands it windows and an
-// AbortSignal; the edit hook hands it every keystroke so that a stream the keystroke does not
+// The inline-completion pipeline behind the VS Code provider (src/vscode/completion), editor-free so
+// that the benchmark drives exactly what the editor runs: per document one CompletionSession (at
+// most one request in flight, typing the streamed characters reuses the stream) and one Debouncer;
+// one LRU cache for type-through; one model-facts lookup per model. The provider hands it windows
+// and an AbortSignal; the edit hook hands it every keystroke so that a stream the keystroke does not
 // continue is aborted at once, before any debounce.
-import type { GenerationStats, LlmBackend } from '../../core/llm/backend';
-import {
-  CompletionCache, CompletionSession, CompletionShaper, Debouncer, LatencyTimer, ShowCache, buildFimRequest, collectCompletion,
-  formatLatency, raceAbort, systemTimers, type FimRequestOptions, type ShowInfo, type StartFn, type Timers,
-} from '../../core/fim';
-import type { KeepAlive } from '../../core/ollama/types';
-import { isAbort } from '../../core/ollama/errors';
+import { isCancel, raceAbort } from '../common/cancel';
+import type { GenerationStats, LlmBackend } from '../llm/backend';
+import { ModelFactsCache, type ModelFacts } from '../llm/facts';
+import type { KeepAlive } from '../ollama/types';
+import { CompletionCache } from './cache';
+import type { ShowInfo } from './capabilities';
+import { systemTimers, type Timers } from '../common/timing';
+import { Debouncer } from './debounce';
+import { CompletionShaper, collectCompletion } from './postprocess';
+import { buildFimRequest, type FimRequestOptions } from './request';
+import { CompletionSession, type StartFn } from './session';
+import { LatencyTimer, formatLatency } from './stats';
 
 export interface EngineSettings {
   model: string;
@@ -30,9 +35,9 @@ export interface EngineLog {
 export type EngineState = 'idle' | 'waiting' | 'generating' | 'error';
 
 export interface EngineDeps {
-  backend(): Promise<Pick<LlmBackend, 'complete' | 'baseUrl'>>;
-  /** `/api/show` for a model; `{}` where the server has none (OpenAI-compatible). */
-  show(model: string): Promise<ShowInfo>;
+  /** The backend of the moment (the context owner rebuilds it when the connection changes). Its
+   * modelFacts (Ollama's /api/show) decide how each model is asked to fill in the middle. */
+  backend(): Promise<Pick<LlmBackend, 'complete' | 'baseUrl' | 'modelFacts'>>;
   settings(): EngineSettings;
   log?: EngineLog;
   /** Called with the state of the newest completion request. */
@@ -48,6 +53,8 @@ export interface CompleteRequest {
   doc: string;
   prefix: string;
   suffix: string;
+  /** The document's language id (VS Code's): `#` starts a comment in Python, shell, Ruby… */
+  language?: string;
   /** Asked by hand: no debounce. */
   manual?: boolean;
   signal?: AbortSignal;
@@ -86,6 +93,17 @@ export interface EngineStats {
   shown: number;
 }
 
+/** What the FIM decision reads of a model's facts; `{}` when the server has none (OpenAI-compatible). */
+export function showInfoOf(f: ModelFacts | undefined): ShowInfo {
+  if (!f) return {};
+  return {
+    ...(f.capabilities ? { capabilities: f.capabilities } : {}),
+    ...(f.template !== undefined ? { template: f.template } : {}),
+    ...(f.details ? { details: f.details } : {}),
+    ...(f.modelInfo ? { model_info: f.modelInfo } : {}),
+  };
+}
+
 interface RequestContext {
   backend: Pick<LlmBackend, 'complete' | 'baseUrl'>;
   model: string;
@@ -106,7 +124,7 @@ interface DocState {
 
 export class CompletionEngine {
   readonly cache = new CompletionCache();
-  private readonly shows: ShowCache;
+  private readonly shows: ModelFactsCache<ShowInfo>;
   private readonly docs = new Map<string, DocState>();
   private readonly timers: Timers;
   private readonly now: () => number;
@@ -114,7 +132,7 @@ export class CompletionEngine {
   private readonly counters: EngineStats = { provides: 0, cacheHits: 0, reuses: 0, restarts: 0, requests: 0, aborted: {}, failed: 0, shown: 0 };
 
   constructor(private readonly deps: EngineDeps) {
-    this.shows = new ShowCache((model) => deps.show(model));
+    this.shows = new ModelFactsCache(async (model) => showInfoOf(await (await deps.backend()).modelFacts(model)));
     this.timers = deps.timers ?? systemTimers;
     this.now = deps.now ?? (() => performance.now());
   }
@@ -210,7 +228,9 @@ export class CompletionEngine {
         firstChunkAt = this.now();
         this.setState(seq, 'generating');
       });
-      const shaper = new CompletionShaper({ prefix: r.prefix, suffix: r.suffix, family: decision.family, maxLines: s.maxLines });
+      const shaper = new CompletionShaper({
+        prefix: r.prefix, suffix: r.suffix, family: decision.family, maxLines: s.maxLines, ...(r.language ? { language: r.language } : {}),
+      });
       const text = await collectCompletion(observed, shaper);
       if (r.signal?.aborted) return this.cancelled(seq);
       this.cache.set(s.model, r.prefix, r.suffix, text);
@@ -221,7 +241,7 @@ export class CompletionEngine {
         timing: { readyAt, ...(firstChunkAt !== undefined ? { firstChunkAt } : {}), doneAt: this.now() },
       };
     } catch (e) {
-      if (isAbort(e) || r.signal?.aborted) return this.cancelled(seq);
+      if (isCancel(e, r.signal)) return this.cancelled(seq);
       this.setState(seq, 'error', e);
       return { kind: 'error', error: e, model: s.model, url };
     }

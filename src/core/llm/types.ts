@@ -1,0 +1,134 @@
+// The streaming interface every feature uses (chat, completion, translation), in the domain's
+// camelCase; the wire (snake_case, NDJSON or SSE) stays inside the clients and the two backends
+// (ollamaBackend.ts, openaiBackend.ts). A feature never needs to know which server it talks to.
+import type { CallOptions } from '../http/options';
+import type { OllamaClient } from '../ollama/client';
+import type { KeepAlive, Think } from '../ollama/types';
+import type { ModelFacts } from './facts';
+import type { ThinkTagOptions } from './reasoning';
+
+export type BackendKind = 'ollama' | 'openai';
+
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** Plain base64 image data (no data: prefix), for vision models. */
+  images?: string[];
+}
+
+export interface Sampling {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  numPredict?: number;
+  numCtx?: number;
+  stop?: string[];
+  seed?: number;
+}
+
+/** Reasoning control: `false` asks for none, `true` for the model's reasoning, a level for that
+ * much (only levels the model lists in `/api/show` `thinking.values`; others are a 400 on older
+ * servers). Unset: the model's default (on, for a thinking model). Ollama's `think` field. */
+export type ThinkSetting = Think;
+
+export interface ChatParams {
+  model: string;
+  messages: LlmMessage[];
+  options?: Sampling;
+  keepAlive?: KeepAlive;
+  think?: ThinkSetting;
+  /** How to read `<think>` text in the content when the server did not separate it (see
+   * ThinkTagOptions.implicitOpen). Default 'auto'. */
+  implicitThinkOpen?: ThinkTagOptions['implicitOpen'];
+  /** False: the content is never read for `<think>` tags (the text being processed starts with
+   * one itself). Default true. */
+  thinkTags?: boolean;
+}
+
+export interface CompletionParams {
+  model: string;
+  prompt: string;
+  suffix?: string;
+  system?: string;
+  /** Send the prompt as is, without the model's template (raw FIM prompts). */
+  raw?: boolean;
+  options?: Sampling;
+  keepAlive?: KeepAlive;
+  /** As ChatParams.think. Completion and translation send `false`. */
+  think?: ThinkSetting;
+}
+
+export interface GenerationStats {
+  promptTokens: number;
+  outputTokens: number;
+  totalMs?: number;
+  loadMs?: number;
+  promptMs?: number;
+  evalMs?: number;
+  /** Output tokens per second from the server's own timing (Ollama only). */
+  tokensPerSecond?: number;
+}
+
+export interface StreamChunk {
+  /** Answer text (reasoning never included). */
+  text: string;
+  /** Reasoning text, from the server's own field or split out of the content. */
+  thinking?: string;
+  /** Everything delivered as `text` before this chunk was reasoning after all (a DeepSeek-R1 style
+   * answer whose opening `<think>` was in the prompt): move it to the thinking. */
+  textWasThinking?: boolean;
+  done: boolean;
+  doneReason?: string;
+  stats?: GenerationStats;
+}
+
+export interface ModelSummary {
+  name: string;
+  sizeBytes?: number;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  capabilities?: string[];
+}
+
+/** The server software behind an endpoint, when it can be told (see LlmBackend.probe). */
+export type ServerKind = 'ollama' | 'llama.cpp' | 'vllm';
+
+/** What a server is and what it has: the answer to "Test Connection". */
+export interface ServerProbe {
+  /** The API the backend speaks. */
+  backend: BackendKind;
+  /** The software, when the server gives it away (undefined: an OpenAI-compatible server we cannot tell). */
+  server?: ServerKind;
+  /** The server's version, when it says (Ollama's /api/version). */
+  version?: string;
+  /** The installed (or served) models. */
+  models: ModelSummary[];
+}
+
+/**
+ * What every feature asks of a server, whichever API it speaks. Streams end with one `done` chunk;
+ * aborting the signal (or breaking out of the loop) closes the connection. Errors are the
+ * core/http/errors hierarchy (ModelNotFoundError, ConnectionError, TimeoutError, AbortError…).
+ */
+export interface LlmBackend {
+  readonly kind: BackendKind;
+  /** The URL requests go to (for messages). */
+  readonly baseUrl: string;
+  /** The native Ollama client when the server speaks Ollama's own API (model management: pull,
+   * delete, create…); undefined for an OpenAI-compatible server. */
+  readonly ollama?: OllamaClient;
+  chat(p: ChatParams, o?: CallOptions): Promise<AsyncIterable<StreamChunk>>;
+  complete(p: CompletionParams, o?: CallOptions): Promise<AsyncIterable<StreamChunk>>;
+  /** The installed models; capabilities where the list carries them (see listModelsWithCapabilities). */
+  listModels(o?: CallOptions): Promise<ModelSummary[]>;
+  /** Facts about one model (Ollama: /api/show); undefined where the server has no such endpoint.
+   * Throws ModelNotFoundError when the server says the model is not installed. */
+  modelFacts(model: string, o?: CallOptions): Promise<ModelFacts | undefined>;
+  /** Which server this is, its version and its models. */
+  probe(o?: CallOptions): Promise<ServerProbe>;
+  /** Abort everything in flight and release the connections. */
+  close(): Promise<void>;
+  /** Refuse new requests, let those in flight finish, then release the connections. */
+  retire(): Promise<void>;
+}

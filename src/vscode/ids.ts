@@ -1,0 +1,115 @@
+// Every name the extension shares with VS Code, typed once: command ids, setting keys, view ids,
+// context keys and storage keys. Nothing else spells them out (a unit test checks these against
+// package.json both ways). No `vscode` import, so plain-Node tests can read it.
+
+export const EXTENSION_ID = 'ollama-assistant.ollama-assistant';
+/** The settings section: every setting key starts with `ollamaAssistant.`. */
+export const SECTION = 'ollamaAssistant';
+
+/** Command ids: those contributed in package.json, and the hidden ones (HIDDEN_COMMANDS). */
+export const COMMAND = {
+  showServerStatus: 'ollamaAssistant.showServerStatus',
+  testConnection: 'ollamaAssistant.testConnection',
+  setApiToken: 'ollamaAssistant.setApiToken',
+  clearApiToken: 'ollamaAssistant.clearApiToken',
+  chatFocus: 'ollamaAssistant.chat.focus',
+  chatNewSession: 'ollamaAssistant.chat.newSession',
+  chatShowHistory: 'ollamaAssistant.chat.showHistory',
+  chatClear: 'ollamaAssistant.chat.clear',
+  chatAskAboutSelection: 'ollamaAssistant.chat.askAboutSelection',
+  chatAttachActiveFile: 'ollamaAssistant.chat.attachActiveFile',
+  chatAttachImage: 'ollamaAssistant.chat.attachImage',
+  chatStop: 'ollamaAssistant.chat.stop',
+  chatSelectModel: 'ollamaAssistant.chat.selectModel',
+  completionTrigger: 'ollamaAssistant.completion.trigger',
+  completionTogglePause: 'ollamaAssistant.completion.togglePause',
+  translateSelection: 'ollamaAssistant.translate.selection',
+  translateDocument: 'ollamaAssistant.translate.document',
+  translateSubtitles: 'ollamaAssistant.translate.subtitles',
+  translateResume: 'ollamaAssistant.translate.resume',
+  modelsRefresh: 'ollamaAssistant.models.refresh',
+  modelsPull: 'ollamaAssistant.models.pull',
+  modelsDelete: 'ollamaAssistant.models.delete',
+  modelsCopy: 'ollamaAssistant.models.copy',
+  modelsShow: 'ollamaAssistant.models.show',
+  modelsUnload: 'ollamaAssistant.models.unload',
+  modelsLoad: 'ollamaAssistant.models.load',
+  modelsPush: 'ollamaAssistant.models.push',
+  modelsSetAsChatModel: 'ollamaAssistant.models.setAsChatModel',
+  modelsSetAsCompletionModel: 'ollamaAssistant.models.setAsCompletionModel',
+  modelsSetAsTranslationModel: 'ollamaAssistant.models.setAsTranslationModel',
+  modelsCreateFromModelfile: 'ollamaAssistant.models.createFromModelfile',
+  /** Hidden: every "Open Setting" button; opens the settings editor where the value takes effect. */
+  openSetting: 'ollamaAssistant.openSetting',
+  /** Hidden: the inline-completion state a bug report can quote. */
+  completionDebugInfo: 'ollamaAssistant.completion.debugInfo',
+} as const;
+export type CommandId = typeof COMMAND[keyof typeof COMMAND];
+
+/** Registered but not contributed (no palette entry). */
+export const HIDDEN_COMMANDS: readonly CommandId[] = [COMMAND.openSetting, COMMAND.completionDebugInfo];
+
+/** Setting keys (full), as in package.json `contributes.configuration`. */
+export const SETTING = {
+  endpoint: 'ollamaAssistant.endpoint',
+  backend: 'ollamaAssistant.backend',
+  headers: 'ollamaAssistant.headers',
+  caCertificateFile: 'ollamaAssistant.caCertificateFile',
+  connectSeconds: 'ollamaAssistant.timeouts.connectSeconds',
+  firstByteSeconds: 'ollamaAssistant.timeouts.firstByteSeconds',
+  idleSeconds: 'ollamaAssistant.timeouts.idleSeconds',
+  options: 'ollamaAssistant.options',
+  keepAlive: 'ollamaAssistant.keepAlive',
+  chatModel: 'ollamaAssistant.chat.model',
+  chatSystemPrompt: 'ollamaAssistant.chat.systemPrompt',
+  chatMaxHistorySessions: 'ollamaAssistant.chat.maxHistorySessions',
+  chatMaxAnswerChars: 'ollamaAssistant.chat.maxAnswerChars',
+  completionModel: 'ollamaAssistant.completion.model',
+  completionEnabled: 'ollamaAssistant.completion.enabled',
+  completionDebounceMs: 'ollamaAssistant.completion.debounceMs',
+  completionMaxLines: 'ollamaAssistant.completion.maxLines',
+  completionNumPredict: 'ollamaAssistant.completion.numPredict',
+  completionLanguages: 'ollamaAssistant.completion.languages',
+  translationModel: 'ollamaAssistant.translation.model',
+  translationTargetLanguage: 'ollamaAssistant.translation.targetLanguage',
+  translationOutputMode: 'ollamaAssistant.translation.outputMode',
+  translationParallelRequests: 'ollamaAssistant.translation.parallelRequests',
+  translationChunkChars: 'ollamaAssistant.translation.chunkChars',
+  translationSubtitleBatchSize: 'ollamaAssistant.translation.subtitleBatchSize',
+  translationBilingualSubtitles: 'ollamaAssistant.translation.bilingualSubtitles',
+  translationGlossary: 'ollamaAssistant.translation.glossary',
+  /** Read by the chat-context feature (workspace search with embeddings). */
+  embeddingsModel: 'ollamaAssistant.embeddings.model',
+} as const;
+export type SettingKey = typeof SETTING[keyof typeof SETTING];
+
+/** VS Code's own settings we read. */
+export const EDITOR_SETTING = { httpProxy: 'http.proxy', httpNoProxy: 'http.noProxy' } as const;
+
+export const VIEW = {
+  chat: 'ollamaAssistant.chatView',
+  models: 'ollamaAssistant.modelsView',
+} as const;
+
+/** `when`-clause context keys we set. */
+export const CONTEXT_KEY = {
+  serverUnreachable: 'ollamaAssistant.serverUnreachable',
+} as const;
+
+/** Keys in SecretStorage, globalState and workspaceState. */
+export const STORAGE_KEY = {
+  /** SecretStorage: the API token. */
+  apiToken: 'ollamaAssistant.apiToken',
+  /** globalState: the reasoning choice per chat model ({ [model]: ThinkChoice }). */
+  chatThink: 'ollamaAssistant.chat.think',
+  /** globalState: automatic inline completion paused. */
+  completionPaused: 'ollamaAssistant.completion.paused',
+  /** workspaceState: interrupted document and subtitle translations. */
+  translationJobs: 'ollamaAssistant.translation.jobs',
+} as const;
+
+/** Status bar item ids. */
+export const STATUS_ITEM = {
+  connection: 'ollamaAssistant.connection',
+  completion: 'ollamaAssistant.completion',
+} as const;
