@@ -7,7 +7,7 @@ import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { assembleHeaders } from '../core/http/headers';
 import type { BusyRetryInfo } from '../core/http/core';
-import { selectProxy } from '../core/http/proxy';
+import { proxyInfo, selectProxy } from '../core/http/proxy';
 import { createBackend, type LlmBackend } from '../core/llm/backend';
 import { observeBackend, type ModelActivity } from '../core/llm/observe';
 import type { ClientOptions } from '../core/http/options';
@@ -101,7 +101,7 @@ export class ExtensionContextOwner implements vscode.Disposable {
     const llm = observeBackend(createBackend(config.backend, opts), (a) => this.onDidUseModelEmitter.fire(a));
     noteEndpointInUse(llm.baseUrl, config.endpointSource);
     // Never log header values: they may carry credentials.
-    this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${new URL(proxy).host}` : ''}${token ? ', with API token' : ''}`);
+    this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${proxyInfo(proxy).host}` : ''}${token ? ', with API token' : ''}`);
     for (const key of config.ignoredWorkspaceKeys) {
       this.log.warn(`ignored ${key} from the workspace settings: connection settings are read from User and Remote settings only, so a repository cannot redirect requests`);
     }
