@@ -52,7 +52,10 @@ export const BODY_LIMITS = {
   /** Embeddings and non-streamed answers: 1,000 inputs x 4,096 dimensions is about 80 MB of JSON
    * numbers. */
   large: 256 << 20,
-} as const;
+};
+
+/** The whole-body limits of one client (bytes; see BODY_LIMITS). */
+export type BodyLimits = { readonly [K in keyof typeof BODY_LIMITS]: number };
 
 /** The proxy a client's requests go through, as messages may name it. */
 export interface ProxyInfo {
@@ -70,6 +73,8 @@ export interface HttpCoreOptions {
   redactor?: Redactor;
   /** The proxy requests go through, if any (for the message of a proxy's refusal). */
   proxy?: ProxyInfo;
+  /** Whole-body limits other than BODY_LIMITS (tests). */
+  bodyLimits?: Partial<BodyLimits>;
   transport: Transport;
   /** Until the first byte of a generating/long call (model load, queue): default 10 min. */
   headersTimeoutMs: number;
@@ -98,8 +103,8 @@ export interface SendOptions {
   idleTimeoutMs?: number;
   /** Connection pool (default `interactive`). */
   lane?: Lane;
-  /** json(): the most bytes the reply may have (default BODY_LIMITS.list for `metadata`,
-   * BODY_LIMITS.large for `long`). */
+  /** json(): the most bytes the reply may have (default: the client's `list` limit for `metadata`,
+   * its `large` limit for `long`; see BODY_LIMITS). */
   maxBodyBytes?: number;
 }
 
@@ -159,10 +164,13 @@ export class HttpCore {
   private readonly busy: BusyRetryOptions;
   /** Scrubs credentials out of every error this core throws. */
   readonly redactor: Redactor;
+  /** The most bytes a whole-body reply may have, by kind of request. */
+  readonly limits: BodyLimits;
 
   constructor(readonly opts: HttpCoreOptions) {
     this.busy = { ...DEFAULT_BUSY, ...opts.busyRetry };
     this.redactor = opts.redactor ?? Redactor.forRequest({ headers: opts.headers });
+    this.limits = { ...BODY_LIMITS, ...opts.bodyLimits };
   }
 
   /** `e` with every credential this client sends removed (in place; see Redactor.redactError). The
@@ -281,7 +289,7 @@ export class HttpCore {
    */
   async json<T>(method: string, path: string, o: SendOptions): Promise<T | undefined> {
     const { res, url, signal, release } = await this.open(method, path, o);
-    const limit = o.maxBodyBytes ?? (o.kind === 'metadata' ? BODY_LIMITS.list : BODY_LIMITS.large);
+    const limit = o.maxBodyBytes ?? (o.kind === 'metadata' ? this.limits.list : this.limits.large);
     try {
       const text = await readWhole(res, limit, url);
       if (text.trim() === '') return undefined;

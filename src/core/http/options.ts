@@ -1,7 +1,7 @@
 // What every client of an HTTP endpoint is built from (Ollama's and the OpenAI-compatible one): the
 // options a client takes (host in any OLLAMA_HOST form, headers, timeouts, proxy, CA, transport,
 // busy retries), the options every call takes (signal, lane), and the HttpCore they make.
-import { HttpCore, type BusyRetryInfo, type BusyRetryOptions } from './core';
+import { HttpCore, type BodyLimits, type BusyRetryInfo, type BusyRetryOptions } from './core';
 import { parseHost } from './host';
 import { proxyInfo } from './proxy';
 import { Redactor } from './redact';
@@ -32,6 +32,8 @@ export interface ClientOptions {
   busyRetry?: Partial<BusyRetryOptions>;
   /** Told before every busy-retry wait, so the editor can say "server busy, retrying". */
   onBusyRetry?: (info: BusyRetryInfo) => void;
+  /** Whole-body limits other than BODY_LIMITS (tests; see core/http/core.ts). */
+  bodyLimits?: Partial<BodyLimits>;
 }
 
 export interface CallOptions {
@@ -66,5 +68,6 @@ export function buildHttpCore(opts: ClientOptions, defaultHost?: string): HttpCo
     maxLineBytes: opts.maxLineBytes ?? 64 * 1024 * 1024,
     ...(opts.busyRetry ? { busyRetry: opts.busyRetry } : {}),
     ...(opts.onBusyRetry ? { onBusyRetry: opts.onBusyRetry } : {}),
+    ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}),
   });
 }

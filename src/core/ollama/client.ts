@@ -2,7 +2,7 @@
 // at home, and stricter where ollama-js is weak: every call takes an AbortSignal, breaking out of a
 // stream closes the connection, the caller's request is never mutated, errors keep their status.
 // Never imports `vscode` and never logs.
-import { BODY_LIMITS, type HttpCore } from '../http/core';
+import type { HttpCore } from '../http/core';
 import type { AbortableAsyncIterator } from '../http/stream';
 import { InvalidRequestError, ResponseTooLargeError } from '../http/errors';
 import { buildHttpCore, type CallOptions, type ClientOptions } from '../http/options';
@@ -90,12 +90,12 @@ export class OllamaClient {
   }
 
   async list(o: CallOptions = {}): Promise<ListResponse> {
-    const r = await this.http.json<ListResponse>('GET', '/api/tags', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: BODY_LIMITS.list });
+    const r = await this.http.json<ListResponse>('GET', '/api/tags', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: this.http.limits.list });
     return { models: r?.models ?? [] };
   }
 
   async ps(o: CallOptions = {}): Promise<PsResponse> {
-    const r = await this.http.json<PsResponse>('GET', '/api/ps', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: BODY_LIMITS.list });
+    const r = await this.http.json<PsResponse>('GET', '/api/ps', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: this.http.limits.list });
     return { models: r?.models ?? [] };
   }
 
@@ -103,19 +103,19 @@ export class OllamaClient {
     requireModel(request.model, 'show');
     const body: ShowRequest = { ...request };
     if (request.options !== undefined) body.options = normalizeOptions(request.options, 'show');
-    const r = await this.http.json<ShowResponse>('POST', '/api/show', { kind: 'metadata', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: BODY_LIMITS.show });
+    const r = await this.http.json<ShowResponse>('POST', '/api/show', { kind: 'metadata', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.show });
     return r ?? { details: {} };
   }
 
   async copy(request: CopyRequest, o: CallOptions = {}): Promise<{ status: 'success' }> {
     if (!request.source || !request.destination) throw new InvalidRequestError('copy needs a source and a destination model name.');
-    await this.http.json('POST', '/api/copy', { kind: 'metadata', json: { ...request }, signal: o.signal, model: request.source, lane: o.lane, maxBodyBytes: BODY_LIMITS.small });
+    await this.http.json('POST', '/api/copy', { kind: 'metadata', json: { ...request }, signal: o.signal, model: request.source, lane: o.lane, maxBodyBytes: this.http.limits.small });
     return { status: 'success' };
   }
 
   async delete(request: DeleteRequest, o: CallOptions = {}): Promise<{ status: 'success' }> {
     requireModel(request.model, 'delete');
-    await this.http.json('DELETE', '/api/delete', { kind: 'metadata', json: { model: request.model }, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: BODY_LIMITS.small });
+    await this.http.json('DELETE', '/api/delete', { kind: 'metadata', json: { model: request.model }, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.small });
     return { status: 'success' };
   }
 
@@ -124,7 +124,7 @@ export class OllamaClient {
     const body: EmbedRequest = { ...request };
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
     if (request.options !== undefined) body.options = normalizeOptions(request.options, 'embed');
-    const r = await this.http.json<EmbedResponse>('POST', '/api/embed', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: BODY_LIMITS.large });
+    const r = await this.http.json<EmbedResponse>('POST', '/api/embed', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.large });
     return r ?? { model: request.model, embeddings: [] };
   }
 
@@ -133,12 +133,12 @@ export class OllamaClient {
     const body: EmbeddingsRequest = { ...request };
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
     if (request.options !== undefined) body.options = normalizeOptions(request.options, 'embeddings');
-    const r = await this.http.json<EmbeddingsResponse>('POST', '/api/embeddings', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: BODY_LIMITS.large });
+    const r = await this.http.json<EmbeddingsResponse>('POST', '/api/embeddings', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.large });
     return r ?? { embedding: [] };
   }
 
   async version(o: CallOptions = {}): Promise<VersionResponse> {
-    const r = await this.http.json<VersionResponse>('GET', '/api/version', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: BODY_LIMITS.small });
+    const r = await this.http.json<VersionResponse>('GET', '/api/version', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: this.http.limits.small });
     return { version: r?.version ?? '' };
   }
 
@@ -203,18 +203,19 @@ export class OllamaClient {
     });
     const it = this.http.stream<T>(open, new NdjsonDecoder({ maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.done === true);
     if (stream) return it;
-    // Put together in memory: bounded like any whole reply (BODY_LIMITS.large), so a server that
+    // Put together in memory: bounded like any whole reply (the `large` limit), so a server that
     // never sends `done` cannot grow it without end.
     const parts: T[] = [];
     let chars = 0;
     for await (const p of it) {
       parts.push(p);
       chars += textChars(p);
-      if (chars > BODY_LIMITS.large) {
+      const limit = this.http.limits.large;
+      if (chars > limit) {
         it.abort();
         throw this.http.guard(new ResponseTooLargeError(
-          `The answer from ${open.url} is larger than ${BODY_LIMITS.large >> 20} MiB; it was not read to its end (ask for it streamed).`,
-          { status: open.res.status, url: open.url, limitBytes: BODY_LIMITS.large },
+          `The answer from ${open.url} is larger than ${Math.round(limit / (1 << 20))} MiB; it was not read to its end (ask for it streamed).`,
+          { status: open.res.status, url: open.url, limitBytes: limit },
         ));
       }
     }
