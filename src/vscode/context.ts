@@ -13,7 +13,7 @@ import { observeBackend, type ModelActivity } from '../core/llm/observe';
 import type { ClientOptions } from '../core/http/options';
 import type { OllamaClient } from '../core/ollama/client';
 import { parseHost } from '../core/http/host';
-import { affects, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
+import { affects, ignoredWorkspaceSettings, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
 import { STORAGE_KEY } from './ids';
 
 interface Clients { llm: LlmBackend; config: ConnectionConfig; url: string }
@@ -104,6 +104,9 @@ export class ExtensionContextOwner implements vscode.Disposable {
     this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${proxyInfo(proxy).host}` : ''}${token ? ', with API token' : ''}`);
     for (const key of config.ignoredWorkspaceKeys) {
       this.log.warn(`ignored ${key} from the workspace settings: connection settings are read from User and Remote settings only, so a repository cannot redirect requests`);
+    }
+    for (const key of ignoredWorkspaceSettings()) {
+      this.log.warn(`ignored ${key} from the workspace settings: it acts beyond this workspace (history kept for every workspace, memory limits, the shared server's loaded models), so it is read from User and Remote settings only`);
     }
     return { llm, config, url: llm.baseUrl };
   }
