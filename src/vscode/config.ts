@@ -2,7 +2,7 @@
 // (through the extension's own manifest, core/config/schema), and REBUILDS, the one map of which
 // setting changes rebuild what. Nothing else calls getConfiguration.
 import * as vscode from 'vscode';
-import { nonEmptyText, oneOf, record, settingsSchema, text, wholeNumber, type SettingSchema, type SettingsSchema } from '../core/config/schema';
+import { nonEmptyText, oneOf, record, seconds, settingsSchema, text, wholeNumber, type SettingSchema, type SettingsSchema } from '../core/config/schema';
 import {
   narrowOnlyMapSwitch, narrowOnlyMax, narrowOnlySwitch, resolveEndpoint, tabInForce, userLevelValue,
   type EndpointSource, type InspectRecord, type SettingsTab, type UserLevelValue,
@@ -108,7 +108,7 @@ export function ignoredWorkspaceSettings(): string[] {
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function readConnectionConfig(env: Record<string, string | undefined> = process.env): ConnectionConfig {
   const c = section();
@@ -119,9 +119,9 @@ export function readConnectionConfig(env: Record<string, string | undefined> = p
     if (v.workspaceIgnored) ignored.push(key);
     return v;
   };
-  const fallback = <T>(key: SettingKey, valid: (v: unknown) => v is T): T | undefined => (valid(spec(key).default) ? spec(key).default as T : undefined);
   const { endpoint, source } = resolveEndpoint(read(SETTING.endpoint, isString), env);
-  const ms = (key: SettingKey) => (read(key, isSeconds).value ?? fallback(key, isSeconds) ?? 0) * 1000;
+  // Within package.json's range (core/config/schema seconds): 0 is "no limit" only where the minimum allows it.
+  const ms = (key: SettingKey) => seconds(spec(key), read(key, isNumber).value) * 1000;
   return {
     endpoint,
     endpointSource: source,
