@@ -3,6 +3,7 @@
 import { benchChatRender } from './chatRender';
 import { completionBench } from './completion';
 import { benchLoad } from './load';
+import { benchLongBlocks } from './longBlocks';
 import { benchManyStreams } from './manyStreams';
 import { benchStreamCpu } from './streamCpu';
 import { benchObserve } from './observe';
@@ -19,6 +20,7 @@ const BENCHES: Bench[] = [
   { name: 'per-token CPU of a 100k-token stream, NDJSON and SSE (issue 11 §4)', run: benchStreamCpu },
   { name: 'inline completion', run: completionBench },
   { name: 'chat render cost per streamed token (headless chromium)', run: benchChatRender },
+  { name: 'long open markdown blocks, 50 frames (streaming markdown engine, Node; issue 19 item 3)', run: benchLongBlocks },
   // Prints its own lines; the signature predates the shared `out` callback.
   { name: 'subtitle translation (1,000 cues, 4 parallel slots)', run: async () => benchTranslateSubtitlesHttp() },
   { name: 'model-activity observer (Models view follows our requests)', run: benchObserve },

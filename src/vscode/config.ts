@@ -2,12 +2,16 @@
 // (through the extension's own manifest, core/config/schema), and REBUILDS, the one map of which
 // setting changes rebuild what. Nothing else calls getConfiguration.
 import * as vscode from 'vscode';
-import { nonEmptyText, oneOf, record, settingsSchema, text, wholeNumber, type SettingSchema, type SettingsSchema } from '../core/config/schema';
-import { resolveEndpoint, tabInForce, userLevelValue, type EndpointSource, type InspectRecord, type SettingsTab, type UserLevelValue } from '../core/config/userLevel';
+import { nonEmptyText, oneOf, record, seconds, settingsSchema, text, wholeNumber, type SettingSchema, type SettingsSchema } from '../core/config/schema';
+import {
+  narrowOnlyMapSwitch, narrowOnlyMax, narrowOnlySwitch, resolveEndpoint, tabInForce, userLevelValue,
+  type EndpointSource, type InspectRecord, type SettingsTab, type UserLevelValue,
+} from '../core/config/userLevel';
 import type { EngineSettings } from '../core/fim';
 import type { BackendKind, Sampling } from '../core/llm/backend';
 import type { Glossary } from '../core/translate';
 import { EDITOR_SETTING, EXTENSION_ID, SECTION, SETTING, type SettingKey } from './ids';
+import { SETTING_TRUST, settingsTrusted } from './settingsTrust';
 
 // ---- the schema ---------------------------------------------------------------------------------
 
@@ -22,7 +26,16 @@ function spec(key: SettingKey): SettingSchema {
 /** `key` relative to the section ("chat.model"). */
 const rel = (key: SettingKey): string => key.slice(SECTION.length + 1);
 const section = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration(SECTION);
-const raw = (c: vscode.WorkspaceConfiguration, key: SettingKey): unknown => c.get<unknown>(rel(key));
+const inspectOf = (c: vscode.WorkspaceConfiguration, key: SettingKey): InspectRecord<unknown> | undefined => c.inspect<unknown>(rel(key)) as InspectRecord<unknown> | undefined;
+const anyValue = (v: unknown): v is unknown => v !== undefined;
+/**
+ * The value of `key` in force, as its class allows (settingsTrust.ts): for a `userLevel` setting the
+ * User / Remote value (else the default), workspace and folder values ignored; for the others what
+ * VS Code merged. `narrowOnly` settings are read with their own rule (narrowOnly* in
+ * core/config/userLevel), never through here.
+ */
+const raw = (c: vscode.WorkspaceConfiguration, key: SettingKey): unknown =>
+  SETTING_TRUST[key] === 'userLevel' ? userLevelValue(inspectOf(c, key), anyValue).value : c.get<unknown>(rel(key));
 
 // ---- which change rebuilds what -----------------------------------------------------------------
 
@@ -63,14 +76,39 @@ export interface ConnectionConfig {
 }
 
 /** The connection settings: read from User / Remote settings only (see core/config/userLevel). */
-const USER_LEVEL_KEYS: readonly SettingKey[] = [
+const CONNECTION_KEYS: readonly SettingKey[] = [
   SETTING.endpoint, SETTING.backend, SETTING.headers, SETTING.caCertificateFile,
   SETTING.connectSeconds, SETTING.firstByteSeconds, SETTING.idleSeconds,
 ];
 
+/**
+ * Every setting read from User / Remote settings only (a workspace or folder value is ignored, and
+ * logged): besides the connection, those whose effect reaches beyond the workspace that would set
+ * them - the chat history kept for every workspace (`chat.maxHistorySessions` deletes the oldest
+ * sessions), the extension host's memory (`chat.maxAnswerChars`), and the shared server's memory and
+ * loaded models (`options`: num_ctx sizes the KV cache and reloads the model for everyone;
+ * `keepAlive`: keeps a model resident or unloads it). docs/notes/trust2.md has the audit of every
+ * setting.
+ */
+export const USER_LEVEL_KEYS: readonly SettingKey[] = settingsTrusted('userLevel');
+
+/** Settings a workspace may only narrow (turn off, lower) - what the editor sends on its own and how
+ * many requests a job runs at once (core/config/userLevel narrowOnly*). */
+export const NARROW_ONLY_KEYS: readonly SettingKey[] = settingsTrusted('narrowOnly');
+
+/** The user-level-only settings (USER_LEVEL_KEYS) other than the connection's that a workspace or
+ * folder sets: their values were ignored (for the log). */
+export function ignoredWorkspaceSettings(): string[] {
+  const c = section();
+  return USER_LEVEL_KEYS.filter((k) => !CONNECTION_KEYS.includes(k)).filter((k) => {
+    const i = inspectOf(c, k);
+    return i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined;
+  });
+}
+
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function readConnectionConfig(env: Record<string, string | undefined> = process.env): ConnectionConfig {
   const c = section();
@@ -81,9 +119,9 @@ export function readConnectionConfig(env: Record<string, string | undefined> = p
     if (v.workspaceIgnored) ignored.push(key);
     return v;
   };
-  const fallback = <T>(key: SettingKey, valid: (v: unknown) => v is T): T | undefined => (valid(spec(key).default) ? spec(key).default as T : undefined);
   const { endpoint, source } = resolveEndpoint(read(SETTING.endpoint, isString), env);
-  const ms = (key: SettingKey) => (read(key, isSeconds).value ?? fallback(key, isSeconds) ?? 0) * 1000;
+  // Within package.json's range (core/config/schema seconds): 0 is "no limit" only where the minimum allows it.
+  const ms = (key: SettingKey) => seconds(spec(key), read(key, isNumber).value) * 1000;
   return {
     endpoint,
     endpointSource: source,
@@ -120,6 +158,7 @@ export function modelFor(feature: Feature): string {
  * never reloaded because two features asked with different load-time options. */
 export function generationDefaults(): { options: Sampling; keepAlive: string | undefined } {
   const c = section();
+  // User level only: num_ctx and keep_alive act on the shared server (USER_LEVEL_KEYS).
   const o = record(spec(SETTING.options), raw(c, SETTING.options));
   const num = (k: string) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? (o[k] as number) : undefined);
   const options: Sampling = {};
@@ -152,6 +191,7 @@ export function chatSettings(): ChatSettings {
   return {
     model: nonEmptyText(spec(SETTING.chatModel), raw(c, SETTING.chatModel)),
     systemPrompt: typeof prompt === 'string' ? prompt : '',
+    // User level only: the history is kept for every workspace; the limit guards the host's memory.
     maxHistorySessions: wholeNumber(spec(SETTING.chatMaxHistorySessions), raw(c, SETTING.chatMaxHistorySessions)),
     maxAnswerChars: wholeNumber(spec(SETTING.chatMaxAnswerChars), raw(c, SETTING.chatMaxAnswerChars)),
   };
@@ -175,19 +215,16 @@ export function completionEngineSettings(): EngineSettings {
   };
 }
 
-/** Automatic completion is on (asking by hand works regardless). */
+/** Automatic completion is on (asking by hand works regardless). A workspace can turn it off, not
+ * on (NARROW_ONLY_KEYS): it sends what is typed to the server without being asked. */
 export function completionEnabled(): boolean {
-  const v = raw(section(), SETTING.completionEnabled);
-  return typeof v === 'boolean' ? v : spec(SETTING.completionEnabled).default !== false;
+  return narrowOnlySwitch(inspectOf(section(), SETTING.completionEnabled), spec(SETTING.completionEnabled).default !== false);
 }
 
-/** `completion.languages`: the language's own entry, else `*`, else on. */
+/** `completion.languages`: the language's own entry, else `*`, else on; a workspace can turn a
+ * language off, not on (NARROW_ONLY_KEYS). */
 export function completionLanguageEnabled(languageId: string): boolean {
-  const map = record(spec(SETTING.completionLanguages), raw(section(), SETTING.completionLanguages));
-  const own = map[languageId];
-  if (typeof own === 'boolean') return own;
-  const star = map['*'];
-  return typeof star === 'boolean' ? star : true;
+  return narrowOnlyMapSwitch(inspectOf(section(), SETTING.completionLanguages), languageId);
 }
 
 // ---- translation ------------------------------------------------------------------------------------
@@ -223,7 +260,8 @@ export function translationSettings(): TranslationSettings {
     model: modelFor('translation'),
     target: nonEmptyText(spec(SETTING.translationTargetLanguage), raw(c, SETTING.translationTargetLanguage)),
     outputMode: oneOf<OutputMode | 'ask'>(spec(SETTING.translationOutputMode), raw(c, SETTING.translationOutputMode)),
-    parallelRequests: n(SETTING.translationParallelRequests),
+    // A workspace can lower it, not raise it (NARROW_ONLY_KEYS): it is load on the shared server.
+    parallelRequests: wholeNumber(spec(SETTING.translationParallelRequests), narrowOnlyMax(inspectOf(c, SETTING.translationParallelRequests))),
     chunkChars: n(SETTING.translationChunkChars),
     subtitleBatchSize: n(SETTING.translationSubtitleBatchSize),
     bilingualSubtitles: raw(c, SETTING.translationBilingualSubtitles) === true,

@@ -7,13 +7,13 @@ import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { assembleHeaders } from '../core/http/headers';
 import type { BusyRetryInfo } from '../core/http/core';
-import { selectProxy } from '../core/http/proxy';
+import { proxyInfo, selectProxy } from '../core/http/proxy';
 import { createBackend, type LlmBackend } from '../core/llm/backend';
 import { observeBackend, type ModelActivity } from '../core/llm/observe';
 import type { ClientOptions } from '../core/http/options';
 import type { OllamaClient } from '../core/ollama/client';
 import { parseHost } from '../core/http/host';
-import { affects, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
+import { affects, ignoredWorkspaceSettings, noteEndpointInUse, readConnectionConfig, type ConnectionConfig } from './config';
 import { STORAGE_KEY } from './ids';
 
 interface Clients { llm: LlmBackend; config: ConnectionConfig; url: string }
@@ -101,9 +101,12 @@ export class ExtensionContextOwner implements vscode.Disposable {
     const llm = observeBackend(createBackend(config.backend, opts), (a) => this.onDidUseModelEmitter.fire(a));
     noteEndpointInUse(llm.baseUrl, config.endpointSource);
     // Never log header values: they may carry credentials.
-    this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${new URL(proxy).host}` : ''}${token ? ', with API token' : ''}`);
+    this.log.info(`endpoint ${llm.baseUrl} (${config.backend}, from ${config.endpointSource})${proxy ? ` via proxy ${proxyInfo(proxy).host}` : ''}${token ? ', with API token' : ''}`);
     for (const key of config.ignoredWorkspaceKeys) {
       this.log.warn(`ignored ${key} from the workspace settings: connection settings are read from User and Remote settings only, so a repository cannot redirect requests`);
+    }
+    for (const key of ignoredWorkspaceSettings()) {
+      this.log.warn(`ignored ${key} from the workspace settings: it acts beyond this workspace (history kept for every workspace, memory limits, the shared server's loaded models), so it is read from User and Remote settings only`);
     }
     return { llm, config, url: llm.baseUrl };
   }

@@ -8,15 +8,15 @@ import * as vscode from 'vscode';
 import { isCancel } from '../core/common/cancel';
 import { isLoopback } from '../core/http/proxy';
 import { classifyError, type ErrorKind } from '../core/http/classify';
-import { ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, ResponseError, StreamError, TimeoutError } from '../core/http/errors';
+import { ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, ProxyError, ResponseError, ResponseTooLargeError, StreamError, TimeoutError } from '../core/http/errors';
 import { endpointSourceOf, endpointSourceSentence } from './config';
-import { COMMAND, SETTING, type SettingKey } from './ids';
+import { COMMAND, EDITOR_SETTING, SETTING, type SettingKey } from './ids';
 
 export type Remedy =
   /** Download the model (the pull command shows its progress). */
   | { kind: 'pull'; model: string }
-  /** Open the settings editor where `key` takes effect. */
-  | { kind: 'openSetting'; key: SettingKey }
+  /** Open the settings editor where `key` takes effect (ours, or VS Code's http.proxy). */
+  | { kind: 'openSetting'; key: SettingKey | typeof EDITOR_SETTING.httpProxy }
   /** Do again what failed (what that is, the surface knows). */
   | { kind: 'retry' }
   | { kind: 'testConnection' }
@@ -59,9 +59,22 @@ export function describeError(e: unknown, url: string, o: { serverWords?: boolea
   }
   if (e instanceof EndpointNotFoundError) return withOrigin(vscode.l10n.t('{0} is not an Ollama API endpoint (HTTP 404). Check the endpoint URL and path prefix.', url), url);
   if (e instanceof ModelNotFoundError) return vscode.l10n.t('Model {0} is not installed on {1}.', e.model, url);
+  if (e instanceof ProxyError) return describeProxyError(e, url);
+  if (e instanceof ResponseTooLargeError) {
+    return vscode.l10n.t('The server at {0} sent a reply larger than {1} MiB, more than a server sends for this request; it was not read.', url, Math.round(e.limitBytes / (1 << 20)));
+  }
   if (o.serverWords && (e instanceof StreamError || e instanceof ResponseError) && e.error) return e.error;
   if (e instanceof OllamaError) return e.status ? `${e.message} (HTTP ${e.status})` : e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** A proxy's refusal: which proxy, what it said, and for a 407 how to give it credentials (the user
+ * name and password in the proxy URL, which undici sends as Proxy-Authorization). */
+function describeProxyError(e: ProxyError, url: string): string {
+  if (e.status !== 407) return vscode.l10n.t('The proxy {0} refused to pass requests on to {1} (HTTP {2}). Check the http.proxy and http.noProxy settings, or the HTTPS_PROXY / HTTP_PROXY / NO_PROXY environment variables of the extension host.', e.proxy, url, e.status);
+  return e.credentialsSent
+    ? vscode.l10n.t('The proxy {0} refused the user name and password in its URL (HTTP 407 Proxy Authentication Required) for requests to {1}. Correct them in the http.proxy setting (http://user:password@{0}) or in the HTTPS_PROXY / HTTP_PROXY environment variable of the extension host.', e.proxy, url)
+    : vscode.l10n.t('The proxy {0} requires authentication (HTTP 407 Proxy Authentication Required) before it passes requests on to {1}. Put the user name and password in the proxy URL: the http.proxy setting (http://user:password@{0}) or the HTTPS_PROXY / HTTP_PROXY environment variable of the extension host.', e.proxy, url);
 }
 
 /** `text`, then where the endpoint came from and what a remote window's extension host reaches. */
@@ -103,7 +116,11 @@ export function presentError(e: unknown, o: PresentOptions): PresentedError {
   if (kind === 'modelMissing') message = vscode.l10n.t('Model {0} is not installed on {1}.', model ?? '', o.url);
   else if (kind === 'midStream') message = vscode.l10n.t('The answer broke off: {0} The part received is kept.', describeError(e, o.url));
   else message = describeError(e, o.url, o);
-  return { kind, message, remedies: remediesFor(kind, { ...(model ? { model } : {}), ...(o.modelSetting ? { modelSetting: o.modelSetting } : {}) }), ...(model ? { model } : {}) };
+  // A proxy's refusal is fixed in the proxy setting, not the endpoint.
+  const remedies = e instanceof ProxyError && !o.partial
+    ? [{ kind: 'openSetting' as const, key: EDITOR_SETTING.httpProxy }, { kind: 'retry' as const }]
+    : remediesFor(kind, { ...(model ? { model } : {}), ...(o.modelSetting ? { modelSetting: o.modelSetting } : {}) });
+  return { kind, message, remedies, ...(model ? { model } : {}) };
 }
 
 /** The button label of a remedy. */

@@ -7,7 +7,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { OllamaTestServer } from '../support/ollamaServer';
-import { activate, setSetting, waitFor, testApi } from './helpers';
+import { activate, EXTENSION_ID, setSetting, waitFor, testApi } from './helpers';
 
 interface ServerStatus { reachable: boolean; url: string; version?: string; modelCount?: number; error?: string }
 
@@ -60,28 +60,43 @@ describe('connection, secrets and network isolation (real extension host)', () =
   });
 
   it('opens no connection except to the configured endpoint (no telemetry)', async () => {
-    const seen: string[] = [];
+    // Every socket a file of this extension's bundles opens (dist/extension.js, and undici, which
+    // runs from dist/transport.js), by the stack at Socket#connect; the host runs other extensions too.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, 'the extension');
+    const bundles = path.join(ext.extensionPath, 'dist') + path.sep;
+    // A server no connection exists to yet: the endpoint change rebuilds the client, so the
+    // commands below must open new sockets (none can be reused from an earlier test's pool).
+    const fresh = await OllamaTestServer.start();
+    const seen: Array<{ to: string; from: string }> = [];
     const proto = net.Socket.prototype as unknown as { connect: (...a: unknown[]) => unknown };
     const original = proto.connect;
     proto.connect = function (this: net.Socket, ...args: unknown[]) {
       const stack = new Error().stack ?? '';
-      // Only sockets opened by this extension's bundle count (the host runs other extensions too).
-      if (stack.includes(path.join('dist', 'extension.js'))) {
+      const from = stack.split('\n').find((l) => l.includes(bundles));
+      if (from) {
         const a = args[0] as { host?: string; port?: number } | number | unknown[];
         const opt = Array.isArray(a) ? a[0] as { host?: string; port?: number } : a;
-        seen.push(typeof opt === 'object' && opt ? `${opt.host ?? '?'}:${opt.port ?? '?'}` : String(opt));
+        seen.push({ to: typeof opt === 'object' && opt ? `${opt.host ?? '?'}:${opt.port ?? '?'}` : String(opt), from: path.basename(from.replace(/:\d+:\d+\)?$/, '')) });
       }
       return original.apply(this, args);
     };
     try {
-      await vscode.commands.executeCommand('ollamaAssistant.testConnection');
+      await setSetting('endpoint', fresh.url);
+      const status = await vscode.commands.executeCommand<ServerStatus>('ollamaAssistant.testConnection');
+      assert.strictEqual(status.reachable, true, status.error);
       await vscode.commands.executeCommand('ollamaAssistant.showServerStatus');
     } finally {
       proto.connect = original;
+      await setSetting('endpoint', server.url);
+      await fresh.close();
     }
-    const allowed = `127.0.0.1:${server.port}`;
-    assert.ok(seen.length > 0 || server.requests.length > 0, 'no request was observed at all');
-    for (const s of seen) assert.strictEqual(s, allowed, `unexpected connection to ${s}`);
+    const allowed = [`127.0.0.1:${fresh.port}`, `127.0.0.1:${server.port}`];
+    assert.ok(fresh.requests.length > 0, 'the commands reached the new endpoint');
+    // The hook really sees the extension's sockets: the new endpoint's connection, from the transport bundle.
+    assert.ok(seen.some((s) => s.to === allowed[0]), `no socket to ${allowed[0]} was observed: ${JSON.stringify(seen)}`);
+    assert.ok(seen.some((s) => s.from.startsWith('transport.js')), `no socket opened from dist/transport.js: ${JSON.stringify(seen)}`);
+    for (const s of seen) assert.ok(allowed.includes(s.to), `unexpected connection to ${s.to} (from ${s.from})`);
   });
 
   it('one outage, one status-bar warning: the completion item leaves it to the connection item; its own warnings are one sentence', async () => {

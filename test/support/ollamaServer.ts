@@ -458,7 +458,7 @@ export class OllamaTestServer {
     const { req, res, plan } = ex;
     const method = req.method ?? 'GET';
     if (plan.status !== undefined) {
-      const body = plan.body ?? '';
+      const body = ex.fillHeaders(plan.body ?? '');
       const ct = plan.contentType ?? (body ? (/^\s*[{[]/.test(body) ? JSON_UTF8 : 'text/plain; charset=utf-8') : undefined);
       for (const [k, v] of Object.entries(plan.headers ?? {})) res.setHeader(k, v);
       return ex.send(plan.status, ct, body);
@@ -1130,7 +1130,10 @@ export class OllamaTestServer {
       }
       base = this.lookup(fromName);
       if (!base) {
-        const ok = yield* this.pullItemsNoSuccess(fromName);
+        // server/create.go parseFromModel -> PullModel(ctx, name, …, fn) with the create's own
+        // progress function: the pull's lines, its closing {"status":"success"} included, go out
+        // in the middle of the create's stream, which then goes on.
+        const ok = yield* this.pullItemsInsideCreate(fromName);
         if (!ok) return;
         base = this.lookup(fromName)!;
       }
@@ -1247,10 +1250,11 @@ export class OllamaTestServer {
     yield { data: () => ({ status: 'success' }), terminal: true };
   }
 
-  private *pullItemsNoSuccess(name: ModelName): Generator<StreamItem, boolean> {
+  /** The pull's items as a create passes them on: the pull's `success` is an ordinary line there
+   * (not the end of the stream, so fault plans keyed on the final line do not fire on it). */
+  private *pullItemsInsideCreate(name: ModelName): Generator<StreamItem, boolean> {
     for (const item of this.pullItems(name)) {
-      if ('data' in item && item.terminal) break;
-      yield item;
+      yield 'data' in item && item.terminal ? { data: item.data } : item;
       if ('error' in item) return false;
     }
     return this.lookup(name) !== undefined;

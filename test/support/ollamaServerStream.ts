@@ -46,6 +46,13 @@ export interface FaultPlan {
   /** mid-stream pauses: after `afterLines` data lines, write nothing more until `until` settles (a
    * test can look at a half-streamed answer for as long as it needs, on a machine of any speed) */
   pauses?: Array<{ afterLines: number; until: Promise<unknown> }>;
+  /** a server (or a debugging proxy) that quotes the request in its errors: every error message this
+   * exchange writes ends with ` (request headers: name: value; …)`, the headers as received - JSON
+   * error bodies (native `error`, OpenAI `error.message`), in-band error lines and SSE error frames
+   * of every dialect. A `status` reply's `body` places them itself, whether or not this is set:
+   * `{{headers}}` as received, `{{headers.json}}` JSON-escaped the way Go writes it (\u003c, \u003e,
+   * \u0026), `{{headers.html}}` HTML-escaped. */
+  echoHeaders?: boolean;
 }
 
 /**
@@ -181,6 +188,30 @@ export class Exchange {
     return this.ac.signal.aborted;
   }
 
+  /** The request headers as received, `name: value; name: value` (original case and order). */
+  headerDump(): string {
+    const raw = this.req.rawHeaders;
+    const parts: string[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) parts.push(`${raw[i]}: ${raw[i + 1]}`);
+    return parts.join('; ');
+  }
+
+  /** An error message as this exchange writes it (with the request's headers under echoHeaders). */
+  echo(message: string): string {
+    return this.plan.echoHeaders ? `${message} (request headers: ${this.headerDump()})` : message;
+  }
+
+  /** A fault body with its {{headers}} placeholders filled in (see FaultPlan.echoHeaders). */
+  fillHeaders(body: string): string {
+    if (!body.includes('{{headers')) return body;
+    const dump = this.headerDump();
+    const html = dump.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    return body
+      .replace(/\{\{headers\.json\}\}/g, goJson(dump).slice(1, -1))
+      .replace(/\{\{headers\.html\}\}/g, html)
+      .replace(/\{\{headers\}\}/g, dump);
+  }
+
   /** Sleep that ends early (resolving false) when the client goes away; timers never outlive it. */
   sleep(ms: number): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
@@ -295,8 +326,17 @@ export class Exchange {
     this.end();
   }
 
-  /** `c.JSON(status, value)`: compact Go JSON, no trailing newline. */
+  /** `c.JSON(status, value)`: compact Go JSON, no trailing newline. An error body (`{"error": "…"}`
+   * or OpenAI's `{"error": {"message": "…"}}`) goes through echo(). */
   sendJson(status: number, value: unknown, contentType = 'application/json; charset=utf-8'): Promise<void> {
+    if (status >= 400 && this.plan.echoHeaders && value && typeof value === 'object') {
+      const v = value as { error?: unknown };
+      if (typeof v.error === 'string') value = { ...v, error: this.echo(v.error) };
+      else if (v.error && typeof v.error === 'object' && typeof (v.error as { message?: unknown }).message === 'string') {
+        const e = v.error as { message: string };
+        value = { ...v, error: { ...e, message: this.echo(e.message) } };
+      }
+    }
     return this.send(status, contentType, goJson(value));
   }
 
@@ -304,10 +344,11 @@ export class Exchange {
   async stream(spec: StreamSpec): Promise<void> {
     const plan = this.plan;
     const nl = plan.crlf ? '\r\n' : '\n';
-    const errMsg = plan.errorMessage ?? DEFAULT_ERROR_MESSAGE;
+    const baseErr = plan.errorMessage ?? DEFAULT_ERROR_MESSAGE;
+    const errMsg = this.echo(baseErr);
     const frame = (payload: string) => (spec.framing === 'sse' ? `data: ${payload}${nl}${nl}` : payload + nl);
     const preError = (message: string, status: number) =>
-      this.send(status, spec.errorContentType, goJson(spec.errorBody(message, status)));
+      this.send(status, spec.errorContentType, goJson(spec.errorBody(this.echo(message), status)));
 
     if (!spec.stream) {
       const objs: unknown[] = [];
@@ -324,7 +365,7 @@ export class Exchange {
         objs.push(item.data());
       }
       if (this.closed) return;
-      if (plan.errorAfterLines !== undefined) return preError(errMsg, 500);
+      if (plan.errorAfterLines !== undefined) return preError(baseErr, 500);
       const body = goJson(spec.aggregate ? spec.aggregate(objs) : objs[objs.length - 1]);
       if (plan.dropAfterLines !== undefined) {
         if (plan.dropAfterLines > 0) {
@@ -361,7 +402,7 @@ export class Exchange {
       }
       const terminal = 'error' in item || item.terminal === true;
       if (plan.errorAfterLines !== undefined && (written >= plan.errorAfterLines || terminal)) {
-        if (!this.headSent) return preError(errMsg, 500);
+        if (!this.headSent) return preError(baseErr, 500);
         if (spec.framing === 'sse') {
           const dialect = sseErrorFrames(plan.sseErrorDialect ?? 'ollama', errMsg, nl);
           await this.write(dialect ?? frame(goJson(spec.sseErrorEvent ? spec.sseErrorEvent() : { error: errMsg })));
@@ -377,11 +418,12 @@ export class Exchange {
       }
       if ('error' in item) {
         if (!this.headSent) return preError(item.error, item.status ?? 500);
+        const message = this.echo(item.error);
         if (spec.framing === 'sse') {
-          const dialect = sseErrorFrames(plan.sseErrorDialect ?? 'ollama', item.error, nl);
-          await this.write(dialect ?? frame(goJson(spec.sseErrorEvent ? spec.sseErrorEvent() : { error: item.error })));
+          const dialect = sseErrorFrames(plan.sseErrorDialect ?? 'ollama', message, nl);
+          await this.write(dialect ?? frame(goJson(spec.sseErrorEvent ? spec.sseErrorEvent() : { error: message })));
         } else {
-          await this.write(goJson({ error: item.error }) + nl);
+          await this.write(goJson({ error: message }) + nl);
         }
         return this.end();
       }

@@ -216,6 +216,87 @@ describe('chat markdown streaming: work per frame', () => {
     }
   });
 
+  it('a 1 MB paragraph in 50 frames: no frame does more than one exact render of previewMaxChars, and the late frames only their own text (issue 19 item 3)', () => {
+    const maxChars = 131_072;
+    for (const unit of ['word word word word **bold** and `code` ', 'word word word word word word **bold** and `code`\n', 'see [a]: b and [c] then x ', 'see [a]: b and [c] then x\n']) {
+      const { s, step } = engine({ previewMaxChars: maxChars });
+      const piece = unit.repeat(Math.ceil(20_100 / unit.length));
+      const work: number[] = [];
+      for (let f = 0; f < 50; f++) {
+        const before = s.stats.parsedChars + s.stats.renderedChars;
+        step(piece);
+        work.push(s.stats.parsedChars + s.stats.renderedChars - before);
+      }
+      const what = JSON.stringify(unit);
+      assert.ok(Math.max(...work) <= maxChars + 2 * piece.length, `${what}: a frame did ${Math.max(...work)} characters of work`);
+      // Past previewMaxChars nothing is rendered again; what is left is at most the new lines' check.
+      assert.ok(Math.max(...work.slice(10)) <= piece.length + 200, `${what}: late frames ${work.slice(10).join(',')}`);
+      assert.ok(work.slice(10).every((w, i, a) => i === 0 || w <= a[0]! + 200), `${what}: work grew: ${work.slice(10).join(',')}`);
+    }
+  });
+
+  it('other long open blocks (a block quote, a list item, a table, nested quotes) are parsed again only as they grow: 400 KB in 50 frames is parsed and rendered under twice its length each, in a few of the frames', function () {
+    this.timeout(60_000);
+    const kinds: Array<{ name: string; size: number; line: (i: number) => string }> = [
+      { name: 'block quote', size: 400_000, line: () => '> word word **bold** and `code`\n' },
+      { name: 'list item', size: 400_000, line: (i) => (i === 0 ? '- item word word\n' : '  word word **bold** and `code`\n') },
+      { name: 'nested quote and list', size: 400_000, line: (i) => (i === 0 ? '> - item\n' : '>   word *em* word\n') },
+      // markdown-it's table rule is slow (about 1 s per MB on a busy machine): a smaller table shows the same.
+      { name: 'table', size: 200_000, line: (i) => (i === 0 ? '| a | b |\n|---|---|\n' : '| x **y** | z |\n') },
+    ];
+    for (const k of kinds) {
+      const { s, step } = engine();
+      let text = '';
+      let n = 0;
+      const work: number[] = [];
+      for (let f = 0; f < 50; f++) {
+        let piece = '';
+        while (piece.length < k.size / 50) piece += k.line(n++);
+        const before = s.stats.parsedChars + s.stats.renderedChars;
+        const fr = step(piece);
+        work.push(s.stats.parsedChars + s.stats.renderedChars - before);
+        assert.strictEqual(fr.added.length, 0, `${k.name}: nothing can be committed`);
+        text += piece;
+      }
+      // Parsed: the geometric series of re-parses; rendered: the exact previews at each doubling.
+      assert.ok(s.stats.parsedChars <= 2 * text.length, `${k.name}: parsed ${s.stats.parsedChars} characters for ${text.length}`);
+      assert.ok(s.stats.renderedChars <= 2 * text.length, `${k.name}: rendered ${s.stats.renderedChars} characters for ${text.length}`);
+      assert.ok(Math.max(...work) <= text.length, `${k.name}: one frame did ${Math.max(...work)}`);
+      // Work happens in a few frames (each doubling), not in every frame.
+      assert.ok(work.filter((w) => w > 0).length <= 8, `${k.name}: work in frames ${work.join(',')}`);
+      // What is shown at the end is still exactly the whole rendering.
+      assert.deepStrictEqual(s.finish().open, { kind: 'html', html: md.render(text) }, k.name);
+    }
+  });
+
+  it('a long open block that ends at a blank line is committed within a quarter of its length more, exactly as rendered whole', () => {
+    const { s, step } = engine();
+    const quote = '> a line of a long quote with *emphasis*\n'.repeat(2500);
+    for (let i = 0; i < quote.length; i += 10_000) assert.strictEqual(step(quote.slice(i, i + 10_000)).added.length, 0);
+    let after = 0;
+    let added: Frame['added'] = [];
+    for (const piece of ['\n', ...Array(20).fill('More text after the quote, in a paragraph. '.repeat(50) + '\n')] as string[]) {
+      added = step(piece).added;
+      after += piece.length;
+      if (added.length) break;
+    }
+    assert.ok(added.length > 0 && after <= quote.length / 4 + 3000, `committed after ${after} more characters`);
+    assert.strictEqual(added.map((c) => c.html).join(''), md.render(quote));
+  });
+
+  it('a long line with "]:" in it is not searched for definitions each frame unless a line starts with [', () => {
+    const { s, step } = engine();
+    const piece = 'see [a]: b and [c] then x '.repeat(800);
+    for (let f = 0; f < 30; f++) step(piece);
+    assert.strictEqual(s.stats.parsedChars, 0);
+    // A definition at a line start is still found (and used by the text before it).
+    const d = engine({ previewMinChars: 100 });
+    d.step('Read [the docs][d].\n\n');
+    d.step('x '.repeat(200) + '\n\n');
+    const f = d.step('> [d]: https://example.com/docs\n> more');
+    assert.ok(f.changed.some((c) => c.html.includes('<a href="https://example.com/docs">the docs</a>')), JSON.stringify(f));
+  });
+
   it('the work per frame does not grow with the answer (early and late frames of a 400-section answer)', () => {
     const section = (i: number) => `## Step ${i}\n\nSome text with \`code\` and a [link](https://example.com/${i}).\nMore text.\n\n- one\n- two\n\n\`\`\`js\nconst x${i} = ${i};\n\`\`\`\n\n`;
     let text = '';

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { settingsSchema, wholeNumber } from '../../src/core/config/schema';
+import { seconds, settingsSchema, wholeNumber } from '../../src/core/config/schema';
 import { COMMAND, EXTENSION_ID, HIDDEN_COMMANDS, SETTING, VIEW } from '../../src/vscode/ids';
 
 const root = path.join(__dirname, '../../..');
@@ -62,5 +62,25 @@ describe('ids: command ids, setting keys and views match package.json', () => {
       if (s.maximum !== undefined) assert.strictEqual(wholeNumber(s, s.maximum + 1000), s.maximum, `${key}: maximum`);
       assert.ok(s.minimum === undefined || (s.default as number) >= s.minimum, `${key}: the default is in range`);
     }
+  });
+
+  it('the timeouts are read within their declared range (connectSeconds: 0 is not "no limit", its minimum is 1), fractions kept, the default otherwise', () => {
+    const schema = settingsSchema(pkg);
+    const keys = Object.keys(schema).filter((k) => k.startsWith('ollamaAssistant.timeouts.'));
+    assert.deepStrictEqual(keys.sort(), ['ollamaAssistant.timeouts.connectSeconds', 'ollamaAssistant.timeouts.firstByteSeconds', 'ollamaAssistant.timeouts.idleSeconds']);
+    for (const key of keys) {
+      const s = schema[key]!;
+      assert.strictEqual(s.type, 'number', key);
+      assert.ok(typeof s.minimum === 'number' && typeof s.maximum === 'number', `${key}: declares its range`);
+      assert.strictEqual(seconds(s, undefined), s.default, `${key}: default`);
+      assert.strictEqual(seconds(s, '5'), s.default, `${key}: a string`);
+      assert.strictEqual(seconds(s, NaN), s.default, `${key}: NaN`);
+      assert.strictEqual(seconds(s, -5), s.minimum, `${key}: negative`);
+      assert.strictEqual(seconds(s, 0), s.minimum, `${key}: 0`);
+      assert.strictEqual(seconds(s, s.maximum! + 1), s.maximum, `${key}: above the maximum`);
+      assert.strictEqual(seconds(s, 2.5), 2.5, `${key}: a fraction`);
+    }
+    assert.strictEqual(seconds(schema['ollamaAssistant.timeouts.connectSeconds']!, 0), 1, 'a connect timeout cannot be switched off');
+    assert.strictEqual(seconds(schema['ollamaAssistant.timeouts.idleSeconds']!, 0), 0, 'idle: 0 = no limit, as declared');
   });
 });

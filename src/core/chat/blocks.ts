@@ -32,6 +32,12 @@
 //   `previewMinChars` is rendered exactly only each time it has grown by `previewGrowth` since the
 //   last exact render (and not at all past `previewMaxChars` until it ends), with the text that
 //   arrived in between shown as plain text.
+// Any other long open block (a block quote, a list, a table, a paragraph that could still become a
+// definition) is parsed again only once the open region has grown by `previewGrowth` since its last
+// parse (by a quarter when a blank line, where most blocks end, has arrived since), so the parsing
+// of a long open block costs a small multiple of its length in all, not its length per line; until
+// then its new text is shown as plain text, like a preview. And the open region is searched for
+// reference definitions only when one of its lines could start one (`[` after container markers).
 // Pure: no DOM; the webview (src/webview/render.ts) applies the frames, the unit tests compare them
 // with markdown-it rendering the whole prefix.
 import type MarkdownIt from 'markdown-it';
@@ -113,6 +119,10 @@ type View =
 
 const GENERIC: Mode = { kind: 'generic' };
 const NO_REFS: Refs = Object.freeze({}) as Refs;
+/** A line whose content may begin with `[` (a reference definition's label): any run of spaces, tabs,
+ * block-quote markers and list markers (bullets, ordinal digits with `.` or `)`) and then `[`. A
+ * superset of where markdown-it's reference rule can start. */
+const MAY_START_DEFINITION = /^[ \t>*+\-0-9.)]*\[/;
 
 /**
  * Incremental markdown for one streamed answer: `push` the text as it arrives (any pieces), and call
@@ -149,6 +159,12 @@ export class StreamingMarkdown {
   private mode: Mode = GENERIC;
   /** Changes whenever the open region loses its start (a commit). */
   private region = 0;
+  /** The open region's last full parse (parseRegion): its region and its complete lines' length. */
+  private parsed: { region: number; chars: number } | undefined;
+  /** How many complete lines of the open region were checked for a definition start, and whether
+   * one of them could start one (reset with the region). */
+  private defLinesChecked = 0;
+  private defLineSeen = false;
   private view: View | undefined;
   /** finish() was called: the open region is always rendered exactly (text may still come). */
   private finished = false;
@@ -268,10 +284,24 @@ export class StreamingMarkdown {
         this.examined = this.lines.length;
         return grew;
       }
+      if (this.deferParse()) return grew;
       grew = this.parseRegion(added) || grew;
       return grew;
     }
     return grew;
+  }
+
+  /** Whether parsing the open region again can wait: it is long (over previewMinChars) and has not
+   * yet grown by `previewGrowth` since its last parse (by a quarter when a blank line has completed
+   * since the last look). Waiting only delays commits (and the exact rendering past previewMaxChars):
+   * the open region is rendered from its whole text, so what is shown stays exact. Never while
+   * finishing or without previews. */
+  private deferParse(): boolean {
+    const p = this.parsed;
+    if (this.finished || !this.previews || !p || p.region !== this.region || this.linesChars <= this.previewMin) return false;
+    let blank = false;
+    for (let i = this.examined; i < this.lines.length && !blank; i++) blank = isBlank(this.lines[i]!);
+    return this.linesChars < p.chars * (blank ? Math.min(1.25, this.growth) : this.growth);
   }
 
   /** Whether the lines that completed since the last look continue the open paragraph: the last
@@ -363,6 +393,7 @@ export class StreamingMarkdown {
       }
     }
     this.examined = this.lines.length;
+    this.parsed = { region: this.region, chars: this.linesChars };
     return grew;
   }
 
@@ -376,6 +407,8 @@ export class StreamingMarkdown {
     for (let i = 0; i < from; i++) this.linesChars -= this.lines[i]!.length + 1;
     this.lines.splice(0, from);
     this.region++;
+    this.defLinesChecked = 0;
+    this.defLineSeen = false;
   }
 
   // ---- the open region -----------------------------------------------------------------------------
@@ -420,12 +453,27 @@ export class StreamingMarkdown {
 
   /** Definitions in the open region (not already committed), without rendering it. */
   private openDefinitions(): Refs {
+    if (!this.mayHoldDefinition()) return NO_REFS;
     const text = this.openText();
     if (!text.includes(']:')) return NO_REFS;
     const env = envFor(this.committedRefs, this.committedRefCount);
     this.stats.parsedChars += text.length;
     this.md.block.parse(text, this.md, env, []);
     return ownRefs(env.references);
+  }
+
+  /** Whether a line of the open region could start a reference definition: markdown-it's reference
+   * rule only starts at a `[` that begins a line's content (after up to 3 spaces, inside block
+   * quotes and list items), so a line whose first character after spaces, tabs and container
+   * markers is not `[` starts none. Costs the lines completed since the last call and the start of
+   * the unfinished one. */
+  private mayHoldDefinition(): boolean {
+    for (; !this.defLineSeen && this.defLinesChecked < this.lines.length; this.defLinesChecked++) {
+      this.defLineSeen = MAY_START_DEFINITION.test(this.lines[this.defLinesChecked]!);
+    }
+    if (this.defLineSeen) return true;
+    if (this.partial.length > 1) this.partial = [this.partial.join('')];
+    return MAY_START_DEFINITION.test(this.partial[0] ?? '');
   }
 
   private fenceUpdate(m: Extract<Mode, { kind: 'fence' }>): OpenUpdate {

@@ -36,6 +36,17 @@ export function wholeNumber(s: SettingSchema, v: unknown): number {
   return Math.min(s.maximum ?? Infinity, Math.max(s.minimum ?? -Infinity, Math.floor(v)));
 }
 
+/** A duration in seconds (fractions kept) within the schema's [minimum, maximum], so the code
+ * accepts exactly what package.json allows (`timeouts.connectSeconds`: 1-600, no "0 = no limit",
+ * since a connection that never times out only waits for the OS's own, minutes later;
+ * `firstByteSeconds` / `idleSeconds`: 0 = no limit). The schema's default for anything that is not a
+ * finite number. */
+export function seconds(s: SettingSchema, v: unknown): number {
+  const dflt = isFiniteNumber(s.default) ? s.default : 0;
+  if (!isFiniteNumber(v)) return dflt;
+  return Math.min(s.maximum ?? Infinity, Math.max(s.minimum ?? 0, v));
+}
+
 /** A string, trimmed; the default (trimmed) for anything else. An empty value stays empty. */
 export function text(s: SettingSchema, v: unknown): string {
   if (typeof v === 'string') return v.trim();

@@ -76,3 +76,48 @@ export function tabInForce(i: InspectRecord<unknown> | undefined, userLevelOnly:
   }
   return i.globalRemoteValue !== undefined ? 'remote' : 'user';
 }
+
+// ---- settings a workspace may only narrow ------------------------------------------------------
+//
+// Some settings are fine for a repository to turn DOWN but not UP: what the editor sends to the
+// server on its own (inline completion: whether, and for which languages) and how much load a job
+// puts on it at once. For these the user-level value (User / Remote, else the default) is the
+// ceiling and a workspace or folder value can only lower it.
+
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+
+/** A switch a workspace may turn off but not on: the user-level value (else the default, else
+ * `fallback`), and off when the workspace or the folder says `false`. */
+export function narrowOnlySwitch(i: InspectRecord<unknown> | undefined, fallback = true): boolean {
+  const user = userLevelValue(i as InspectRecord<boolean> | undefined, isBool).value ?? fallback;
+  return user && i?.workspaceValue !== false && i?.workspaceFolderValue !== false;
+}
+
+/**
+ * A per-key switch in a map such as `completion.languages` (`{"*": true, "markdown": false}`): the
+ * key's own entry, else `*`, else `fallback`. The user-level map is the default merged with the
+ * User/Remote value key by key (as VS Code merges objects); the workspace and folder maps can turn a
+ * key off (their own entry, else their `*`) but never on.
+ */
+export function narrowOnlyMapSwitch(i: InspectRecord<unknown> | undefined, key: string, fallback = true): boolean {
+  const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  const lookup = (m: Record<string, unknown>): boolean | undefined => {
+    const own = m[key];
+    if (typeof own === 'boolean') return own;
+    const star = m['*'];
+    return typeof star === 'boolean' ? star : undefined;
+  };
+  const user = { ...(isMap(i?.defaultValue) ? i.defaultValue : {}), ...(userLevelValue(i as InspectRecord<Record<string, unknown>> | undefined, isMap).value ?? {}) };
+  if (!(lookup(user) ?? fallback)) return false;
+  for (const m of [i?.workspaceValue, i?.workspaceFolderValue]) if (isMap(m) && lookup(m) === false) return false;
+  return true;
+}
+
+/** A number a workspace may lower but not raise: the smallest of the user-level value (else the
+ * default) and any workspace or folder value; undefined when none is a finite number. */
+export function narrowOnlyMax(i: InspectRecord<unknown> | undefined): number | undefined {
+  const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const user = userLevelValue(i as InspectRecord<number> | undefined, isNum).value;
+  const all = [user, i?.workspaceValue, i?.workspaceFolderValue].filter(isNum);
+  return all.length ? Math.min(...all) : undefined;
+}

@@ -4,8 +4,9 @@
 // handing a streamed body to the reader (stream.ts) that turns it into wire objects.
 import {
   AbortError, ConnectionError, EndpointNotFoundError, IncompleteStreamError, ModelNotFoundError, OllamaError,
-  ProtocolError, ResponseError, ServerBusyError, TimeoutError,
+  ProtocolError, ProxyError, ResponseError, ResponseTooLargeError, ServerBusyError, TimeoutError,
 } from './errors';
+import { Redactor } from './redact';
 import { LineTooLongError } from '../stream/lines';
 import { MalformedLineError } from '../stream/ndjson';
 import { AbortableAsyncIterator, inBandError, StreamReader, type ChunkDecoder } from './stream';
@@ -36,9 +37,44 @@ export interface BusyRetryInfo {
   lane: Lane;
 }
 
+/** The most bytes a whole-body reply may have, by what the request asks for. Each is far above what
+ * real servers send, so reaching one means a broken or hostile server (ResponseTooLargeError);
+ * streamed replies are bounded per line instead (maxLineBytes) and by their consumers. */
+export const BODY_LIMITS = {
+  /** `/api/version`, `/api/copy`, `/api/delete`, `GET /`, a blob upload's reply: a few bytes. */
+  small: 1 << 20,
+  /** `/api/tags`, `/api/ps`, `/v1/models`: about 0.5-2 KB per model; the largest public lists
+   * (gateways with several hundred models and their descriptions) are 1-2 MB. */
+  list: 32 << 20,
+  /** `/api/show`: verbose, it carries the whole tokenizer (a 262k-token vocabulary with scores and
+   * types, or 128k tokens with 280k merges: about 5-10 MB) and the tensor list. */
+  show: 64 << 20,
+  /** Embeddings and non-streamed answers: 1,000 inputs x 4,096 dimensions is about 80 MB of JSON
+   * numbers. */
+  large: 256 << 20,
+};
+
+/** The whole-body limits of one client (bytes; see BODY_LIMITS). */
+export type BodyLimits = { readonly [K in keyof typeof BODY_LIMITS]: number };
+
+/** The proxy a client's requests go through, as messages may name it. */
+export interface ProxyInfo {
+  /** host:port, never the credentials. */
+  host: string;
+  /** The proxy URL carries a user name and password (sent as Proxy-Authorization). */
+  credentials: boolean;
+}
+
 export interface HttpCoreOptions {
   baseUrl: string;
   headers: Record<string, string>;
+  /** Removes the credentials this client sends from every error it throws (see ./redact); default:
+   * built from `headers` (URL userinfo is always scrubbed). */
+  redactor?: Redactor;
+  /** The proxy requests go through, if any (for the message of a proxy's refusal). */
+  proxy?: ProxyInfo;
+  /** Whole-body limits other than BODY_LIMITS (tests). */
+  bodyLimits?: Partial<BodyLimits>;
   transport: Transport;
   /** Until the first byte of a generating/long call (model load, queue): default 10 min. */
   headersTimeoutMs: number;
@@ -67,6 +103,9 @@ export interface SendOptions {
   idleTimeoutMs?: number;
   /** Connection pool (default `interactive`). */
   lane?: Lane;
+  /** json(): the most bytes the reply may have (default: the client's `list` limit for `metadata`,
+   * its `large` limit for `long`; see BODY_LIMITS). */
+  maxBodyBytes?: number;
 }
 
 export interface OpenResponse {
@@ -123,10 +162,20 @@ export class HttpCore {
   private readonly inflight = new Set<AbortController>();
   private closed = false;
   private readonly busy: BusyRetryOptions;
+  /** Scrubs credentials out of every error this core throws. */
+  readonly redactor: Redactor;
+  /** The most bytes a whole-body reply may have, by kind of request. */
+  readonly limits: BodyLimits;
 
   constructor(readonly opts: HttpCoreOptions) {
     this.busy = { ...DEFAULT_BUSY, ...opts.busyRetry };
+    this.redactor = opts.redactor ?? Redactor.forRequest({ headers: opts.headers });
+    this.limits = { ...BODY_LIMITS, ...opts.bodyLimits };
   }
+
+  /** `e` with every credential this client sends removed (in place; see Redactor.redactError). The
+   * one gate every error of open(), json() and stream() passes. */
+  guard<E>(e: E): E { return this.redactor.redactError(e); }
 
   get baseUrl(): string { return this.opts.baseUrl; }
 
@@ -159,6 +208,14 @@ export class HttpCore {
    * other non-2xx replies, ConnectionError, TimeoutError, AbortError.
    */
   async open(method: string, path: string, o: SendOptions): Promise<OpenResponse> {
+    try {
+      return await this.openUnguarded(method, path, o);
+    } catch (e) {
+      throw this.guard(e);
+    }
+  }
+
+  private async openUnguarded(method: string, path: string, o: SendOptions): Promise<OpenResponse> {
     const url = this.opts.baseUrl + path;
     if (o.signal?.aborted) throw new AbortError(`Request to ${url} was aborted before it was sent.`, { url });
     if (this.closed) throw new AbortError(`The client for ${this.opts.baseUrl} was replaced (settings changed); try again.`, { url });
@@ -201,7 +258,9 @@ export class HttpCore {
       if (res.status >= 200 && res.status <= 299) return { res, url, signal: controller.signal, idleTimeoutMs, release };
       let text = '';
       try { text = await res.body.text(64 * 1024); } catch { /* body lost: the status is what we have */ }
-      const err = responseError(res, text, url, o.model);
+      // The server's words go into messages, logs and the chat history: no credential of ours may
+      // come back in them (a server or proxy echoing the request's headers).
+      const err = responseError(res, this.redactor.redact(text), url, o.model, this.opts.proxy);
       if (!isBusyStatus(res.status) || !replayable || attempt >= this.busy.maxAttempts || this.closed) {
         release();
         throw isBusyStatus(res.status) && err instanceof ResponseError && !(err instanceof ServerBusyError)
@@ -222,11 +281,17 @@ export class HttpCore {
     }
   }
 
-  /** A request whose JSON reply (or empty reply) is wanted whole. */
+  /**
+   * A request whose JSON reply (or empty reply) is wanted whole, read up to `o.maxBodyBytes`
+   * (BODY_LIMITS). Throws what open() throws, ResponseTooLargeError for a longer reply (said by
+   * its Content-Length, or found while reading; the connection is closed), ProtocolError for a
+   * reply that is not JSON.
+   */
   async json<T>(method: string, path: string, o: SendOptions): Promise<T | undefined> {
     const { res, url, signal, release } = await this.open(method, path, o);
+    const limit = o.maxBodyBytes ?? (o.kind === 'metadata' ? this.limits.list : this.limits.large);
     try {
-      const text = await res.body.text(Number.MAX_SAFE_INTEGER);
+      const text = await readWhole(res, limit, url);
       if (text.trim() === '') return undefined;
       try {
         return JSON.parse(text) as T;
@@ -234,7 +299,7 @@ export class HttpCore {
         throw new ProtocolError(`The server at ${url} did not answer with JSON (HTTP ${res.status}): ${text.slice(0, 200)}`, { status: res.status, url, raw: text.slice(0, 200), cause });
       }
     } catch (e) {
-      throw this.mapError(e, url, signal, { headersTimeoutMs: 0, idleTimeoutMs: this.opts.metadataTimeoutMs });
+      throw this.guard(this.mapError(e, url, signal, { headersTimeoutMs: 0, idleTimeoutMs: this.opts.metadataTimeoutMs }));
     } finally {
       release();
     }
@@ -242,9 +307,13 @@ export class HttpCore {
 
   /**
    * Turns an open streamed response into wire objects. `decoder` turns network chunks into objects
-   * (one decode per chunk); `isComplete` recognises the final object. An in-band error object
+   * (one decode per chunk); `isComplete` recognises the final object. `completion`: `first` (the
+   * stream is over at the first object isComplete accepts: `done: true`), or `last` (such an object
+   * may come more than once, and the stream is complete when it ENDS after one: a create whose base
+   * model is pulled first sends the pull's own `success` mid-stream). An in-band error object
    * (see inBandError) throws StreamError (`midStream` when objects came before it); EOF before the
    * final object throws IncompleteStreamError; bytes that break the framing throw ProtocolError.
+   * Every error has the client's credentials removed (guard).
    * The iterator is hand-written rather than a chain of async generators: objects a chunk produced
    * are handed out from an array, and the network is only awaited when that array is empty.
    */
@@ -253,9 +322,10 @@ export class HttpCore {
     decoder: ChunkDecoder,
     isComplete: (obj: T) => boolean,
     extractError: (obj: unknown) => string | undefined = inBandError,
+    completion: 'first' | 'last' = 'first',
   ): AbortableAsyncIterator<T> {
     const controller = new AbortController();
-    const reader = new StreamReader<T>(this, open, controller, decoder, isComplete, extractError);
+    const reader = new StreamReader<T>(this, open, controller, decoder, isComplete, extractError, completion);
     return new AbortableAsyncIterator<T>(controller, reader);
   }
 
@@ -281,6 +351,11 @@ export class HttpCore {
   mapError(e: unknown, url: string, signal: AbortSignal, t: { headersTimeoutMs: number; idleTimeoutMs: number }): OllamaError {
     if (e instanceof OllamaError) return e;
     if (signal.aborted) return new AbortError(`Request to ${url} was aborted.`, { url, cause: e });
+    // undici reports a proxy's refusal of the CONNECT tunnel as an abort ("Proxy response (407) !==
+    // 200 when HTTP Tunneling", RequestAbortedError, UND_ERR_ABORTED; lib/dispatcher/proxy-agent.js)
+    // and a 407 without a tunnel as "Proxy Authentication Required (407)": neither was a cancel.
+    const proxyStatus = proxyRefusal(e);
+    if (proxyStatus !== undefined) return proxyError(proxyStatus, url, this.opts.proxy, e);
     const code = errCode(e);
     const name = (e as { name?: string } | null)?.name;
     if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR' || name === 'AbortError') {
@@ -308,8 +383,48 @@ export class HttpCore {
   }
 }
 
-/** Builds the error for a non-2xx response from its status and (possibly non-JSON) body. */
-export function responseError(res: { status: number; statusText: string; headers: Record<string, string> }, text: string, url: string, model?: string): OllamaError {
+/** The status a proxy refused a request with, when `e` is undici's report of that (see mapError). */
+function proxyRefusal(e: unknown): number | undefined {
+  const msg = (e as { message?: unknown } | null)?.message;
+  if (typeof msg !== 'string') return undefined;
+  const m = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(msg) ?? /^Proxy Authentication Required \((407)\)/.exec(msg);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The ProxyError for a proxy's refusal (`proxy` unknown: whatever answered at `url`'s host). */
+function proxyError(status: number, url: string, proxy: ProxyInfo | undefined, cause?: unknown): ProxyError {
+  let host = proxy?.host;
+  if (!host) { try { host = new URL(url).host; } catch { host = url; } }
+  const what = status === 407 ? 'requires authentication (HTTP 407 Proxy Authentication Required)' : `refused the request (HTTP ${status})`;
+  return new ProxyError(`The proxy ${host} ${what} for ${url}.`, { status, url, proxy: host, credentialsSent: proxy?.credentials ?? false, cause });
+}
+
+/** Reads a whole body of at most `limit` bytes as UTF-8; ResponseTooLargeError (the body destroyed)
+ * when its Content-Length or its bytes go beyond. */
+async function readWhole(res: TransportResponse, limit: number, url: string): Promise<string> {
+  const tooLarge = () => new ResponseTooLargeError(
+    `The reply from ${url} is larger than ${formatLimit(limit)}, more than a server sends for this request; it was not read.`,
+    { status: res.status, url, limitBytes: limit },
+  );
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) { res.body.destroy(); throw tooLarge(); }
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of res.body) {
+    n += c.length;
+    if (n > limit) { res.body.destroy(); throw tooLarge(); }
+    parts.push(c);
+  }
+  return Buffer.concat(parts, n).toString('utf8');
+}
+
+function formatLimit(bytes: number): string {
+  return bytes >= 1 << 20 ? `${Math.round(bytes / (1 << 20))} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+/** Builds the error for a non-2xx response from its status and (possibly non-JSON) body. `proxy`:
+ * the proxy requests go through (a 407 names it). */
+export function responseError(res: { status: number; statusText: string; headers: Record<string, string> }, text: string, url: string, model?: string, proxy?: ProxyInfo): OllamaError {
   const ctype = res.headers['content-type'] ?? '';
   let serverMsg: string | undefined;
   let isJson = false;
@@ -324,6 +439,9 @@ export function responseError(res: { status: number; statusText: string; headers
   const body = text.slice(0, 200);
   const status = res.status;
   if (status === 499) return new AbortError(`Request to ${url} was cancelled (HTTP 499).`, { status, url });
+  // A proxy in the path (a reverse proxy that wants its own credentials, or a forward proxy without
+  // a tunnel) answered instead of the server.
+  if (status === 407) return proxyError(407, url, proxy);
   if (status === 404 && isJson && model !== undefined && serverMsg !== undefined) {
     return new ModelNotFoundError(serverMsg, { status, url, error: serverMsg, body, model });
   }

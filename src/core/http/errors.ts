@@ -102,6 +102,32 @@ export class ProtocolError extends OllamaError {
   }
 }
 
+/** A whole-body reply (metadata such as /api/tags, /api/show, /v1/models; embeddings; a
+ * non-streamed answer) larger than any real server sends for that request: reading stopped at
+ * `limitBytes` and the connection was closed, so a hostile or broken server cannot exhaust memory. */
+export class ResponseTooLargeError extends OllamaError {
+  readonly limitBytes: number;
+  constructor(message: string, init: { status?: number; url?: string; limitBytes: number }) {
+    super(message, init);
+    this.limitBytes = init.limitBytes;
+  }
+}
+
+/** The proxy between the extension and the server refused to pass the request on: `status` is the
+ * proxy's answer (407 Proxy Authentication Required; 403, 502… for a CONNECT it refused). `proxy`
+ * is the proxy's host:port (never its credentials); `credentialsSent` says whether the proxy URL
+ * carried a user name and password (so a 407 means they were refused, not missing). */
+export class ProxyError extends OllamaError {
+  declare readonly status: number;
+  readonly proxy: string;
+  readonly credentialsSent: boolean;
+  constructor(message: string, init: { status: number; url?: string; proxy: string; credentialsSent: boolean; cause?: unknown }) {
+    super(message, init);
+    this.proxy = init.proxy;
+    this.credentialsSent = init.credentialsSent;
+  }
+}
+
 /** No HTTP response at all: connection refused, DNS failure, reset before the status line. */
 export class ConnectionError extends OllamaError {
   /** Node/undici error code, e.g. ECONNREFUSED, ENOTFOUND, ECONNRESET. */

@@ -2,6 +2,8 @@
 // kept in secret storage. The token is the dedicated mechanism, so it replaces any Authorization
 // header among the custom ones. Names and values that could smuggle extra header lines are dropped.
 
+import { isSecretHeader, REDACTED } from './redact';
+
 const TOKEN_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** HTTP header values are bytes: tab, visible ASCII and Latin-1, no CR/LF/NUL (which would inject
@@ -32,9 +34,9 @@ export function assembleHeaders(custom: Record<string, unknown> | undefined, tok
   return { headers, dropped };
 }
 
-/** A copy of headers safe to log: credentials masked. */
+/** A copy of headers safe to log: the values of secret-bearing headers (isSecretHeader) masked. */
 export function redactHeaders(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = /authorization|token|key|secret|cookie/i.test(k) ? '***' : v;
+  for (const [k, v] of Object.entries(h)) out[k] = isSecretHeader(k) ? REDACTED : v;
   return out;
 }

@@ -2,6 +2,7 @@
 // semantics as the Ollama server and ollama-js: `127.0.0.1:11434`, `:11434`, `example.com`,
 // `http://x` (port 80), `https://x` (443), a path prefix for reverse proxies, userinfo.
 import { InvalidHostError } from './errors';
+import { Redactor, scrubUrlCredentials } from './redact';
 
 export const DEFAULT_HOST = 'http://127.0.0.1:11434';
 export const DEFAULT_PORT = 11434;
@@ -18,6 +19,8 @@ export interface ParsedHost {
 export function parseHost(input: string | undefined | null): ParsedHost {
   // Go's envconfig trims quotes and spaces around the value.
   let s = (input ?? '').trim().replace(/^["' ]+|["' ]+$/g, '');
+  // Messages name the host as given, but never its user name and password.
+  const shown = scrubUrlCredentials(s);
   if (s === '') return { url: DEFAULT_HOST };
 
   let explicitScheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(s);
@@ -33,12 +36,12 @@ export function parseHost(input: string | undefined | null): ParsedHost {
   try {
     u = new URL(s);
   } catch (cause) {
-    throw new InvalidHostError(`Invalid Ollama host "${input}": not a URL.`, { cause });
+    throw new InvalidHostError(`Invalid Ollama host "${shown}": not a URL.`, { cause: new Redactor([]).redactError(cause) });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new InvalidHostError(`Invalid Ollama host "${input}": scheme must be http or https.`);
+    throw new InvalidHostError(`Invalid Ollama host "${shown}": scheme must be http or https.`);
   }
-  if (!u.hostname) throw new InvalidHostError(`Invalid Ollama host "${input}": no host name.`);
+  if (!u.hostname) throw new InvalidHostError(`Invalid Ollama host "${shown}": no host name.`);
   // A port in the string that URL dropped (because it is the scheme's default) is fine; an explicit
   // port that URL rejected already threw. Without scheme and port, Ollama's own port is implied.
   if (!explicitScheme && u.port === '' && !hasExplicitPort(s)) u.port = String(DEFAULT_PORT);

@@ -1,8 +1,10 @@
 // What every client of an HTTP endpoint is built from (Ollama's and the OpenAI-compatible one): the
 // options a client takes (host in any OLLAMA_HOST form, headers, timeouts, proxy, CA, transport,
 // busy retries), the options every call takes (signal, lane), and the HttpCore they make.
-import { HttpCore, type BusyRetryInfo, type BusyRetryOptions } from './core';
+import { HttpCore, type BodyLimits, type BusyRetryInfo, type BusyRetryOptions } from './core';
 import { parseHost } from './host';
+import { proxyInfo } from './proxy';
+import { Redactor } from './redact';
 import { UndiciTransport, type Lane, type Transport } from './transport';
 
 export interface ClientOptions {
@@ -30,6 +32,8 @@ export interface ClientOptions {
   busyRetry?: Partial<BusyRetryOptions>;
   /** Told before every busy-retry wait, so the editor can say "server busy, retrying". */
   onBusyRetry?: (info: BusyRetryInfo) => void;
+  /** Whole-body limits other than BODY_LIMITS (tests; see core/http/core.ts). */
+  bodyLimits?: Partial<BodyLimits>;
 }
 
 export interface CallOptions {
@@ -40,8 +44,10 @@ export interface CallOptions {
 }
 
 /** The request core for `opts` (`defaultHost` when opts.host is unset; else OLLAMA_HOST's default,
- * http://127.0.0.1:11434). Userinfo in the host becomes a Basic Authorization header. Throws
- * InvalidHostError for a host that cannot be a URL. */
+ * http://127.0.0.1:11434). Userinfo in the host becomes a Basic Authorization header. Every
+ * credential the client sends (the secret-bearing headers, the host's userinfo, the proxy URL's)
+ * is known to its Redactor, which removes them from every error. Throws InvalidHostError for a host
+ * that cannot be a URL. */
 export function buildHttpCore(opts: ClientOptions, defaultHost?: string): HttpCore {
   const parsed = parseHost(opts.host ?? defaultHost);
   const headers: Record<string, string> = {};
@@ -49,9 +55,12 @@ export function buildHttpCore(opts: ClientOptions, defaultHost?: string): HttpCo
     headers['Authorization'] = 'Basic ' + Buffer.from(`${parsed.username ?? ''}:${parsed.password ?? ''}`).toString('base64');
   }
   Object.assign(headers, opts.headers ?? {});
+  const proxy = opts.proxy ? proxyInfo(opts.proxy) : undefined;
   return new HttpCore({
     baseUrl: parsed.url,
     headers,
+    redactor: Redactor.forRequest({ headers, userinfo: { username: parsed.username, password: parsed.password }, ...(opts.proxy ? { proxy: opts.proxy } : {}) }),
+    ...(proxy ? { proxy } : {}),
     transport: opts.transport ?? new UndiciTransport({ connectTimeoutMs: opts.connectTimeoutMs, proxy: opts.proxy, ca: opts.ca }),
     headersTimeoutMs: opts.headersTimeoutMs ?? 600_000,
     idleTimeoutMs: opts.idleTimeoutMs ?? 120_000,
@@ -59,5 +68,6 @@ export function buildHttpCore(opts: ClientOptions, defaultHost?: string): HttpCo
     maxLineBytes: opts.maxLineBytes ?? 64 * 1024 * 1024,
     ...(opts.busyRetry ? { busyRetry: opts.busyRetry } : {}),
     ...(opts.onBusyRetry ? { onBusyRetry: opts.onBusyRetry } : {}),
+    ...(opts.bodyLimits ? { bodyLimits: opts.bodyLimits } : {}),
   });
 }

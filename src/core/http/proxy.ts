@@ -55,3 +55,14 @@ export function selectProxy(target: string, env: ProxyEnv): string | undefined {
   if (!proxy) return undefined;
   return /^[a-z]+:\/\//i.test(proxy) ? proxy : 'http://' + proxy;
 }
+
+/** The proxy's host:port and whether its URL carries credentials, for messages (never the
+ * credentials themselves). A URL that cannot be parsed is named "the configured proxy". */
+export function proxyInfo(proxy: string): { host: string; credentials: boolean } {
+  try {
+    const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : 'http://' + proxy);
+    return { host: u.host, credentials: u.username !== '' || u.password !== '' };
+  } catch {
+    return { host: 'the configured proxy', credentials: false };
+  }
+}

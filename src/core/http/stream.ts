@@ -47,6 +47,8 @@ export class StreamReader<T> implements AsyncIterator<T> {
   private received = 0;
   private finished = false;
   private complete = false;
+  /** `last` completion: the newest object was one isComplete accepts. */
+  private lastWasFinal = false;
   private eof = false;
   private started = false;
   private timedOut = false;
@@ -62,12 +64,13 @@ export class StreamReader<T> implements AsyncIterator<T> {
   private readonly onAbort: () => void;
 
   constructor(
-    private readonly core: Pick<HttpCore, 'mapStreamError'>,
+    private readonly core: Pick<HttpCore, 'mapStreamError' | 'guard' | 'redactor'>,
     private readonly open: OpenResponse,
     private readonly controller: AbortController,
     private readonly decoder: ChunkDecoder,
     private readonly isComplete: (obj: T) => boolean,
     private readonly extractError: (obj: unknown) => string | undefined,
+    private readonly completion: 'first' | 'last' = 'first',
   ) {
     // Destroying the body closes the connection; the subscription then reports the end/error.
     this.onAbort = () => {
@@ -144,7 +147,7 @@ export class StreamReader<T> implements AsyncIterator<T> {
       const r = this.step();
       if (r) return Promise.resolve(r);
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(this.core.guard(e));
     }
     if (this.waiter) {
       // Concurrent next() calls are served in order.
@@ -172,7 +175,7 @@ export class StreamReader<T> implements AsyncIterator<T> {
       r = this.step();
     } catch (e) {
       this.waiter = undefined;
-      w.reject(e);
+      w.reject(this.core.guard(e));
       return;
     }
     if (r) { this.waiter = undefined; w.resolve(r); }
@@ -211,16 +214,19 @@ export class StreamReader<T> implements AsyncIterator<T> {
     if (this.head < this.queue.length) {
       const obj = this.queue[this.head++];
       if (this.head === this.queue.length) { this.queue = []; this.head = 0; }
-      const msg = this.extractError(obj);
-      if (msg !== undefined) {
+      const raw = this.extractError(obj);
+      if (raw !== undefined) {
         this.close(true);
+        const msg = this.core.redactor.redact(raw);
         throw new StreamError(msg, { status: this.open.res.status, url: this.open.url, error: msg, midStream: this.received > 0, received: this.received });
       }
       this.received++;
-      if (this.isComplete(obj as T)) {
-        this.complete = true;
-        this.close(false);
-      }
+      if (this.completion === 'first') {
+        if (this.isComplete(obj as T)) {
+          this.complete = true;
+          this.close(false);
+        }
+      } else this.lastWasFinal = this.isComplete(obj as T);
       return { done: false, value: obj as T };
     }
     if (this.failure !== undefined) {
@@ -235,6 +241,11 @@ export class StreamReader<T> implements AsyncIterator<T> {
       throw this.core.mapStreamError(cause, url, this.open.res.status, this.received, this.open.idleTimeoutMs);
     }
     if (this.eof) {
+      if (this.lastWasFinal) {
+        this.complete = true;
+        this.close(false);
+        return DONE as IteratorResult<T>;
+      }
       this.close(false);
       throw new IncompleteStreamError(
         `The stream from ${this.open.url} ended before it was complete (${this.received} objects received, no final object).`,

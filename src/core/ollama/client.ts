@@ -4,7 +4,7 @@
 // Never imports `vscode` and never logs.
 import type { HttpCore } from '../http/core';
 import type { AbortableAsyncIterator } from '../http/stream';
-import { InvalidRequestError } from '../http/errors';
+import { InvalidRequestError, ResponseTooLargeError } from '../http/errors';
 import { buildHttpCore, type CallOptions, type ClientOptions } from '../http/options';
 import { NdjsonDecoder } from '../stream/ndjson';
 import type {
@@ -90,12 +90,12 @@ export class OllamaClient {
   }
 
   async list(o: CallOptions = {}): Promise<ListResponse> {
-    const r = await this.http.json<ListResponse>('GET', '/api/tags', { kind: 'metadata', signal: o.signal, lane: o.lane });
+    const r = await this.http.json<ListResponse>('GET', '/api/tags', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: this.http.limits.list });
     return { models: r?.models ?? [] };
   }
 
   async ps(o: CallOptions = {}): Promise<PsResponse> {
-    const r = await this.http.json<PsResponse>('GET', '/api/ps', { kind: 'metadata', signal: o.signal, lane: o.lane });
+    const r = await this.http.json<PsResponse>('GET', '/api/ps', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: this.http.limits.list });
     return { models: r?.models ?? [] };
   }
 
@@ -103,19 +103,19 @@ export class OllamaClient {
     requireModel(request.model, 'show');
     const body: ShowRequest = { ...request };
     if (request.options !== undefined) body.options = normalizeOptions(request.options, 'show');
-    const r = await this.http.json<ShowResponse>('POST', '/api/show', { kind: 'metadata', json: body, signal: o.signal, model: request.model, lane: o.lane });
+    const r = await this.http.json<ShowResponse>('POST', '/api/show', { kind: 'metadata', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.show });
     return r ?? { details: {} };
   }
 
   async copy(request: CopyRequest, o: CallOptions = {}): Promise<{ status: 'success' }> {
     if (!request.source || !request.destination) throw new InvalidRequestError('copy needs a source and a destination model name.');
-    await this.http.json('POST', '/api/copy', { kind: 'metadata', json: { ...request }, signal: o.signal, model: request.source, lane: o.lane });
+    await this.http.json('POST', '/api/copy', { kind: 'metadata', json: { ...request }, signal: o.signal, model: request.source, lane: o.lane, maxBodyBytes: this.http.limits.small });
     return { status: 'success' };
   }
 
   async delete(request: DeleteRequest, o: CallOptions = {}): Promise<{ status: 'success' }> {
     requireModel(request.model, 'delete');
-    await this.http.json('DELETE', '/api/delete', { kind: 'metadata', json: { model: request.model }, signal: o.signal, model: request.model, lane: o.lane });
+    await this.http.json('DELETE', '/api/delete', { kind: 'metadata', json: { model: request.model }, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.small });
     return { status: 'success' };
   }
 
@@ -124,7 +124,7 @@ export class OllamaClient {
     const body: EmbedRequest = { ...request };
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
     if (request.options !== undefined) body.options = normalizeOptions(request.options, 'embed');
-    const r = await this.http.json<EmbedResponse>('POST', '/api/embed', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane });
+    const r = await this.http.json<EmbedResponse>('POST', '/api/embed', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.large });
     return r ?? { model: request.model, embeddings: [] };
   }
 
@@ -133,12 +133,12 @@ export class OllamaClient {
     const body: EmbeddingsRequest = { ...request };
     if (request.keep_alive !== undefined) body.keep_alive = normalizeKeepAlive(request.keep_alive);
     if (request.options !== undefined) body.options = normalizeOptions(request.options, 'embeddings');
-    const r = await this.http.json<EmbeddingsResponse>('POST', '/api/embeddings', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane });
+    const r = await this.http.json<EmbeddingsResponse>('POST', '/api/embeddings', { kind: 'long', json: body, signal: o.signal, model: request.model, lane: o.lane, maxBodyBytes: this.http.limits.large });
     return r ?? { embedding: [] };
   }
 
   async version(o: CallOptions = {}): Promise<VersionResponse> {
-    const r = await this.http.json<VersionResponse>('GET', '/api/version', { kind: 'metadata', signal: o.signal, lane: o.lane });
+    const r = await this.http.json<VersionResponse>('GET', '/api/version', { kind: 'metadata', signal: o.signal, lane: o.lane, maxBodyBytes: this.http.limits.small });
     return { version: r?.version ?? '' };
   }
 
@@ -203,14 +203,34 @@ export class OllamaClient {
     });
     const it = this.http.stream<T>(open, new NdjsonDecoder({ maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.done === true);
     if (stream) return it;
+    // Put together in memory: bounded like any whole reply (the `large` limit), so a server that
+    // never sends `done` cannot grow it without end.
     const parts: T[] = [];
-    for await (const p of it) parts.push(p);
+    let chars = 0;
+    for await (const p of it) {
+      parts.push(p);
+      chars += textChars(p);
+      const limit = this.http.limits.large;
+      if (chars > limit) {
+        it.abort();
+        throw this.http.guard(new ResponseTooLargeError(
+          `The answer from ${open.url} is larger than ${Math.round(limit / (1 << 20))} MiB; it was not read to its end (ask for it streamed).`,
+          { status: open.res.status, url: open.url, limitBytes: limit },
+        ));
+      }
+    }
     return aggregate(parts);
   }
 
   /** pull/push/create always stream on the wire (a non-streamed pull can be silent for hours, which
    * no idle timeout survives); with `stream: false` the last progress object is returned. They use
-   * the batch lane unless the caller says otherwise. */
+   * the batch lane unless the caller says otherwise.
+   * The stream is complete when it ENDS after a `{"status":"success"}`, not at the first one: a
+   * create whose `from` model is not on the server pulls it first and passes the pull's progress
+   * on, its closing `success` included, before its own layers and its own `success` (server/create.go
+   * CreateHandler -> parseFromModel -> PullModel, which ends with fn({Status: "success"})). A caller
+   * iterating the stream therefore sees every `success` the server sends; only the last one means
+   * done. */
   private async progress(path: string, request: { stream?: boolean }, model: string, o: CallOptions): Promise<ProgressResponse | AbortableAsyncIterator<ProgressResponse>> {
     const open = await this.http.open('POST', path, {
       kind: 'long', json: { ...request, stream: true }, signal: o.signal, model, accept: 'application/x-ndjson', lane: o.lane ?? 'batch',
@@ -218,7 +238,7 @@ export class OllamaClient {
       // cancels with its signal instead.
       idleTimeoutMs: Math.max(this.http.opts.idleTimeoutMs, PROGRESS_IDLE_MS),
     });
-    const it = this.http.stream<ProgressResponse>(open, new NdjsonDecoder({ maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.status === 'success');
+    const it = this.http.stream<ProgressResponse>(open, new NdjsonDecoder({ maxLineBytes: this.http.opts.maxLineBytes }), (x) => x.status === 'success', undefined, 'last');
     if (request.stream === true) return it;
     let last: ProgressResponse = { status: '' };
     for await (const p of it) last = p;
@@ -270,6 +290,13 @@ export function aggregateChat(parts: ChatResponse[]): ChatResponse {
   const out: ChatResponse = { ...last, message };
   if (logprobs) (out as { logprobs?: unknown[] }).logprobs = logprobs;
   return out;
+}
+
+/** Characters of text one streamed generate/chat object carries (response, thinking, content). */
+function textChars(p: unknown): number {
+  const o = p as { response?: unknown; thinking?: unknown; message?: { content?: unknown; thinking?: unknown } };
+  const len = (v: unknown) => (typeof v === 'string' ? v.length : 0);
+  return len(o.response) + len(o.thinking) + len(o.message?.content) + len(o.message?.thinking);
 }
 
 function requireModel(model: unknown, what: string): void {
