@@ -6,6 +6,9 @@
 // /infill for a model known only by its file name, vLLM a raw FIM prompt in the tokens its
 // /tokenize knows, Ollama `suffix`), ghost text accepted; a selection translated.
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DomReport } from '../../src/shared/chatTestProtocol';
 import type { ServerStatus } from '../../src/vscode/status';
@@ -77,11 +80,26 @@ const CASES: Case[] = [
   },
   {
     name: 'LM Studio',
-    dialect: { kind: 'lmstudio', apiKey: KEY },
+    dialect: {
+      kind: 'lmstudio', apiKey: KEY, lmstudioModels: [
+        { id: 'qwen2.5-7b-instruct', type: 'llm', state: 'loaded', max_context_length: 32768, loaded_context_length: 4096, arch: 'qwen2', capabilities: ['tool_use'] },
+        { id: 'qwen2.5-coder-1.5b', type: 'llm', state: 'loaded', max_context_length: 32768, loaded_context_length: 4096, arch: 'qwen2' },
+        { id: 'text-embedding-nomic-embed-text-v1.5', type: 'embeddings', state: 'not-loaded', max_context_length: 2048, arch: 'nomic-bert' },
+      ],
+    },
     endpoint: (u) => `${u}/v1`,
     label: 'LM Studio',
     keyPath: '/v1/models',
     chatModel: 'qwen2.5-7b-instruct',
+    // No FIM endpoint and no `suffix`: the family's raw prompt, the family told by the name.
+    completionModel: 'qwen2.5-coder-1.5b',
+    fim: {
+      path: '/v1/completions',
+      check: (b) => {
+        assert.ok(String(b.prompt).startsWith('<|fim_prefix|>const greeting = <|fim_suffix|>'), String(b.prompt));
+        assert.ok(String(b.prompt).endsWith('<|fim_middle|>'), String(b.prompt));
+      },
+    },
     speed: /[\d.]+ tokens\/s/,
   },
   {
@@ -321,8 +339,13 @@ describe('OpenAI-compatible servers in OpenAI mode (real extension host)', funct
 
       it(`${c.name}: a selection is translated and replaces the text`, async () => {
         if (c.keyPath) await vscode.commands.executeCommand('ollamaAssistant.setApiToken', KEY);
-        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: 'Keep this line.\nHello world.\n' });
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        const root = process.env.OA_WORKSPACE ?? os.tmpdir();
+        const file = path.join(root, `openai-${slug(c.name)}-translate.md`);
+        fs.writeFileSync(file, 'Keep this line.\nHello world.\n');
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
         const editor = await vscode.window.showTextDocument(doc);
+        assert.strictEqual(doc.lineCount, 3, JSON.stringify(doc.getText()));
         editor.selection = new vscode.Selection(1, 0, 1, doc.lineAt(1).text.length);
         const n0 = server.requests.length;
         const r = await vscode.commands.executeCommand<Outcome>('ollamaAssistant.translate.selection');
@@ -333,6 +356,7 @@ describe('OpenAI-compatible servers in OpenAI mode (real extension host)', funct
         assert.strictEqual(sent.length, 1);
         assert.strictEqual((sent[0]!.body as Obj).model, c.chatModel);
         await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+        fs.rmSync(file, { force: true });
       });
     });
   }

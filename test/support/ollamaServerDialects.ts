@@ -457,6 +457,7 @@ export class DialectServer {
       return m ? this.send(ex, 200, this.lmV0(m)) : this.send(ex, 404, { error: `Model "${decodeURIComponent(one[1]!)}" not found` });
     }
     if (method === 'POST' && p === '/v1/chat/completions') return this.lmChat(ex, path);
+    if (method === 'POST' && p === '/v1/completions') return this.lmCompletions(ex, path);
     // Any other path or method: HTTP 200 with an error body (lmstudio-bug-tracker #618, #2085).
     return this.send(ex, 200, { error: `Unexpected endpoint or method. (${method} ${p})` });
   }
@@ -485,6 +486,31 @@ export class DialectServer {
     const lastUser = [...(b.messages as Obj[])].reverse().find((x) => x?.role === 'user');
     const plan = this.plan(ex, path, `You said: ${typeof lastUser?.content === 'string' ? lastUser.content : ''}`, prompt.length, b.max_tokens, b.stop, ctx - prompt.length);
     return this.openAiStream(ex, b, plan, m.id, m.id, 'reasoning_content');
+  }
+
+  /** `/v1/completions` (LM Studio's OpenAI-compat docs list it). LM Studio has no FIM endpoint
+   * (bug tracker #933 asks for one) and documents no `suffix`: it is ignored here (inferred), so a
+   * client must send the model's raw FIM prompt. Special-token text in the prompt is parsed as the
+   * token (llama.cpp engine underneath). */
+  private async lmCompletions(ex: Exchange, path: string): Promise<void> {
+    const b = (ex.rec.body ?? {}) as Obj;
+    const m = this.lmstudioModels.find((x) => x.id === b.model);
+    if (!m) return this.send(ex, 404, { error: { message: `Model "${String(b.model)}" not found. Please load it or check the model key.`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } });
+    const specials = Object.values(FIM_SPELLINGS).flat();
+    const prompt = tokenizeSpecial(typeof b.prompt === 'string' ? b.prompt : '', specials);
+    const ctx = m.loaded_context_length ?? 4096;
+    if (prompt.length > ctx) return this.send(ex, 200, { error: 'The number of tokens to keep from the initial prompt is greater than the context length.' });
+    if (!(await this.host.loadDelay(ex))) return;
+    const plan = this.plan(ex, path, `/* completion of ${prompt.length} tokens */`, prompt.length, b.max_tokens, b.stop, ctx - prompt.length);
+    const id = `cmpl-${ex.rec.id.toString(36)}`;
+    const created = this.created + ex.rec.id;
+    const n = plan.content.length;
+    const usage = { prompt_tokens: prompt.length, completion_tokens: n, total_tokens: prompt.length + n };
+    const chunk = (text: string, finish: string | null, extra: Obj = {}) => JSON.stringify({ id, object: 'text_completion', created, model: m.id, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }], ...extra });
+    if (b.stream !== true) return this.send(ex, 200, JSON.parse(chunk(plan.content.join(''), plan.finish, { usage })) as Obj);
+    const includeUsage = (b.stream_options as Obj | undefined)?.include_usage === true;
+    const lasts = [chunk('', plan.finish), ...(includeUsage ? [JSON.stringify({ id, object: 'text_completion', created, model: m.id, choices: [], usage })] : [])];
+    return this.streamSse(ex, plan.content.map((t) => ({ raw: chunk(t, null) })), lasts, true);
   }
 
   /** A standard OpenAI chat reply (LM Studio, vLLM). */
