@@ -257,6 +257,12 @@ describe('OpenAI-compatible servers in OpenAI mode (real extension host)', funct
         assert.strictEqual(sent.length, 1);
         assert.strictEqual((sent[0]!.body as Obj).model, c.chatModel);
         assert.strictEqual((sent[0]!.body as Obj).stream, true);
+        if (c.dialect?.kind === 'lmstudio') {
+          // /api/v0/models says which one is an embeddings model: the picker never offers it.
+          const models = (await domReport()).models;
+          assert.ok(models.includes('qwen2.5-7b-instruct') && models.includes('qwen2.5-coder-1.5b'), JSON.stringify(models));
+          assert.ok(!models.includes('text-embedding-nomic-embed-text-v1.5'), JSON.stringify(models));
+        }
         if (c.dialect?.kind === 'llamacpp') {
           // The status bar names the server once it is checked (setting the key reset the client).
           await (await testApi()).monitor.check();

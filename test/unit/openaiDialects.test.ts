@@ -370,6 +370,20 @@ describe('OpenAI-compatible dialects (issue 18)', function () {
       });
     }));
 
+    it('listModels: /v1/models ids with what /api/v0/models says (type, load state, loaded context); an embeddings model has no completion', () => withServer({ kind: 'lmstudio' }, async (s) => {
+      await withBackend(s, async (b) => {
+        const list = await b.listModels();
+        assert.deepStrictEqual(list.map((m) => [m.name, m.capabilities, m.loaded, m.contextLength]), [
+          ['qwen2.5-7b-instruct', ['completion', 'tools'], true, 4096],
+          ['qwen2-vl-2b-instruct', ['completion', 'vision'], false, undefined],
+          ['text-embedding-nomic-embed-text-v1.5', ['embedding'], false, undefined],
+        ]);
+        assert.strictEqual(s.requests.filter((r) => r.path === '/api/v0/models').length, 1);
+        await b.listModels();
+        assert.strictEqual(s.requests.filter((r) => r.path === '/api/v0/models').length, 1, 'the detection is asked once per connection');
+      });
+    }));
+
     it('HTTP 200 with an error body: an unknown endpoint and a prompt over the loaded context are errors, never data', () => withServer({ kind: 'lmstudio', lmstudioModels: [{ id: 'small', type: 'llm', state: 'loaded', max_context_length: 8192, loaded_context_length: 24 }] }, async (s) => {
       await withBackend(s, async (b) => {
         await assert.rejects(b.client.rootRequest('GET', '/props', undefined), (e: unknown) => e instanceof StreamError && /Unexpected endpoint or method\. \(GET \/props\)/.test(e.error));

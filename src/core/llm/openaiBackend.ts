@@ -149,9 +149,16 @@ export class OpenAIBackend implements LlmBackend {
   }
 
   /** `/v1/models`, with what each server adds (llama.cpp capabilities and per-slot context, vLLM
-   * max_model_len, llama.cpp router load state). */
+   * max_model_len, llama.cpp router load state). LM Studio's `/v1/models` lists ids only: its
+   * `/api/v0/models`, read once by the detection (cached per connection), adds type (an embeddings
+   * model has no `completion`, so the chat never offers it), load state and context. A detection
+   * that fails leaves the plain list (the failure is Test Connection's to report). */
   async listModels(o: CallOptions = {}): Promise<ModelSummary[]> {
-    return modelsFromList((await this.client.modelsReply(o)).body).map(summaryOf);
+    const listed = modelsFromList((await this.client.modelsReply(o)).body);
+    const info = await this.inspector.detect(o).catch(() => undefined);
+    if (info?.kind !== 'lmstudio') return listed.map(summaryOf);
+    const byId = new Map(info.models.map((m) => [m.id, m]));
+    return listed.map((m) => summaryOf(byId.get(m.id) ?? m));
   }
 
   /**
