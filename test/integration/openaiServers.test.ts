@@ -304,6 +304,7 @@ describe('OpenAI-compatible servers in OpenAI mode (real extension host)', funct
           await vscode.commands.executeCommand('ollamaAssistant.setApiToken', KEY);
           await setSetting('chat.model', 'qwen2.5-coder:7b');
           try {
+            assert.strictEqual(await chatTest<boolean>({ op: 'reveal' }), true, 'chat webview did not become ready');
             await chatTest({ op: 'newChat' });
             const n0 = server.requests.length;
             const rep = await ask('Who answers?');
@@ -314,6 +315,33 @@ describe('OpenAI-compatible servers in OpenAI mode (real extension host)', funct
             assert.match(a.stats ?? '', /answered by my-model-q4\.gguf/);
           } finally {
             await setSetting('chat.model', c.chatModel);
+          }
+        });
+
+        it('llama.cpp: a conversation longer than one slot (--ctx-size 512, --parallel 2) is trimmed to fit, never refused', async () => {
+          const small = await OllamaTestServer.start({ tokenDelayMs: 1, reply, dialect: { kind: 'llamacpp', ctxSize: 512, parallel: 2 } });
+          try {
+            await setSetting('endpoint', small.url);
+            await setSetting('chat.model', 'tiny-utf8.gguf');
+            await setSetting('chat.systemPrompt', 'Be brief.');
+            assert.strictEqual(await chatTest<boolean>({ op: 'reveal' }), true, 'chat webview did not become ready');
+            await chatTest({ op: 'newChat' });
+            for (let i = 0; i < 4; i++) {
+              const rep = await ask(Array.from({ length: 25 }, (_, k) => `w${i}x${k}`).join(' '));
+              const a = rep.messages.filter((m) => m.role === 'assistant').at(-1);
+              assert.strictEqual(a?.state, 'done', `turn ${i}: ${JSON.stringify(a)}`);
+            }
+            const chats = small.requests.filter((r) => r.path === '/v1/chat/completions');
+            assert.strictEqual(chats.length, 4);
+            assert.ok(chats.every((r) => r.status === 200), JSON.stringify(chats.map((r) => r.status)));
+            const lastMsgs = (chats.at(-1)!.body as Obj).messages as Obj[];
+            assert.ok(lastMsgs.length < 8, `older turns left out to fit 256 tokens (sent ${lastMsgs.length} messages)`);
+            assert.ok(String(lastMsgs.at(-1)!.content).startsWith('w3x0'), 'the newest question is always sent');
+          } finally {
+            await setSetting('endpoint', c.endpoint(server.url));
+            await setSetting('chat.model', c.chatModel);
+            await setSetting('chat.systemPrompt', undefined);
+            await small.close();
           }
         });
 
