@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { isCancel } from '../core/common/cancel';
 import { isLoopback } from '../core/http/proxy';
 import { classifyError, type ErrorKind } from '../core/http/classify';
+import { serverErrorFact } from '../core/openai/dialect';
 import { ConnectionError, EndpointNotFoundError, ModelNotFoundError, OllamaError, ProxyError, ResponseError, ResponseTooLargeError, StreamError, TimeoutError } from '../core/http/errors';
 import { endpointSourceOf, endpointSourceSentence } from './config';
 import { COMMAND, EDITOR_SETTING, SETTING, type SettingKey } from './ids';
@@ -62,6 +63,24 @@ export function describeError(e: unknown, url: string, o: { serverWords?: boolea
   if (e instanceof ProxyError) return describeProxyError(e, url);
   if (e instanceof ResponseTooLargeError) {
     return vscode.l10n.t('The server at {0} sent a reply larger than {1} MiB, more than a server sends for this request; it was not read.', url, Math.round(e.limitBytes / (1 << 20)));
+  }
+  const fact = e instanceof ResponseError || e instanceof StreamError ? serverErrorFact(e.status, e.error) : undefined;
+  if (fact && e instanceof OllamaError) {
+    const words = (e as ResponseError | StreamError).error;
+    switch (fact.kind) {
+      case 'keyRefused':
+        return withOrigin(vscode.l10n.t('The server at {0} refused the API key (HTTP {1}: {2}). Set the right one with the command "Set API Token", or clear it if the server takes none.', url, e.status ?? 401, words), url);
+      case 'contextOverflow':
+        return fact.promptTokens !== undefined && fact.contextTokens !== undefined
+          ? vscode.l10n.t('The prompt ({0} tokens) is longer than the {1} tokens of context the server gives one request (llama.cpp: --ctx-size divided by --parallel). Start the server with a larger context or fewer slots, or shorten the conversation.', fact.promptTokens, fact.contextTokens)
+          : vscode.l10n.t('The prompt is longer than the context the server gives one request ({0}).', words);
+      case 'badRequestBody':
+        return vscode.l10n.t('The server could not read the request as JSON (HTTP {0}: {1}): it was cut or changed on its way (a proxy?).', e.status ?? 500, words);
+      case 'outputUnparsable':
+        return vscode.l10n.t('The server could not parse what the model generated (HTTP {0}: {1}); this happens when a model emits broken text. Try again.', e.status ?? 500, words);
+      case 'infillUnsupported':
+        return vscode.l10n.t('The server cannot fill in the middle with this model: {0}', words);
+    }
   }
   if (o.serverWords && (e instanceof StreamError || e instanceof ResponseError) && e.error) return e.error;
   if (e instanceof OllamaError) return e.status ? `${e.message} (HTTP ${e.status})` : e.message;

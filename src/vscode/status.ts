@@ -6,6 +6,8 @@ import { isCancel } from '../core/common/cancel';
 import { isUnreachable } from '../core/http/classify';
 import type { BusyRetryInfo } from '../core/http/core';
 import type { EndpointSource } from '../core/config/userLevel';
+import { ResponseError } from '../core/http/errors';
+import type { ServerKind, ServerProbe } from '../core/llm/backend';
 import { endpointSourceOf, endpointSourceSentence, openSettingWhereItTakesEffect } from './config';
 import type { ExtensionContextOwner } from './context';
 import { describeError, reachNote, remediesFor, showWithRemedies } from './errors';
@@ -24,6 +26,32 @@ export interface ServerStatus {
   source?: EndpointSource;
   /** Everything Test Connection knows, one fact per line (the Details dialog and the log). */
   detail?: string;
+  /** The software, when the server gives it away (an OpenAI-compatible endpoint may be llama.cpp,
+   * LM Studio, vLLM, LiteLLM or Ollama's own /v1). */
+  server?: ServerKind;
+  /** The API the extension speaks to it. */
+  backend?: ServerProbe['backend'];
+  /** How the API key was put to the test (see ServerProbe.keyCheck). */
+  keyCheck?: ServerProbe['keyCheck'];
+  /** How the server was told. */
+  evidence?: string[];
+  /** llama.cpp: parallel slots and the context each one has. */
+  slots?: number;
+  contextPerSlot?: number;
+  /** The server refused the API key (HTTP 401/403). */
+  keyRefused?: boolean;
+}
+
+/** The product name of a server (not translated). */
+export function serverLabel(kind: ServerKind | undefined): string | undefined {
+  switch (kind) {
+    case 'ollama': return 'Ollama';
+    case 'llama.cpp': return 'llama.cpp';
+    case 'vllm': return 'vLLM';
+    case 'lmstudio': return 'LM Studio';
+    case 'litellm': return 'LiteLLM';
+    default: return undefined;
+  }
 }
 
 const NOTIFY_AGAIN_AFTER_MS = 5 * 60_000;
@@ -76,15 +104,24 @@ export class ConnectionMonitor implements vscode.Disposable {
       url = u;
       const source = config.endpointSource;
       const remoteNote = reachNote(u);
-      const { version, models } = await (await this.ctx.llm()).probe({ signal });
+      // probe() makes a request that needs the API key on that server (llama.cpp: /props, which
+      // it never answers without the key, unlike /health and, on older builds, /v1/models).
+      const p = await (await this.ctx.llm()).probe({ signal });
       this.last = {
-        reachable: true, url, ...(version !== undefined ? { version } : {}), modelCount: models.length, models: models.map((m) => m.name), source,
+        reachable: true, url, ...(p.version !== undefined ? { version: p.version } : {}), modelCount: p.models.length, models: p.models.map((m) => m.name), source,
         ...(remoteNote ? { remoteNote } : {}),
+        backend: p.backend,
+        ...(p.server ? { server: p.server } : {}),
+        ...(p.keyCheck ? { keyCheck: p.keyCheck } : {}),
+        ...(p.evidence?.length ? { evidence: p.evidence } : {}),
+        ...(p.slots !== undefined ? { slots: p.slots } : {}),
+        ...(p.contextPerSlot !== undefined ? { contextPerSlot: p.contextPerSlot } : {}),
       };
     } catch (e) {
       // A check cut short by a client reset says nothing about the server.
       if (isCancel(e, signal)) return { reachable: false, url, error: describeError(e, url) };
-      this.last = { reachable: false, url, error: describeError(e, url), ...(endpointSourceOf(url) ? { source: endpointSourceOf(url) } : {}) };
+      const keyRefused = e instanceof ResponseError && (e.status === 401 || e.status === 403);
+      this.last = { reachable: false, url, error: describeError(e, url), ...(endpointSourceOf(url) ? { source: endpointSourceOf(url) } : {}), ...(keyRefused ? { keyRefused } : {}) };
     }
     this.render();
     this.onDidChangeEmitter.fire(this.last);
@@ -131,7 +168,8 @@ export class ConnectionMonitor implements vscode.Disposable {
       this.item.tooltip = vscode.l10n.t('Ollama: not checked yet. Click to test the connection.');
       this.item.backgroundColor = undefined;
     } else if (s.reachable) {
-      this.item.text = s.version ? `$(server) Ollama ${s.version}` : '$(server) Ollama';
+      const name = serverLabel(s.server) ?? 'Ollama';
+      this.item.text = s.version ? `$(server) ${name} ${s.version}` : `$(server) ${name}`;
       this.item.tooltip = vscode.l10n.t('Connected to {0}: {1} models installed.', s.url, s.modelCount ?? 0) + (s.remoteNote ? `\n${s.remoteNote}` : '');
       this.item.backgroundColor = undefined;
     } else {
@@ -155,13 +193,21 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
     if (status.reachable) {
       // A toast without buttons is one line, cut with "…"; this one is short and has a button
       // (which also lays it out in full), and everything else goes to the Details dialog and the log.
-      const summary = status.version
+      const native = status.backend !== 'openai';
+      const name = serverLabel(status.server);
+      const named = name && status.version ? `${name} ${status.version}` : name;
+      const summary = native && status.version
         ? vscode.l10n.t('Connected to Ollama {0} at {1}.', status.version, status.url)
-        : vscode.l10n.t('Connected to the OpenAI-compatible server at {0}.', status.url);
+        : named
+          ? vscode.l10n.t('Connected to {0} at {1} (OpenAI-compatible API).', named, status.url)
+          : vscode.l10n.t('Connected to the OpenAI-compatible server at {0}.', status.url);
       const lines = [
-        status.version
+        native && status.version
           ? vscode.l10n.t('Ollama {0} at {1}: {2} models installed.', status.version, status.url, status.modelCount ?? 0)
-          : vscode.l10n.t('OpenAI-compatible server at {0}: {1} models.', status.url, status.modelCount ?? 0),
+          : named
+            ? vscode.l10n.t('{0} at {1} (OpenAI-compatible API): {2} models.', named, status.url, status.modelCount ?? 0)
+            : vscode.l10n.t('OpenAI-compatible server at {0}: {1} models.', status.url, status.modelCount ?? 0),
+        ...serverLines(status),
         status.source ? endpointSourceSentence(status.source) : '',
         status.remoteNote ?? '',
         ignoredNote(ignored),
@@ -176,8 +222,11 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
       status.detail = [status.error ?? '', ignoredNote(ignored)].filter(Boolean).join('\n');
       ctx.log.warn(status.detail || 'unreachable');
       // Buttons lay an error toast out in full, so the whole sentence (where the endpoint came from,
-      // what a remote window reaches) is readable.
-      showWithRemedies(status.error ?? '', remediesFor('unreachable'), { retry: () => vscode.commands.executeCommand(COMMAND.testConnection) });
+      // what a remote window reaches) is readable. A refused key is fixed by setting the key.
+      showWithRemedies(status.error ?? '', remediesFor('unreachable'), {
+        retry: () => vscode.commands.executeCommand(COMMAND.testConnection),
+        ...(status.keyRefused ? { extra: [{ label: vscode.l10n.t('Set API Token'), run: () => vscode.commands.executeCommand(COMMAND.setApiToken) }] } : {}),
+      });
     }
     return status;
   };
@@ -187,6 +236,20 @@ export function registerStatusCommands(ctx: ExtensionContextOwner, monitor: Conn
   // opens on the tab where the value takes effect (User, Remote, or Workspace for ordinary settings).
   ctx.own(vscode.commands.registerCommand(COMMAND.openSetting, (key: unknown) =>
     openSettingWhereItTakesEffect(typeof key === 'string' && key ? key : SETTING.endpoint)));
+}
+
+/** What an OpenAI-compatible server said beyond its models: how the key was checked, llama.cpp's
+ * slots, how the server was told. */
+function serverLines(s: ServerStatus): string[] {
+  if (s.backend !== 'openai') return [];
+  const out: string[] = [];
+  if (s.keyCheck === 'none') out.push(vscode.l10n.t('This server takes no API key (Ollama ignores it).'));
+  else if (s.keyCheck) out.push(vscode.l10n.t('API key: {0} succeeded, a request this server refuses without the right key when it has one.', s.keyCheck.path));
+  if (s.slots !== undefined && s.contextPerSlot !== undefined) {
+    out.push(vscode.l10n.t('{0} parallel slots with {1} tokens of context each: a longer prompt is refused, so conversations are trimmed to fit.', s.slots, s.contextPerSlot));
+  }
+  if (s.evidence?.length) out.push(vscode.l10n.t('Told by: {0}.', s.evidence.join(', ')));
+  return out;
 }
 
 function ignoredNote(keys: string[]): string {

@@ -57,6 +57,7 @@ import {
   optionsError,
 } from './ollamaServerShapes';
 import { Exchange, type FaultPlan, type RecordedRequest, type StreamItem, type StreamSpec } from './ollamaServerStream';
+import { DialectServer, type DialectOptions } from './ollamaServerDialects';
 import {
   FOREVER_NS,
   displayName,
@@ -79,6 +80,7 @@ import {
 export type { FaultPlan, RecordedRequest, SseErrorDialect } from './ollamaServerStream';
 export { SSE_ERROR_DIALECTS } from './ollamaServerStream';
 export type { ModelFixture, PullableModel, Layer } from './ollamaServerModels';
+export type { DialectOptions, DialectFim, LmStudioModel } from './ollamaServerDialects';
 export { goJson, tokenize } from './ollamaServerWire';
 
 export interface TestServerOptions {
@@ -109,6 +111,9 @@ export interface TestServerOptions {
   /** false: /api/tags without `capabilities` (servers before they were added there); /api/show
    * still has them */
   tagsCapabilities?: boolean;
+  /** Speak another server's dialect instead of Ollama's (llama.cpp's llama-server, LM Studio,
+   * vLLM: see ollamaServerDialects.ts). Recording, faults, `reply`, `thinking` and delays apply. */
+  dialect?: DialectOptions;
 }
 
 interface FaultEntry {
@@ -195,6 +200,8 @@ export class OllamaTestServer {
   private blobStore = new Map<string, { size: number; head: Buffer }>();
   private pullable: Record<string, PullableModel> = {};
   private readonly routes: { path: string | RegExp; methods: Record<string, Handler> }[];
+  /** Set when the server speaks another dialect than Ollama's. */
+  readonly dialect: DialectServer | undefined;
 
   private constructor(private readonly opts: TestServerOptions) {
     let bp = opts.basePath ?? '';
@@ -213,6 +220,13 @@ export class OllamaTestServer {
     this.server.on('clientError', (_err, sock: Socket) => {
       if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
       else sock.destroy();
+    });
+    this.dialect = opts.dialect && new DialectServer(opts.dialect, {
+      ...(opts.reply ? { reply: opts.reply } : {}),
+      ...(opts.thinking ? { thinking: opts.thinking } : {}),
+      lineDelay: (ex) => this.lineDelay(ex, 'token'),
+      loadDelay: (ex) => ex.loadDelay(this.opts.firstTokenDelayMs ?? 0),
+      setLastReply: (text) => { this.lastReplyText = text; },
     });
     const h = (fn: Handler): Handler => fn.bind(this);
     this.routes = [
@@ -464,6 +478,7 @@ export class OllamaTestServer {
       return ex.send(plan.status, ct, body);
     }
     if (!under) return ex.send(404, TEXT_PLAIN, '404 page not found');
+    if (this.dialect) return this.dialect.handle(ex, path);
     for (const [name, value] of Object.entries(this.opts.requireHeaders ?? {})) {
       if (req.headers[name.toLowerCase()] !== value) return ex.sendJson(401, { error: 'unauthorized' });
     }

@@ -48,14 +48,27 @@ describe('LlmBackend: facts, probe and the factory', () => {
     }
   });
 
-  it('modelFacts on /v1 is undefined and costs no request', async () => {
+  it('modelFacts on Ollama\'s /v1 come from its /api/show (the server is told once); a plain OpenAI server has none', async () => {
     const b = createBackend('openai', { host: server.url });
+    const plain = await OllamaTestServer.start();
+    // A server that gives nothing away: no /api/version, models owned by "openai".
+    plain.setFaults({ status: 404, body: '{"error":{"message":"not found"}}' }, { path: '/api/version' });
+    const p = createBackend('openai', { host: plain.url });
     try {
-      const before = server.requests.length;
-      assert.strictEqual(await b.modelFacts('llama3.2'), undefined);
-      assert.strictEqual(server.requests.length, before);
+      server.reset();
+      const f = await b.modelFacts('llama3.2');
+      assert.strictEqual(f?.details?.family, 'llama');
+      assert.ok((f?.contextLength ?? 0) > 0);
+      assert.deepStrictEqual(server.requests.map((r) => r.path), ['/v1/models', '/api/version', '/api/show']);
+      server.reset();
+      await b.modelFacts('qwen2.5-coder:1.5b');
+      assert.deepStrictEqual(server.requests.map((r) => r.path), ['/api/show'], 'the server is detected once');
+      plain.setFaults({ status: 200, body: '{"object":"list","data":[{"id":"gpt-x","object":"model","owned_by":"openai"}]}' }, { path: '/v1/models' });
+      assert.strictEqual(await p.modelFacts('gpt-x'), undefined);
     } finally {
       await b.close();
+      await p.close();
+      await plain.close();
     }
   });
 
@@ -79,10 +92,12 @@ describe('LlmBackend: facts, probe and the factory', () => {
       server.reset();
       const q = await o.probe();
       assert.strictEqual(q.backend, 'openai');
-      assert.strictEqual(q.version, undefined);
-      assert.strictEqual(q.server, undefined, 'Ollama\'s /v1 does not name its software');
+      // Ollama's /v1 does not name its software; its /api/version beside it does.
+      assert.strictEqual(q.version, '0.33.0');
+      assert.strictEqual(q.server, 'ollama');
+      assert.strictEqual(q.keyCheck, 'none');
       assert.deepStrictEqual(q.models.map((m) => m.name).sort(), p.models.map((m) => m.name).sort());
-      assert.deepStrictEqual(server.requests.map((r) => r.path), ['/v1/models']);
+      assert.deepStrictEqual(server.requests.map((r) => r.path), ['/v1/models', '/api/version']);
     } finally {
       await n.close();
       await o.close();

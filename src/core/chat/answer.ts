@@ -9,6 +9,7 @@ import { ModelNotFoundError } from '../http/errors';
 import type { ChatParams, LlmBackend, Sampling, StreamChunk } from '../llm/backend';
 import type { ModelFacts } from '../llm/facts';
 import type { TokenCalibration } from '../llm/tokens';
+import { sameModel } from '../models/format';
 import type { KeepAlive } from '../ollama/types';
 import { capPiece, toLlmMessages, type ChatMessage } from './conversation';
 import { templateOpensThinking, thinkChoices, thinkParam } from './models';
@@ -90,7 +91,7 @@ export class AnswerRun {
       url = u;
       let facts: ModelFacts | undefined;
       try { facts = await deps.facts(model); } catch (e) { if (e instanceof ModelNotFoundError) throw e; }
-      const numCtx = resolveContextLength(deps.generation.options.numCtx, facts?.modelInfo);
+      const numCtx = resolveContextLength(deps.generation.options.numCtx, facts?.modelInfo, facts?.contextFixed ? facts.contextLength : undefined);
       const trimmed = trimToContext(toLlmMessages(this.history, deps.systemPrompt), promptBudget(numCtx, deps.generation.options.numPredict), deps.calibration.factors(model));
       if (trimmed.dropped) deps.log.info(`chat: left out ${trimmed.dropped} older messages to fit ${numCtx} tokens`);
       if (trimmed.overBudget) {
@@ -176,6 +177,8 @@ export class AnswerRun {
       ...(c.stats ? { promptTokens: c.stats.promptTokens, outputTokens: c.stats.outputTokens } : {}),
       ...(c.doneReason ? { doneReason: c.doneReason } : {}),
       ...(trimmed.dropped ? { trimmedMessages: trimmed.dropped } : {}),
+      ...(c.model && model && !sameModel(c.model, model) ? { answeredBy: c.model } : {}),
     };
+    if (message.stats.answeredBy) deps.log.info(`chat: asked for ${model}, the server answered with ${message.stats.answeredBy}`);
   }
 }

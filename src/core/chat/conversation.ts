@@ -59,6 +59,9 @@ export interface AnswerStats {
   doneReason?: string;
   /** Older messages left out to fit the context window when this answer was requested. */
   trimmedMessages?: number;
+  /** The model the server says answered, when it is not the one asked (llama.cpp serves its one
+   * loaded model whatever name the request carries). */
+  answeredBy?: string;
 }
 
 export interface ChatMessage {

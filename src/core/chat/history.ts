@@ -116,6 +116,8 @@ function parseMessage(v: unknown, images: ImageSource | undefined): ChatMessage 
     }
     const dr = str(v.stats.doneReason);
     if (dr) st.doneReason = dr;
+    const by = str(v.stats.answeredBy);
+    if (by) st.answeredBy = by;
     m.stats = st;
   }
   return m;

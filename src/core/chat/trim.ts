@@ -30,9 +30,13 @@ export function estimateMessageTokens(m: LlmMessage, f: TokenFactors = UNIT_FACT
 }
 
 /** The context window to plan for: the num_ctx setting; else the model's own context length from
- * /api/show (`<arch>.context_length`) capped at MAX_AUTO_CONTEXT_TOKENS; else 4096. */
-export function resolveContextLength(numCtxSetting: number | undefined, modelInfo: Record<string, unknown> | undefined): number {
-  if (typeof numCtxSetting === 'number' && Number.isFinite(numCtxSetting) && numCtxSetting > 0) return Math.floor(numCtxSetting);
+ * /api/show (`<arch>.context_length`) capped at MAX_AUTO_CONTEXT_TOKENS; else 4096. `served`: the
+ * window the server fixes for one request (ModelFacts.contextFixed: llama.cpp per slot, LM Studio's
+ * loaded context, vLLM max_model_len) - num_ctx cannot raise it, so it is the limit. */
+export function resolveContextLength(numCtxSetting: number | undefined, modelInfo: Record<string, unknown> | undefined, served?: number): number {
+  const setting = typeof numCtxSetting === 'number' && Number.isFinite(numCtxSetting) && numCtxSetting > 0 ? Math.floor(numCtxSetting) : undefined;
+  if (typeof served === 'number' && Number.isFinite(served) && served > 0) return Math.min(Math.floor(served), setting ?? Infinity);
+  if (setting !== undefined) return setting;
   const fromModel = modelContextLength(modelInfo);
   if (fromModel) return Math.min(fromModel, MAX_AUTO_CONTEXT_TOKENS);
   return DEFAULT_CONTEXT_TOKENS;

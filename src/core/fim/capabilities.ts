@@ -3,9 +3,12 @@
 // say the model cannot do it and which one to use. (The engine caches each model's facts.)
 import { DEFAULT_FIM_MODEL, detectFamily, isInstructModel, suggestFimModel, type FimFamily, type ShowLike } from './templates';
 
-/** What the decision reads from `/api/show`; a `ShowResponse` is one. */
+/** What the decision reads from `/api/show`; a `ShowResponse` is one. An OpenAI-compatible server
+ * adds what it knows of FIM (see core/llm/facts.ts FimFacts). */
 export interface ShowInfo extends ShowLike {
   capabilities?: string[];
+  /** The server says the model cannot fill in the middle (llama.cpp /infill 501), in its words. */
+  fimRefused?: string;
 }
 
 export type FimSupport =
@@ -13,7 +16,9 @@ export type FimSupport =
   | { kind: 'suffix'; family: FimFamily | undefined }
   /** Send the family's raw prompt with `raw: true` and its stop tokens. */
   | { kind: 'raw'; family: FimFamily }
-  | { kind: 'unsupported'; reason: 'instruct' | 'unknown'; message: string; suggestion: string };
+  /** `server`: the server itself says this model has no FIM tokens (no other model to suggest:
+   * the server decides which model is loaded). */
+  | { kind: 'unsupported'; reason: 'instruct' | 'unknown' | 'server'; message: string; suggestion: string };
 
 export interface DecideOptions {
   /** Try FIM even with a chat/instruct tag (some instruct models do keep FIM working). */
@@ -31,6 +36,9 @@ export function serverSupportsSuffix(show: ShowInfo | undefined): boolean {
 }
 
 export function decideFim(model: string, show: ShowInfo | undefined, opts: DecideOptions = {}): FimSupport {
+  if (show?.fimRefused !== undefined) {
+    return { kind: 'unsupported', reason: 'server', suggestion: '', message: `The server cannot fill in the middle with ${model}: ${show.fimRefused.trim()}` };
+  }
   const family = detectFamily(model, show);
   const fallback = opts.fallbackModel ?? DEFAULT_FIM_MODEL;
   if (isInstructModel(model) && !opts.allowInstruct) {

@@ -6,7 +6,7 @@
 // continue is aborted at once, before any debounce.
 import { isCancel, raceAbort } from '../common/cancel';
 import type { GenerationStats, LlmBackend } from '../llm/backend';
-import { ModelFactsCache, type ModelFacts } from '../llm/facts';
+import { FimUnsupportedError, ModelFactsCache, type ModelFacts } from '../llm/facts';
 import type { KeepAlive } from '../ollama/types';
 import { CompletionCache } from './cache';
 import type { ShowInfo } from './capabilities';
@@ -71,7 +71,7 @@ export interface CompletionTiming {
 export type EngineResult =
   | { kind: 'completion'; text: string; source: 'cache' | 'stream' | 'reuse'; model: string; timing?: CompletionTiming }
   | { kind: 'cancelled' }
-  | { kind: 'unsupported'; model: string; reason: 'instruct' | 'unknown'; suggestion: string; message: string }
+  | { kind: 'unsupported'; model: string; reason: 'instruct' | 'unknown' | 'server'; suggestion: string; message: string }
   | { kind: 'error'; error: unknown; model: string; url: string };
 
 export interface EngineStats {
@@ -93,14 +93,20 @@ export interface EngineStats {
   shown: number;
 }
 
-/** What the FIM decision reads of a model's facts; `{}` when the server has none (OpenAI-compatible). */
+/** What the FIM decision reads of a model's facts; `{}` when the server has none (a plain
+ * OpenAI-compatible server). An OpenAI-compatible server's FIM facts (FimFacts) become the
+ * `insert` capability (its native FIM: llama.cpp /infill), the FIM tokens its tokenizer reported
+ * (the raw format), or the server's refusal. */
 export function showInfoOf(f: ModelFacts | undefined): ShowInfo {
   if (!f) return {};
+  const fim = f.fim;
   return {
     ...(f.capabilities ? { capabilities: f.capabilities } : {}),
     ...(f.template !== undefined ? { template: f.template } : {}),
     ...(f.details ? { details: f.details } : {}),
     ...(f.modelInfo ? { model_info: f.modelInfo } : {}),
+    ...(fim?.tokens ? { fimTokens: fim.tokens } : {}),
+    ...(fim?.via === 'none' ? { fimRefused: fim.reason ?? 'the model has no fill-in-the-middle tokens' } : {}),
   };
 }
 
@@ -242,6 +248,13 @@ export class CompletionEngine {
       };
     } catch (e) {
       if (isCancel(e, r.signal)) return this.cancelled(seq);
+      if (e instanceof FimUnsupportedError) {
+        // The server found out at the request (llama.cpp /infill 501): ask its facts again, which
+        // now say so, so the next request is decided without one.
+        this.shows.invalidate(s.model);
+        this.setState(seq, 'idle');
+        return { kind: 'unsupported', model: s.model, reason: 'server', suggestion: '', message: `The server cannot fill in the middle with ${s.model}: ${e.error.trim()}` };
+      }
       this.setState(seq, 'error', e);
       return { kind: 'error', error: e, model: s.model, url };
     }

@@ -26,7 +26,7 @@ export interface FimRequestOptions extends DecideOptions {
 
 export type FimRequest =
   | { kind: 'ok'; params: CompletionParams; family: FimFamily | undefined; mode: 'suffix' | 'raw'; singleLine: boolean }
-  | { kind: 'unsupported'; reason: 'instruct' | 'unknown'; message: string; suggestion: string };
+  | { kind: 'unsupported'; reason: 'instruct' | 'unknown' | 'server'; message: string; suggestion: string };
 
 /** An empty `suffix` makes Ollama skip the FIM template altogether, so suffix mode never sends one. */
 const EMPTY_SUFFIX = '\n';

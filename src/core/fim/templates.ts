@@ -116,17 +116,36 @@ export function familyFromName(model: string): FimFamily | undefined {
   return undefined;
 }
 
-/** The parts of `/api/show` the family detection reads (a ShowResponse fits). */
+/** The parts of `/api/show` the family detection reads (a ShowResponse fits), and the FIM tokens
+ * an OpenAI-compatible server's tokenizer reported (llama.cpp / vLLM /tokenize). */
 export interface ShowLike {
   template?: string;
   details?: { family?: string; parent_model?: string };
   model_info?: Record<string, unknown>;
+  fimTokens?: { prefix: string; suffix: string; middle: string };
+}
+
+/** The family whose raw prompt uses these FIM tokens (the server's tokenizer reported them), or
+ * undefined for a format none of the templates builds (GLM's `<|code_prefix|>`, `<fim-prefix>`…).
+ * Qwen and CodeGemma share the tokens and the prompt; Granite uses StarCoder's. */
+export function familyFromFimTokens(t: { prefix: string; suffix: string; middle: string } | undefined): FimFamily | undefined {
+  if (!t) return undefined;
+  for (const f of ['deepseek', 'qwen', 'starcoder', 'codellama'] as const) {
+    const built = FIM_TEMPLATES[f].build('\u0001', '\u0002');
+    const [pre, rest] = built.split('\u0001') as [string, string];
+    const [suf, mid] = rest.split('\u0002') as [string, string];
+    if (pre.trim() === t.prefix && suf.trim() === t.suffix && mid.trim() === t.middle) return f;
+  }
+  return undefined;
 }
 
 /** Family from the name, else from show: the parent model, the GGUF names, the template's own FIM
  * tokens, and the architecture where it is unambiguous (`llama`/`qwen2`/`gemma` are not: they are
  * also chat models). */
 export function detectFamily(model: string, show?: ShowLike): FimFamily | undefined {
+  // What the server's tokenizer has beats what the name suggests (llama.cpp lists file names).
+  const byTokens = familyFromFimTokens(show?.fimTokens);
+  if (byTokens) return byTokens;
   const byName = familyFromName(model);
   if (byName || !show) return byName;
   const info = show.model_info ?? {};

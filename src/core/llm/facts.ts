@@ -3,6 +3,7 @@
 // answers from /api/show; an OpenAI-compatible server has no such endpoint and knows nothing here,
 // so features treat "no facts" as "nothing says otherwise".
 import { raceAbort } from '../common/cancel';
+import { ResponseError } from '../http/errors';
 import type { ShowResponse } from '../ollama/types';
 import type { LlmBackend, ModelSummary } from './types';
 
@@ -16,14 +17,59 @@ export interface ThinkingInfo {
 export interface ModelFacts {
   /** `completion`, `insert` (FIM), `vision`, `tools`, `thinking`, `embedding`… */
   capabilities?: string[];
-  /** The model's own context window in tokens (`<arch>.context_length`), before any num_ctx. */
+  /** The context window in tokens. Ollama: the model's own (`<arch>.context_length`), before any
+   * num_ctx. An OpenAI-compatible server with `contextFixed`: what it gives one request (llama.cpp
+   * per-slot `n_ctx` = --ctx-size ÷ --parallel, LM Studio's loaded context, vLLM max_model_len). */
   contextLength?: number;
+  /** True when contextLength is fixed by the server (num_ctx cannot change it): the real limit for
+   * trimming a conversation; a longer prompt is refused (llama.cpp 400) or cut. */
+  contextFixed?: boolean;
+  /** The model's trained context where the server says it beside the served one (llama.cpp
+   * `n_ctx_train`, LM Studio `max_context_length`). */
+  trainedContextLength?: number;
+  /** How the server fills in the middle for this model (OpenAI-compatible servers; Ollama says it
+   * with the `insert` capability). */
+  fim?: FimFacts;
+  /** `response_format` types the server enforces (LM Studio: json_schema only). */
+  structuredOutput?: Array<'json_schema' | 'json_object'>;
+  /** What the serving software says of it, for Diagnose: the software and its version; whether the
+   * model is in memory (LM Studio, llama.cpp router); the model that really answers a request
+   * naming this one (llama.cpp serves its one loaded model whatever name is asked); parallel
+   * slots (llama.cpp). */
+  server?: { kind?: string; version?: string; loaded?: boolean; servedModel?: string; slots?: number };
   /** The raw `model_info` (GGUF metadata) as the server sent it. */
   modelInfo?: Record<string, unknown>;
   thinking?: ThinkingInfo;
   /** The Go template the server formats prompts with. */
   template?: string;
   details?: { family?: string; parent_model?: string };
+}
+
+/**
+ * How a server fills in the middle for one model:
+ * - `infill`: llama.cpp's native `/infill` builds the prompt from the model's FIM tokens itself;
+ * - `raw`: the server has no FIM endpoint, but its tokenizer knows these FIM tokens (vLLM
+ *   /tokenize), so a raw prompt in that format works;
+ * - `none`: the model has no FIM tokens (llama.cpp answered /infill with 501; `reason` quotes it).
+ * `tokens` are the FIM tokens the server's tokenizer reported, learned from the server (never
+ * from the model's file name); `source` is the request that told.
+ */
+export interface FimFacts {
+  via: 'infill' | 'raw' | 'none';
+  tokens?: { prefix: string; suffix: string; middle: string };
+  reason?: string;
+  source?: string;
+}
+
+/** Thrown by LlmBackend.complete when the server says this model cannot fill in the middle
+ * (llama.cpp's /infill answers 501 `not_supported_error` "Infill is not supported by this model:
+ * prefix token is missing. …"): a fact about the model to tell the user once, not a failure to retry. */
+export class FimUnsupportedError extends ResponseError {
+  readonly model: string;
+  constructor(model: string, e: ResponseError) {
+    super(e.message, { status: e.status, ...(e.url !== undefined ? { url: e.url } : {}), error: e.error, body: e.body });
+    this.model = model;
+  }
 }
 
 /** `model_info['<general.architecture>.context_length']`, or any `*.context_length` key. */

@@ -1,12 +1,18 @@
 // The backend over an OpenAI-compatible server's /v1 (LM Studio, llama.cpp server, vLLM, Ollama's
-// own /v1): chat and completions over SSE, the model list; no per-model facts, no model management.
+// own /v1): chat and completions over SSE, the model list, and each server's own facts where it
+// offers them (core/openai/inspect.ts): llama.cpp's /infill for FIM, per-slot context, timings;
+// LM Studio's /api/v0; vLLM's max_model_len; Ollama's /api/show. No model management.
 import { sniffImageMime } from '../common/images';
 import { ResponseError } from '../http/errors';
 import type { CallOptions, ClientOptions } from '../http/options';
-import { isStreamDone, OpenAICompatClient, type ChatCompletionChunk, type CompletionChunk, type OpenAIContentPart, type OpenAIMessage, type StreamDone, type Usage } from '../openai/client';
-import type { ModelFacts } from './facts';
+import type { ShowResponse } from '../ollama/types';
+import { isStreamDone, OpenAICompatClient, type ChatCompletionChunk, type CompletionChunk, type InfillChunk, type InfillRequest, type OpenAIContentPart, type OpenAIMessage, type StreamDone, type Usage } from '../openai/client';
+import { modelsFromList, serverErrorFact } from '../openai/dialect';
+import { ServerInspector } from '../openai/inspect';
+import { factsFromShow, FimUnsupportedError, type ModelFacts } from './facts';
+import { factsOf, probeOf, ReplyTracker, summaryOf } from './openaiServer';
 import { chatTagOptions, completionTagOptions, mapStream, withReasoning } from './shape';
-import type { ChatParams, CompletionParams, GenerationStats, LlmBackend, ModelSummary, Sampling, ServerKind, ServerProbe, StreamChunk, ThinkSetting } from './types';
+import type { ChatParams, CompletionParams, LlmBackend, ModelSummary, Sampling, ServerProbe, StreamChunk, ThinkSetting } from './types';
 
 function openAISampling(s: Sampling | undefined): Record<string, unknown> {
   const o: Record<string, unknown> = {};
@@ -19,15 +25,26 @@ function openAISampling(s: Sampling | undefined): Record<string, unknown> {
   return o;
 }
 
-function statsFromUsage(u: Usage | null | undefined): GenerationStats | undefined {
-  return u ? { promptTokens: u.prompt_tokens ?? 0, outputTokens: u.completion_tokens ?? 0 } : undefined;
+/** llama.cpp /infill options from the domain's sampling (`n_predict`, not `max_tokens`). */
+function infillSampling(s: Sampling | undefined): Partial<InfillRequest> {
+  const o: Partial<InfillRequest> = {};
+  if (!s) return o;
+  if (s.temperature !== undefined) o.temperature = s.temperature;
+  if (s.topP !== undefined) o.top_p = s.topP;
+  if (s.numPredict !== undefined && s.numPredict >= 0) o.n_predict = s.numPredict;
+  if (s.stop !== undefined && s.stop.length) o.stop = [...s.stop];
+  if (s.seed !== undefined) o.seed = s.seed;
+  return o;
 }
 
 export class OpenAIBackend implements LlmBackend {
   readonly kind = 'openai' as const;
   readonly client: OpenAICompatClient;
+  /** Which server this is and what it says of its models, asked once per connection. */
+  readonly inspector: ServerInspector;
   constructor(opts: ClientOptions | OpenAICompatClient) {
     this.client = opts instanceof OpenAICompatClient ? opts : new OpenAICompatClient(opts);
+    this.inspector = new ServerInspector(this.client);
   }
   get baseUrl(): string { return this.client.baseUrl; }
 
@@ -75,6 +92,7 @@ export class OpenAIBackend implements LlmBackend {
   }
 
   async complete(p: CompletionParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
+    if (p.suffix !== undefined && !p.raw && (await this.inspector.detect(o)).kind === 'llama.cpp') return this.infill(p, o);
     const prompt = p.system && !p.raw ? `${p.system}\n\n${p.prompt}` : p.prompt;
     const it = await this.client.completions({
       model: p.model, prompt, stream: true, stream_options: { include_usage: true },
@@ -83,39 +101,88 @@ export class OpenAIBackend implements LlmBackend {
     return withReasoning(this.shape(it, (c: CompletionChunk) => ({ text: c.choices?.[0]?.text ?? '' })), completionTagOptions(p));
   }
 
-  /** OpenAI streams end with `[DONE]`; finish_reason and usage come in earlier chunks. */
-  private shape<C extends { choices: Array<{ finish_reason: string | null }>; usage?: Usage | null }>(
+  /** OpenAI streams end with `[DONE]`; finish_reason, usage, llama.cpp `timings` and the `model`
+   * that answered come in earlier chunks (ReplyTracker). */
+  private shape<C extends { choices: Array<{ finish_reason: string | null }>; usage?: Usage | null; timings?: unknown; stats?: unknown; model?: string }>(
     it: AsyncIterable<C | StreamDone>, text: (c: C) => { text: string; thinking?: string },
   ): AsyncIterable<StreamChunk> {
     let doneReason: string | undefined;
-    let stats: GenerationStats | undefined;
+    const reply = new ReplyTracker();
     return mapStream(it, (c): StreamChunk | undefined => {
-      if (isStreamDone(c)) return { text: '', done: true, doneReason: doneReason ?? 'stop', ...(stats ? { stats } : {}) };
+      if (isStreamDone(c)) return { text: '', done: true, doneReason: doneReason ?? 'stop', ...reply.final() };
       const fr = c.choices?.[0]?.finish_reason;
       if (fr) doneReason = fr;
-      if (c.usage && (c.usage.completion_tokens || c.usage.prompt_tokens)) stats = statsFromUsage(c.usage);
       const t = text(c);
+      reply.see(c, !!(t.text || t.thinking));
       if (!t.text && !t.thinking) return undefined;
       return { text: t.text, ...(t.thinking ? { thinking: t.thinking } : {}), done: false };
     });
   }
 
+  /**
+   * Fill in the middle through llama.cpp's native `/infill`: the server builds the prompt from the
+   * model's own FIM tokens (its `/v1/completions` silently ignores `suffix`). The stream has no
+   * `[DONE]`: it ends with the object whose `stop` is true (`stop_type` limit = cut at n_predict).
+   * A 501 (the model has no FIM tokens) throws FimUnsupportedError, and is remembered.
+   */
+  private async infill(p: CompletionParams, o: CallOptions): Promise<AsyncIterable<StreamChunk>> {
+    let it: AsyncIterable<InfillChunk | StreamDone>;
+    try {
+      it = await this.client.infill({ input_prefix: p.prompt, input_suffix: p.suffix ?? '', model: p.model, cache_prompt: true, ...infillSampling(p.options) }, o);
+    } catch (e) {
+      if (e instanceof ResponseError && serverErrorFact(e.status, e.error)?.kind === 'infillUnsupported') {
+        this.inspector.infillRefused(p.model, e.error);
+        throw new FimUnsupportedError(p.model, e);
+      }
+      throw e;
+    }
+    const reply = new ReplyTracker();
+    let ended = false;
+    return mapStream(it, (c): StreamChunk | undefined => {
+      if (ended || isStreamDone(c)) return undefined;
+      const text = typeof c.content === 'string' ? c.content : '';
+      reply.see({ timings: c.timings, model: c.model, usage: { prompt_tokens: c.tokens_evaluated, completion_tokens: c.tokens_predicted } }, !!text);
+      if (c.stop !== true) return text ? { text, done: false } : undefined;
+      ended = true;
+      return { text, done: true, doneReason: c.stop_type === 'limit' ? 'length' : 'stop', ...reply.final() };
+    });
+  }
+
+  /** `/v1/models`, with what each server adds (llama.cpp capabilities and per-slot context, vLLM
+   * max_model_len, llama.cpp router load state). LM Studio's `/v1/models` lists ids only: its
+   * `/api/v0/models`, read once by the detection (cached per connection), adds type (an embeddings
+   * model has no `completion`, so the chat never offers it), load state and context. A detection
+   * that fails leaves the plain list (the failure is Test Connection's to report). */
   async listModels(o: CallOptions = {}): Promise<ModelSummary[]> {
-    return (await this.client.models(o)).map((m) => ({ name: m.id }));
+    const listed = modelsFromList((await this.client.modelsReply(o)).body);
+    const info = await this.inspector.detect(o).catch(() => undefined);
+    if (info?.kind !== 'lmstudio') return listed.map(summaryOf);
+    const byId = new Map(info.models.map((m) => [m.id, m]));
+    return listed.map((m) => summaryOf(byId.get(m.id) ?? m));
   }
 
-  /** /v1 has no per-model facts. */
-  modelFacts(_model: string, _o?: CallOptions): Promise<ModelFacts | undefined> {
-    return Promise.resolve(undefined);
+  /**
+   * One model's facts from the server's own endpoints: Ollama's /api/show (beside its /v1);
+   * llama.cpp's /v1/models `meta` and /props (per-slot context, FIM through /infill and the tokens
+   * /tokenize reports); LM Studio's /api/v0/models (type, loaded context); vLLM's max_model_len and
+   * /tokenize. Undefined for a server that says nothing (a plain OpenAI-compatible proxy).
+   * Throws ModelNotFoundError when Ollama says the model is not there; a 401 when the key is wrong.
+   */
+  async modelFacts(model: string, o: CallOptions = {}): Promise<ModelFacts | undefined> {
+    const info = await this.inspector.detect(o);
+    if (info.kind === 'ollama') {
+      const r = await this.client.rootRequest('POST', '/api/show', { model }, { ...o, model });
+      return r.body ? factsFromShow(r.body as ShowResponse) : undefined;
+    }
+    const fim = info.kind === 'llama.cpp' || info.kind === 'vllm' ? await this.inspector.fim(model, o) : undefined;
+    return factsOf(info, model, fim);
   }
 
-  /** `/v1/models`; the software from the models' `owned_by` where it names itself (llama.cpp's
-   * "llamacpp", vLLM's "vllm"; see llamacpp-server-transcripts.md). */
+  /** Which server this is, detected afresh (headers, /v1/models, one confirming request), with a
+   * request that needs the API key on that server (llama.cpp: /props; see ServerProbe.keyCheck). */
   async probe(o: CallOptions = {}): Promise<ServerProbe> {
-    const listed = await this.client.models(o);
-    const owners = new Set(listed.map((m) => m.owned_by));
-    const server: ServerKind | undefined = owners.has('llamacpp') ? 'llama.cpp' : owners.has('vllm') ? 'vllm' : undefined;
-    return { backend: 'openai', ...(server ? { server } : {}), models: listed.map((m) => ({ name: m.id })) };
+    this.inspector.forget();
+    return probeOf(await this.inspector.detect(o));
   }
 
   close(): Promise<void> { return this.client.close(); }

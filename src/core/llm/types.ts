@@ -65,8 +65,12 @@ export interface GenerationStats {
   loadMs?: number;
   promptMs?: number;
   evalMs?: number;
-  /** Output tokens per second from the server's own timing (Ollama only). */
+  /** Output tokens per second: the server's own timing (Ollama eval_duration, llama.cpp
+   * `timings.predicted_per_second`, LM Studio `stats.tokens_per_second`), else measured by the
+   * client from the usage count over the time between the first and the last token. */
   tokensPerSecond?: number;
+  /** Where tokensPerSecond came from. */
+  speedSource?: 'server' | 'client';
 }
 
 export interface StreamChunk {
@@ -80,6 +84,9 @@ export interface StreamChunk {
   done: boolean;
   doneReason?: string;
   stats?: GenerationStats;
+  /** On the last chunk: the model the server says answered (the reply's `model`). llama.cpp
+   * serves its one loaded model whatever the request names, so this can differ from the one asked. */
+  model?: string;
 }
 
 export interface ModelSummary {
@@ -89,21 +96,41 @@ export interface ModelSummary {
   parameterSize?: string;
   quantization?: string;
   capabilities?: string[];
+  /** The context one request gets with this model, where the server fixes it (llama.cpp per
+   * slot, LM Studio's loaded context, vLLM max_model_len). */
+  contextLength?: number;
+  /** In memory now (LM Studio `state`, llama.cpp router `status`); undefined: the list does not say. */
+  loaded?: boolean;
 }
 
-/** The server software behind an endpoint, when it can be told (see LlmBackend.probe). */
-export type ServerKind = 'ollama' | 'llama.cpp' | 'vllm';
+/** The server software behind an endpoint, when it can be told (see LlmBackend.probe):
+ * Ollama, llama.cpp's llama-server, vLLM, LM Studio, a LiteLLM proxy. */
+export type ServerKind = 'ollama' | 'llama.cpp' | 'vllm' | 'lmstudio' | 'litellm';
 
-/** What a server is and what it has: the answer to "Test Connection". */
+/** What a server is and what it has: the answer to "Test Connection" and Diagnose. */
 export interface ServerProbe {
   /** The API the backend speaks. */
   backend: BackendKind;
   /** The software, when the server gives it away (undefined: an OpenAI-compatible server we cannot tell). */
   server?: ServerKind;
-  /** The server's version, when it says (Ollama's /api/version). */
+  /** The server's version, when it says (Ollama /api/version, llama.cpp `build_info`, vLLM /version). */
   version?: string;
   /** The installed (or served) models. */
   models: ModelSummary[];
+  /**
+   * How the API key was put to the test: `path` is a request this server refuses without the right
+   * key, and it succeeded (llama.cpp: GET /props - its /health, and /v1/models before build
+   * b10524, answer without a key; vLLM, LM Studio, LiteLLM and others: GET /v1/models). `none`:
+   * the server takes no key at all (Ollama ignores Authorization). Undefined: not known.
+   */
+  keyCheck?: { path: string } | 'none';
+  /** How the server was told (response headers, `owned_by`, a confirming endpoint). */
+  evidence?: string[];
+  /** llama.cpp: parallel slots and the context each one has (a longer prompt is refused). */
+  slots?: number;
+  contextPerSlot?: number;
+  /** llama.cpp: the model file loaded (`model_path` from /props). */
+  modelPath?: string;
 }
 
 /**

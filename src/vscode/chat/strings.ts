@@ -62,6 +62,7 @@ function statsLine(s: AnswerStats | undefined): { short: string; long: string } 
   const short: string[] = [];
   const long: string[] = [];
   if (s.tokensPerSecond !== undefined) { const t = vscode.l10n.t('{0} tokens/s', s.tokensPerSecond.toFixed(1)); short.push(t); long.push(t); }
+  if (s.answeredBy) { const t = vscode.l10n.t('answered by {0}', s.answeredBy); short.push(t); long.push(t); }
   const secs = (ms: number) => (ms / 1000).toFixed(2);
   if (s.firstThinkingMs !== undefined) long.push(vscode.l10n.t('first thinking token {0} s', secs(s.firstThinkingMs)));
   // Older answers have only the server's timing: load + prompt evaluation is when the first token came.

@@ -181,6 +181,14 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
   private tellUnsupported(r: Extract<EngineResult, { kind: 'unsupported' }>): void {
     if (!this.once(`unsupported:${r.model}`)) return;
     this.ctx.log.warn(r.message);
+    if (r.reason === 'server') {
+      // The server decides which model is loaded (llama.cpp): no other model name to offer.
+      showWithRemedies(vscode.l10n.t('The server cannot fill in the middle with {0}: the model has no fill-in-the-middle tokens, so inline completion will not work with it. Load a code model that has them (such as Qwen2.5-Coder or DeepSeek-Coder base) in the server.', r.model), [], {
+        severity: 'warning',
+        extra: [{ label: vscode.l10n.t('Open Setting'), run: () => runRemedy({ kind: 'openSetting', key: SETTING.completionModel }) }],
+      });
+      return;
+    }
     const msg = r.reason === 'instruct'
       ? vscode.l10n.t('{0} is a chat/instruct model and cannot fill in the middle, so inline completion will not work with it. Use a base/code model such as {1}.', r.model, r.suggestion)
       : vscode.l10n.t('{0} cannot fill in the middle (no "insert" capability and no known code-completion format), so inline completion will not work with it. Use a code model such as {1}.', r.model, r.suggestion);
