@@ -170,6 +170,7 @@ export function completionEngineSettings(): EngineSettings {
     debounceMs: n(SETTING.completionDebounceMs),
     maxLines: n(SETTING.completionMaxLines),
     numPredict: n(SETTING.completionNumPredict),
+    contextTokens: n(SETTING.completionContextTokens),
     ...(options.numCtx !== undefined ? { numCtx: options.numCtx } : {}),
     ...(keepAlive !== undefined ? { keepAlive } : {}),
   };
