@@ -104,7 +104,10 @@ function featureLines(f: FeatureFinding, d: Diagnosis, add: (mark: DiagnoseMark,
   if (f.feature === 'completion' && f.fim) {
     const fim = f.fim;
     if (fim.kind === 'unsupported') {
-      add('✗', 'fim', vscode.l10n.t('{0}: {1} cannot fill in the middle: {2}', name, f.model, fim.message),
+      const why = fim.reason === 'instruct'
+        ? vscode.l10n.t('it is a chat/instruct model')
+        : vscode.l10n.t('no "insert" capability and no known code-completion format');
+      add('✗', 'fim', vscode.l10n.t('{0}: {1} cannot fill in the middle: {2}.', name, f.model, why),
         vscode.l10n.t('Set {0} to a code model that can, such as {1}.', setting, fim.suggestion));
     } else if (fim.kind === 'suffix') {
       add('✓', 'fim', vscode.l10n.t('{0}: fills in the middle through the server\'s template (suffix mode{1}).', name, fim.family ? `, ${fim.family}` : ''));
