@@ -45,8 +45,8 @@ describe('inline completion: context from other files (real extension host)', fu
     server = await OllamaTestServer.start({
       reply: (req) => {
         const p = (req.body as { prompt?: string }).prompt ?? '';
-        if (p.includes('export function addTax')) return 'addTax(price, 0.2);';
-        return p.includes('nothing please') ? '' : 'price;';
+        if (p.includes('nothing please')) return '';
+        return p.includes('export function addTax') ? 'addTax(price, 0.2);' : 'price;';
       },
     });
     await setSetting('endpoint', server.url);
