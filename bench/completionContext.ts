@@ -14,8 +14,8 @@
 //   p50/p95, on minus off (each position is a new version of its file, so the language service
 //   first updates its program, as tsserver does after a keystroke);
 // - cache stability: after typing three characters at the position, the share of the second
-//   prompt that repeats the first one token for token from its start (what the server's prompt
-//   cache reuses).
+//   prompt (in characters) that repeats the first one from its start (what the server's prompt
+//   cache, an exact token prefix, reuses).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
@@ -292,7 +292,7 @@ export async function benchCompletionContext(out: (s: string) => void): Promise<
     out(`context on (budget ${BUDGET} tokens, time limit ${TIME_LIMIT_MS} ms, ${MODEL}: Qwen repo-level prompt): ${line('', on).slice(2)}`);
     out(`context off: ${line('', off).slice(2)}`);
     out(`added latency per completion (on - off): p50 ${f1(quantile(on.latency, 0.5) - quantile(off.latency, 0.5))} ms, p95 ${f1(quantile(on.latency, 0.95) - quantile(off.latency, 0.95))} ms; time limit reached ${on.timedOut}/${n}`);
-    out(`prompt kept token-for-token after 3 more characters typed (what the prompt cache reuses): context on p50 ${f1(100 * quantile(on.kept, 0.5))}% / p5 ${f1(100 * quantile(on.kept, 0.05))}%; off p50 ${f1(100 * quantile(off.kept, 0.5))}% / p5 ${f1(100 * quantile(off.kept, 0.05))}%`);
+    out(`prompt kept unchanged from its start after 3 more characters typed (share of its characters; what the server's prefix cache reuses): context on p50 ${f1(100 * quantile(on.kept, 0.5))}% / p5 ${f1(100 * quantile(on.kept, 0.05))}%; off p50 ${f1(100 * quantile(off.kept, 0.5))}% / p5 ${f1(100 * quantile(off.kept, 0.05))}%`);
   } finally {
     await worker.close();
     await client.close();

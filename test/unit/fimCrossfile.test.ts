@@ -239,9 +239,26 @@ describe('cross-file context: gathering', () => {
     // Now beta is on the cursor line (higher priority), gamma is new: the order stays, gamma goes last.
     const second = await c.gather(query('alpha(); gamma(beta(', 2), { budgetTokens: 1000 });
     assert.deepStrictEqual(second.snippets.map((s) => s.symbol), ['alpha', 'beta', 'gamma']);
-    // alpha drops out: the others keep their relative order.
+    // alpha stops being a candidate: the others keep their relative order.
     const third = await c.gather(query('gamma(beta(', 3), { budgetTokens: 1000 });
     assert.deepStrictEqual(third.snippets.map((s) => s.symbol), ['beta', 'gamma']);
+  });
+
+  it('a snippet the last prompt carried keeps its budget: a new, higher-ranked one waits instead of squeezing it out of the cached prompt', async () => {
+    const body = (name: string) => `export function ${name}() {\n${'  work();\n'.repeat(6)}}`;
+    const resolver = new FakeResolver({ alpha: [site('a.ts', body('alpha'))], beta: [site('b.ts', body('beta'))] });
+    const c = new CrossFileContext({ resolver });
+    const one = (await c.gather(query('x;\nalpha('), { budgetTokens: 1000 })).snippets[0]!;
+    const budget = one.tokens + 5; // room for one snippet
+    const first = await c.gather(query('x;\nalpha(', 1, { uri: 'file:///ws/other.ts' }), { budgetTokens: budget });
+    assert.deepStrictEqual(first.snippets.map((s) => s.symbol), ['alpha']);
+    // beta is now on the cursor line (ranked above alpha, which is still near): alpha stays.
+    const second = await c.gather(query('alpha();\nbeta(', 2, { uri: 'file:///ws/other.ts' }), { budgetTokens: budget });
+    assert.deepStrictEqual(second.snippets.map((s) => s.symbol), ['alpha']);
+    assert.strictEqual(second.stats.overBudget, 1);
+    // Once alpha is no longer around the cursor, beta takes its place.
+    const third = await c.gather(query('\n\n\n\n\n\n\n\nbeta(', 3, { uri: 'file:///ws/other.ts' }), { budgetTokens: budget });
+    assert.deepStrictEqual(third.snippets.map((s) => s.symbol), ['beta']);
   });
 });
 

@@ -315,21 +315,25 @@ export class CrossFileContext {
     return { key: `definition\u0000${first.uri}\u0000${first.startLine}`, kind: 'definition', uri: first.uri, path: first.path, startLine, endLine, text, tokens: snippetTokens(first.path, text), symbol: sym.name };
   }
 
-  /** Greedy fill in priority order within the budget (skipping what the windows already show and
-   * what overlaps a snippet already taken), then placed in the document's previous order with the
-   * new ones after it. */
+  /** Greedy fill within the budget (skipping what the windows already show and what overlaps a
+   * snippet already taken): first the snippets the document's last prompt carried, in that order,
+   * then the new ones in priority order, appended after them. */
   private select(q: ContextQuery, candidates: ContextSnippet[], budget: number, stats: GatherStats): ContextSnippet[] {
     const window = q.prefix + q.suffix;
     const taken: ContextSnippet[] = [];
     let left = budget;
-    for (const c of candidates) {
+    const before = this.order.get(q.uri) ?? [];
+    // The snippets the last prompt carried take the budget first (while they are still candidates):
+    // a new, higher-ranked one must not squeeze out one in the middle of the cached prompt.
+    const rank = (c: ContextSnippet): number => { const i = before.indexOf(c.key); return i < 0 ? Infinity : i; };
+    const ordered = candidates.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
+    for (const c of ordered) {
       if (taken.some((t) => t.key === c.key || (t.uri === c.uri && t.startLine <= c.endLine && t.endLine >= c.startLine))) continue;
       if (c.text.length > 0 && window.includes(c.text)) continue;
       if (c.tokens > left) { stats.overBudget++; continue; }
       taken.push(c);
       left -= c.tokens;
     }
-    const before = this.order.get(q.uri) ?? [];
     const byKey = new Map(taken.map((t) => [t.key, t]));
     const kept = before.filter((k) => byKey.has(k)).map((k) => byKey.get(k)!);
     // New ones in priority order: when the budget later squeezes one out, it is the least useful,
