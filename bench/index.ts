@@ -2,6 +2,7 @@
 // appending to BENCHES.
 import { benchChatRender } from './chatRender';
 import { completionBench } from './completion';
+import { benchCompletionContext } from './completionContext';
 import { benchLoad } from './load';
 import { benchLongBlocks } from './longBlocks';
 import { benchManyStreams } from './manyStreams';
@@ -19,6 +20,7 @@ const BENCHES: Bench[] = [
   { name: 'many streams at once; interactive work during a batch (issue 11 §1)', run: benchManyStreams },
   { name: 'per-token CPU of a 100k-token stream, NDJSON and SSE (issue 11 §4)', run: benchStreamCpu },
   { name: 'inline completion', run: completionBench },
+  { name: 'inline completion: cross-file context on rxjs 7.8.2 (issue 16)', run: benchCompletionContext },
   { name: 'chat render cost per streamed token (headless chromium)', run: benchChatRender },
   { name: 'long open markdown blocks, 50 frames (streaming markdown engine, Node; issue 19 item 3)', run: benchLongBlocks },
   // Prints its own lines; the signature predates the shared `out` callback.
@@ -28,7 +30,9 @@ const BENCHES: Bench[] = [
 
 async function main(): Promise<void> {
   let failed = 0;
-  for (const b of BENCHES) {
+  // BENCH_ONLY=<text>: only the benchmarks whose name contains it.
+  const only = process.env.BENCH_ONLY?.toLowerCase();
+  for (const b of BENCHES.filter((x) => !only || x.name.toLowerCase().includes(only))) {
     const t0 = performance.now();
     process.stdout.write(`\n== ${b.name} ==\n`);
     try {

@@ -6,6 +6,7 @@ import { isTransportLoaded } from './core/http/transport';
 import { registerChat } from './vscode/chat';
 import { registerCompletion } from './vscode/completion';
 import { ExtensionContextOwner } from './vscode/context';
+import { registerDiagnose } from './vscode/diagnose';
 import { registerModels } from './vscode/models';
 import { ConnectionMonitor, registerStatusCommands } from './vscode/status';
 import type { ActivationMeasurement, OllamaAssistantTestApi } from './vscode/testApi';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
   const monitor = ctx.own(new ConnectionMonitor(ctx));
   registerStatusCommands(ctx, monitor);
   registerToken(ctx);
+  registerDiagnose(ctx);
   const models = registerModels(ctx, monitor);
   registerCompletion(ctx, monitor);
   const chat = registerChat(ctx, monitor);

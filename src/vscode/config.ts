@@ -210,6 +210,8 @@ export function completionEngineSettings(): EngineSettings {
     debounceMs: n(SETTING.completionDebounceMs),
     maxLines: n(SETTING.completionMaxLines),
     numPredict: n(SETTING.completionNumPredict),
+    // What other files the editor sends on its own: a workspace can lower it, not raise it (NARROW_ONLY_KEYS).
+    contextTokens: wholeNumber(spec(SETTING.completionContextTokens), narrowOnlyMax(inspectOf(c, SETTING.completionContextTokens))),
     ...(options.numCtx !== undefined ? { numCtx: options.numCtx } : {}),
     ...(keepAlive !== undefined ? { keepAlive } : {}),
   };

@@ -10,6 +10,7 @@ export const SECTION = 'ollamaAssistant';
 export const COMMAND = {
   showServerStatus: 'ollamaAssistant.showServerStatus',
   testConnection: 'ollamaAssistant.testConnection',
+  diagnose: 'ollamaAssistant.diagnose',
   setApiToken: 'ollamaAssistant.setApiToken',
   clearApiToken: 'ollamaAssistant.clearApiToken',
   chatFocus: 'ollamaAssistant.chat.focus',
@@ -70,6 +71,7 @@ export const SETTING = {
   completionMaxLines: 'ollamaAssistant.completion.maxLines',
   completionNumPredict: 'ollamaAssistant.completion.numPredict',
   completionLanguages: 'ollamaAssistant.completion.languages',
+  completionContextTokens: 'ollamaAssistant.completion.contextTokens',
   translationModel: 'ollamaAssistant.translation.model',
   translationTargetLanguage: 'ollamaAssistant.translation.targetLanguage',
   translationOutputMode: 'ollamaAssistant.translation.outputMode',

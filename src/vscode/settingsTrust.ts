@@ -34,6 +34,7 @@ export const SETTING_TRUST: Readonly<Record<SettingKey, SettingTrust>> = {
   [SETTING.completionMaxLines]: 'workspace',
   [SETTING.completionNumPredict]: 'workspace',
   [SETTING.completionLanguages]: 'narrowOnly',
+  [SETTING.completionContextTokens]: 'narrowOnly',
   [SETTING.translationModel]: 'workspace',
   [SETTING.translationTargetLanguage]: 'workspace',
   [SETTING.translationOutputMode]: 'workspace',

@@ -6,6 +6,10 @@
 export interface TextAccessor {
   readonly length: number;
   getText(start: number, end: number): string;
+  /** The 0-based line of an offset, and the offset where a line starts (needed for
+   * `prefixStepLines` only). */
+  lineAt?(offset: number): number;
+  lineStart?(line: number): number;
 }
 
 export interface WindowOptions {
@@ -13,6 +17,13 @@ export interface WindowOptions {
   prefixMaxChars: number;
   suffixMaxLines: number;
   suffixMaxChars: number;
+  /**
+   * When > 0 and the prefix window does not reach the top of the document, it starts on a line
+   * whose number is a multiple of this (moving the start down, never up): the start then moves
+   * once every that many lines instead of with each line typed, so the server's prompt cache
+   * (an exact token prefix) keeps everything before the cursor. 0: off.
+   */
+  prefixStepLines?: number;
 }
 
 export const DEFAULT_WINDOWS: Readonly<WindowOptions> = {
@@ -28,8 +39,31 @@ export interface FimWindows {
   suffixEnd: number;
 }
 
+/** An accessor over a string (tests, the benchmark); line lookups scan the text. */
 export function stringAccessor(text: string): TextAccessor {
-  return { length: text.length, getText: (s, e) => text.slice(s, e) };
+  let starts: number[] | undefined;
+  const lineStarts = (): number[] => {
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    return starts;
+  };
+  return {
+    length: text.length,
+    getText: (s, e) => text.slice(s, e),
+    lineAt: (offset) => {
+      const ls = lineStarts();
+      let lo = 0;
+      let hi = ls.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (ls[mid]! <= offset) lo = mid; else hi = mid - 1;
+      }
+      return lo;
+    },
+    lineStart: (line) => lineStarts()[Math.max(0, Math.min(line, lineStarts().length - 1))]!,
+  };
 }
 
 /**
@@ -51,6 +85,15 @@ export function computeWindows(doc: TextAccessor, offset: number, opts: Partial<
     if (nl >= 0) cut = nl + 1;
   }
   if (cut > 0) { prefix = prefix.slice(cut); prefixStart += cut; }
+  const step = o.prefixStepLines ?? 0;
+  if (step > 0 && prefixStart > 0 && doc.lineAt && doc.lineStart) {
+    const line = doc.lineAt(prefixStart);
+    const snapped = Math.ceil(line / step) * step;
+    if (snapped > line && snapped <= doc.lineAt(at)) {
+      const start = doc.lineStart(snapped);
+      if (start > prefixStart && start <= at) { prefix = prefix.slice(start - prefixStart); prefixStart = start; }
+    }
+  }
 
   const sEnd = Math.min(doc.length, at + o.suffixMaxChars);
   let suffix = doc.getText(at, sEnd);

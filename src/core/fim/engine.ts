@@ -8,12 +8,15 @@ import { isCancel, raceAbort } from '../common/cancel';
 import type { GenerationStats, LlmBackend } from '../llm/backend';
 import { FimUnsupportedError, ModelFactsCache, type ModelFacts } from '../llm/facts';
 import type { KeepAlive } from '../ollama/types';
+import { estimateTokens } from '../llm/tokens';
 import { CompletionCache } from './cache';
 import type { ShowInfo } from './capabilities';
 import { systemTimers, type Timers } from '../common/timing';
+import type { ContextQuery, GatherOptions, GatherResult } from './crossfile';
 import { Debouncer } from './debounce';
-import { CompletionShaper, collectCompletion } from './postprocess';
-import { buildFimRequest, type FimRequestOptions } from './request';
+import { CompletionShaper, collectShaped, type EmptyReason } from './postprocess';
+import type { FimContext } from './repo';
+import { buildFimRequest, type FimRequest, type FimRequestOptions } from './request';
 import { CompletionSession, type StartFn } from './session';
 import { LatencyTimer, formatLatency } from './stats';
 
@@ -25,6 +28,14 @@ export interface EngineSettings {
   /** The chat's num_ctx / keep_alive: a different value would make Ollama reload the model. */
   numCtx?: number;
   keepAlive?: KeepAlive;
+  /** Tokens of context from other files per prompt (0 or unset: none). Capped at a quarter of
+   * num_ctx when num_ctx is set, so the current file keeps most of the window. */
+  contextTokens?: number;
+}
+
+/** Where cross-file context comes from (a CrossFileContext). */
+export interface ContextSource {
+  gather(q: ContextQuery, o: GatherOptions): Promise<GatherResult>;
 }
 
 export interface EngineLog {
@@ -42,6 +53,10 @@ export interface EngineDeps {
   log?: EngineLog;
   /** Called with the state of the newest completion request. */
   onState?(state: EngineState, error?: unknown): void;
+  /** Called with what became of the newest request that asked the server (or the cache). */
+  onOutcome?(o: CompletionOutcome): void;
+  /** Context from other files for each new request (none when unset). */
+  context?: ContextSource;
   /** Abort a stream nobody follows after this long (default 300 ms: the next keystroke re-attaches at once). */
   orphanAbortMs?: number;
   timers?: Timers;
@@ -58,18 +73,41 @@ export interface CompleteRequest {
   /** Asked by hand: no debounce. */
   manual?: boolean;
   signal?: AbortSignal;
+  /** What the context source needs about the document (no context when unset); asked only when a
+   * new stream is about to start, after the debounce. */
+  context?: () => Omit<ContextQuery, 'prefix' | 'suffix' | 'language'>;
+}
+
+/** The context one request carried. */
+export interface ContextSummary {
+  snippets: number;
+  tokens: number;
+  /** Time spent gathering it. */
+  ms: number;
+  timedOut: boolean;
+  /** The snippets' paths and kinds, in prompt order. */
+  sources: Array<{ path: string; kind: string; symbol?: string }>;
 }
 
 export interface CompletionTiming {
+  /** When the engine was asked. */
+  askedAt?: number;
   /** When the debounce ended (or the reuse began). */
   readyAt: number;
+  /** Gathering the context took this long (after the debounce). */
+  contextMs?: number;
   /** When the first chunk reached the shaper. */
   firstChunkAt?: number;
   doneAt: number;
 }
 
 export type EngineResult =
-  | { kind: 'completion'; text: string; source: 'cache' | 'stream' | 'reuse'; model: string; timing?: CompletionTiming }
+  | {
+    kind: 'completion'; text: string; source: 'cache' | 'stream' | 'reuse'; model: string; timing?: CompletionTiming;
+    /** Set when `text` is empty: why. */
+    empty?: EmptyReason;
+    context?: ContextSummary;
+  }
   | { kind: 'cancelled' }
   | { kind: 'unsupported'; model: string; reason: 'instruct' | 'unknown' | 'server'; suggestion: string; message: string }
   | { kind: 'error'; error: unknown; model: string; url: string };
@@ -110,11 +148,21 @@ export function showInfoOf(f: ModelFacts | undefined): ShowInfo {
   };
 }
 
+/** What became of a request, for the status item's hover: shown, came back empty (and why),
+ * failed, or the model cannot fill in the middle. */
+export type CompletionOutcome =
+  | { kind: 'shown'; model: string; source: 'cache' | 'stream' | 'reuse'; lines: number; chars: number; at: number; timing?: CompletionTiming; context?: ContextSummary }
+  | { kind: 'empty'; model: string; reason: EmptyReason; at: number; timing?: CompletionTiming; context?: ContextSummary }
+  | { kind: 'failed'; model: string; error: unknown; at: number }
+  | { kind: 'unsupported'; model: string; message: string; at: number };
+
 interface RequestContext {
   backend: Pick<LlmBackend, 'complete' | 'baseUrl'>;
   model: string;
   show: ShowInfo;
   opts: FimRequestOptions;
+  /** For the log: which completion request this stream serves. */
+  id: number;
 }
 
 interface DocState {
@@ -174,6 +222,7 @@ export class CompletionEngine {
 
   async complete(r: CompleteRequest): Promise<EngineResult> {
     const seq = ++this.seq;
+    const askedAt = this.now();
     const s = this.deps.settings();
     const key = `${s.model}\u0000${s.numPredict}\u0000${s.numCtx ?? ''}`;
     const d = this.doc(r.doc);
@@ -187,6 +236,7 @@ export class CompletionEngine {
       this.counters.cacheHits++;
       this.counters.shown++;
       this.setState(seq, 'idle');
+      this.outcome(seq, { kind: 'shown', model: s.model, source: 'cache', ...size(hit.completion), at: askedAt });
       return { kind: 'completion', text: hit.completion, source: 'cache', model: s.model };
     }
 
@@ -210,19 +260,41 @@ export class CompletionEngine {
         ...(s.keepAlive !== undefined ? { keepAlive: s.keepAlive } : {}),
       };
       // Decided once here (the answer per model is cached), so an unusable model costs no request.
-      const decision = buildFimRequest(s.model, show, r.prefix, r.suffix, opts);
+      let decision = buildFimRequest(s.model, show, r.prefix, r.suffix, opts);
       if (decision.kind === 'unsupported') {
         this.setState(seq, 'idle');
+        this.outcome(seq, { kind: 'unsupported', model: s.model, message: decision.message, at: askedAt });
         return { kind: 'unsupported', model: s.model, reason: decision.reason, suggestion: decision.suggestion, message: decision.message };
       }
       if (r.signal?.aborted) return this.cancelled(seq);
       // The stream this call meant to follow may have ended while the lookups above resolved.
-      if (continues && !d.session.keystroke(r.prefix, r.suffix, key)) {
+      let reuse = continues && d.session.keystroke(r.prefix, r.suffix, key);
+      if (continues && !reuse) {
         if (!(await pause())) return this.cancelled(seq);
         readyAt = this.now();
+        reuse = d.session.keystroke(r.prefix, r.suffix, key);
       }
 
-      d.context = { backend, model: s.model, show, opts };
+      // Context only for a new stream: a reused one keeps the prompt it was started with.
+      let context: ContextSummary | undefined;
+      let contextMs: number | undefined;
+      if (!reuse && this.deps.context && r.context) {
+        const q = r.context();
+        const gathered = await this.gather(r, q, s);
+        if (gathered) {
+          contextMs = gathered.ms;
+          context = summary(gathered);
+          if (gathered.snippets.length) {
+            const fim: FimContext = { repo: q.repo, path: q.path, snippets: gathered.snippets, ...(r.language ? { language: r.language } : {}) };
+            opts.context = fim;
+            decision = buildFimRequest(s.model, show, r.prefix, r.suffix, opts);
+          }
+        }
+        if (r.signal?.aborted) return this.cancelled(seq);
+      }
+
+      const id = seq;
+      d.context = { backend, model: s.model, show, opts, id };
       const started = d.session.stats.started;
       const stream = d.session.request(r.prefix, r.suffix, { signal: r.signal, key });
       const reused = d.session.stats.started === started;
@@ -235,16 +307,25 @@ export class CompletionEngine {
         this.setState(seq, 'generating');
       });
       const shaper = new CompletionShaper({
-        prefix: r.prefix, suffix: r.suffix, family: decision.family, maxLines: s.maxLines, ...(r.language ? { language: r.language } : {}),
+        prefix: r.prefix, suffix: r.suffix, family: decision.kind === 'ok' ? decision.family : undefined, maxLines: s.maxLines, ...(r.language ? { language: r.language } : {}),
       });
-      const text = await collectCompletion(observed, shaper);
+      const got = await collectShaped(observed, shaper);
       if (r.signal?.aborted) return this.cancelled(seq);
+      const text = got.text;
       this.cache.set(s.model, r.prefix, r.suffix, text);
       if (text) this.counters.shown++;
       this.setState(seq, 'idle');
+      const timing: CompletionTiming = {
+        askedAt, readyAt, ...(contextMs !== undefined ? { contextMs } : {}), ...(firstChunkAt !== undefined ? { firstChunkAt } : {}), doneAt: this.now(),
+      };
+      const source = reused ? 'reuse' : 'stream';
+      this.outcome(seq, text
+        ? { kind: 'shown', model: s.model, source, ...size(text), at: askedAt, timing, ...(context ? { context } : {}) }
+        : { kind: 'empty', model: s.model, reason: got.empty ?? 'nothing', at: askedAt, timing, ...(context ? { context } : {}) });
+      this.deps.log?.debug(`completion #${id} ${describeResult(text, got.empty)}; ${describeTiming(timing, decision, context)}`);
       return {
-        kind: 'completion', text, source: reused ? 'reuse' : 'stream', model: s.model,
-        timing: { readyAt, ...(firstChunkAt !== undefined ? { firstChunkAt } : {}), doneAt: this.now() },
+        kind: 'completion', text, source, model: s.model, timing,
+        ...(got.empty && !text ? { empty: got.empty } : {}), ...(context ? { context } : {}),
       };
     } catch (e) {
       if (isCancel(e, r.signal)) return this.cancelled(seq);
@@ -256,7 +337,26 @@ export class CompletionEngine {
         return { kind: 'unsupported', model: s.model, reason: 'server', suggestion: '', message: `The server cannot fill in the middle with ${s.model}: ${e.error.trim()}` };
       }
       this.setState(seq, 'error', e);
+      this.outcome(seq, { kind: 'failed', model: s.model, error: e, at: askedAt });
       return { kind: 'error', error: e, model: s.model, url };
+    }
+  }
+
+  /** The context of a request within its budget; undefined when there is none to gather or the
+   * source failed (a completion never fails for want of context). Rejects when the request is
+   * cancelled. */
+  private async gather(r: CompleteRequest, q: Omit<ContextQuery, 'prefix' | 'suffix' | 'language'>, s: EngineSettings): Promise<GatherResult | undefined> {
+    const budget = Math.min(s.contextTokens ?? 0, s.numCtx !== undefined ? Math.floor(s.numCtx / 4) : Infinity);
+    if (!(budget > 0) || !this.deps.context) return undefined;
+    try {
+      return await this.deps.context.gather(
+        { ...q, prefix: r.prefix, suffix: r.suffix, ...(r.language ? { language: r.language } : {}) },
+        { budgetTokens: budget, ...(r.signal ? { signal: r.signal } : {}) },
+      );
+    } catch (e) {
+      if (r.signal?.aborted) throw e;
+      this.deps.log?.debug(`completion context failed: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
     }
   }
 
@@ -307,6 +407,7 @@ export class CompletionEngine {
     const req = buildFimRequest(c.model, c.show, prefix, suffix, c.opts);
     if (req.kind !== 'ok') throw new Error(req.message);
     this.counters.requests++;
+    this.deps.log?.debug(`completion #${c.id} request to ${c.backend.baseUrl}: ${describeRequest(req)}`);
     const timer = new LatencyTimer(this.now);
     let stats: GenerationStats | undefined;
     let ended = false;
@@ -352,4 +453,53 @@ export class CompletionEngine {
   private setState(seq: number, state: EngineState, error?: unknown): void {
     if (seq === this.seq) this.deps.onState?.(state, error);
   }
+
+  private outcome(seq: number, o: CompletionOutcome): void {
+    if (seq === this.seq) this.deps.onOutcome?.(o);
+  }
+}
+
+function size(text: string): { lines: number; chars: number } {
+  return { lines: text ? text.split('\n').length : 0, chars: text.length };
+}
+
+function summary(g: GatherResult): ContextSummary {
+  return {
+    snippets: g.snippets.length, tokens: g.tokens, ms: g.ms, timedOut: g.timedOut,
+    sources: g.snippets.map((x) => ({ path: x.path, kind: x.kind, ...(x.symbol ? { symbol: x.symbol } : {}) })),
+  };
+}
+
+const EMPTY_WHY: Record<EmptyReason, string> = {
+  nothing: 'the model returned nothing',
+  whitespace: 'the model returned only whitespace',
+  token: 'filtered: the answer began with a special token',
+  newline: 'filtered: one line was wanted and the first line was empty',
+  'suffix-repeat': 'filtered: the answer repeated the line after the cursor',
+  closer: 'filtered: the answer only closed what the code after the cursor closes',
+  'suffix-overlap': 'filtered: the answer only re-typed the rest of the line',
+  'max-lines': 'filtered: no line within the line limit',
+};
+
+function describeResult(text: string, empty: EmptyReason | undefined): string {
+  if (text) return `shown: ${size(text).lines} line(s), ${text.length} chars`;
+  return `empty: ${EMPTY_WHY[empty ?? 'nothing']} (${empty ?? 'nothing'})`;
+}
+
+function describeTiming(t: CompletionTiming, req: FimRequest, ctx: ContextSummary | undefined): string {
+  const parts = [`waited ${Math.round(t.readyAt - (t.askedAt ?? t.readyAt))} ms (debounce)`];
+  if (ctx) parts.push(`context ${ctx.snippets} snippet(s), ${ctx.tokens} tokens in ${Math.round(ctx.ms)} ms${ctx.timedOut ? ' (time limit reached)' : ''}`);
+  if (req.kind === 'ok') parts.push(`prompt ~${estimateTokens((req.params.prompt ?? '') + (req.params.suffix ?? ''))} tokens`);
+  if (t.firstChunkAt !== undefined) parts.push(`first token ${Math.round(t.firstChunkAt - t.readyAt)} ms`);
+  parts.push(`total ${Math.round(t.doneAt - t.readyAt)} ms`);
+  return parts.join(', ');
+}
+
+function describeRequest(req: Extract<FimRequest, { kind: 'ok' }>): string {
+  const p = req.params;
+  const mode = `${req.mode}${req.family ? ` ${req.family}` : ''}${req.singleLine ? ', single line' : ''}`;
+  const ctx = req.snippets ? `, context ${req.snippets} snippet(s) as ${req.contextFormat}` : '';
+  const o = p.options ?? {};
+  return `${mode}${ctx}, prompt ${p.prompt.length} chars (~${estimateTokens(p.prompt + (p.suffix ?? ''))} tokens)${p.suffix !== undefined ? `, suffix ${p.suffix.length} chars` : ''}`
+    + `, num_predict ${o.numPredict ?? '-'}${o.numCtx !== undefined ? `, num_ctx ${o.numCtx}` : ''}`;
 }

@@ -314,14 +314,38 @@ export function shapeCompletion(raw: string, ctx: ShapeContext): string {
   return new CompletionShaper(ctx).shape(raw, true).text;
 }
 
-/** Reads a stream of text until the shaped completion is final (or the stream ends), then returns
- * it. Breaking out early closes the stream (or detaches from a shared one). */
-export async function collectCompletion(stream: AsyncIterable<string>, ctx: ShapeContext | CompletionShaper): Promise<string> {
+/** Why a completion came out empty: the model said nothing, only whitespace, or a shaping rule
+ * cut everything it said (see CutReason). */
+export type EmptyReason = 'nothing' | 'whitespace' | CutReason;
+
+export interface Collected {
+  /** The ghost text. */
+  text: string;
+  /** What the model said (up to where reading stopped). */
+  raw: string;
+  /** The rule that ended the text, if one did. */
+  reason?: CutReason;
+  /** Set when `text` is empty. */
+  empty?: EmptyReason;
+}
+
+/** Reads a stream of text until the shaped completion is final (or the stream ends): the text,
+ * what the model said, and why it is empty when it is. Breaking out early closes the stream (or
+ * detaches from a shared one). */
+export async function collectShaped(stream: AsyncIterable<string>, ctx: ShapeContext | CompletionShaper): Promise<Collected> {
   const shaper = ctx instanceof CompletionShaper ? ctx : new CompletionShaper(ctx);
   let raw = '';
   for await (const chunk of stream) {
     raw += chunk;
     if (shaper.shape(raw, false).final) break;
   }
-  return shaper.shape(raw, true).text;
+  const r = shaper.shape(raw, true);
+  const out: Collected = { text: r.text, raw, ...(r.reason ? { reason: r.reason } : {}) };
+  if (!r.text) out.empty = raw === '' ? 'nothing' : raw.trim() === '' ? 'whitespace' : r.reason ?? 'whitespace';
+  return out;
+}
+
+/** The ghost text of a stream (see collectShaped). */
+export async function collectCompletion(stream: AsyncIterable<string>, ctx: ShapeContext | CompletionShaper): Promise<string> {
+  return (await collectShaped(stream, ctx)).text;
 }

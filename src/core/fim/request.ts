@@ -5,6 +5,7 @@ import type { CompletionParams, LlmBackend, Sampling, StreamChunk } from '../llm
 import type { KeepAlive } from '../ollama/types';
 import { decideFim, type DecideOptions, type ShowInfo } from './capabilities';
 import { allowsMultiline } from './postprocess';
+import { REPO_STOPS, buildRepoPrompt, commentContext, contextFormatFor, usableSnippets, type ContextFormat, type FimContext } from './repo';
 import type { StartFn } from './session';
 import { FIM_TEMPLATES, buildRawPrompt, type FimFamily } from './templates';
 
@@ -22,10 +23,17 @@ export interface FimRequestOptions extends DecideOptions {
   stop?: string[];
   /** One line only (adds a "\n" stop so the server stops early). Default: `!allowsMultiline(prefix, suffix)`. */
   singleLine?: boolean;
+  /** Context from other files (see repo.ts): a repository-level prompt for the models trained on
+   * one (raw, even when the server could apply the template), else comments before the prefix. */
+  context?: FimContext;
 }
 
 export type FimRequest =
-  | { kind: 'ok'; params: CompletionParams; family: FimFamily | undefined; mode: 'suffix' | 'raw'; singleLine: boolean }
+  | {
+    kind: 'ok'; params: CompletionParams; family: FimFamily | undefined; mode: 'suffix' | 'raw'; singleLine: boolean;
+    /** How the context went in, and how many snippets (0: none). */
+    contextFormat?: ContextFormat; snippets: number;
+  }
   | { kind: 'unsupported'; reason: 'instruct' | 'unknown' | 'server'; message: string; suggestion: string };
 
 /** An empty `suffix` makes Ollama skip the FIM template altogether, so suffix mode never sends one. */
@@ -36,8 +44,13 @@ export function buildFimRequest(model: string, show: ShowInfo | undefined, prefi
   if (support.kind === 'unsupported') return support;
   const family = support.family;
   const singleLine = opts.singleLine ?? !allowsMultiline(prefix, suffix);
+  const format = opts.context ? contextFormatFor(model, family) : undefined;
+  const snippets = opts.context && format ? usableSnippets(opts.context.snippets, format, family) : [];
+  const repo = snippets.length && format && format !== 'comments' ? format : undefined;
   // In suffix mode, request stops replace the model's own, so send them only for a known family.
-  const stop = [...new Set([...(family ? FIM_TEMPLATES[family].stop : []), ...(opts.stop ?? []), ...(singleLine ? ['\n'] : [])])];
+  const stop = [...new Set([
+    ...(family ? FIM_TEMPLATES[family].stop : []), ...(repo ? REPO_STOPS[repo] : []), ...(opts.stop ?? []), ...(singleLine ? ['\n'] : []),
+  ])];
   const options: Sampling = { temperature: opts.temperature ?? 0.2, numPredict: opts.numPredict ?? 128 };
   if (opts.topP !== undefined) options.topP = opts.topP;
   if (opts.numCtx !== undefined) options.numCtx = opts.numCtx;
@@ -46,10 +59,17 @@ export function buildFimRequest(model: string, show: ShowInfo | undefined, prefi
   // No reasoning for a completion: a thinking model would spend the whole budget before the first
   // character of code (Ollama accepts think:false for every model; old servers ignore it).
   const common = { model, options, think: false as const, ...(opts.keepAlive !== undefined ? { keepAlive: opts.keepAlive } : {}) };
-  if (support.kind === 'suffix') {
-    return { kind: 'ok', mode: 'suffix', family, singleLine, params: { ...common, prompt: prefix, suffix: suffix === '' ? EMPTY_SUFFIX : suffix } };
+  const ctx = snippets.length ? { contextFormat: format!, snippets: snippets.length } : { snippets: 0 };
+  if (repo) {
+    const prompt = buildRepoPrompt(repo, { ...opts.context!, snippets }, prefix, suffix);
+    return { kind: 'ok', mode: 'raw', family, singleLine, ...ctx, params: { ...common, prompt, raw: true } };
   }
-  return { kind: 'ok', mode: 'raw', family: support.family, singleLine, params: { ...common, prompt: buildRawPrompt(support.family, prefix, suffix), raw: true } };
+  // The comment fallback goes before the prefix, whichever way the prompt is then formatted.
+  const head = snippets.length ? commentContext({ ...opts.context!, snippets }) : '';
+  if (support.kind === 'suffix') {
+    return { kind: 'ok', mode: 'suffix', family, singleLine, ...ctx, params: { ...common, prompt: head + prefix, suffix: suffix === '' ? EMPTY_SUFFIX : suffix } };
+  }
+  return { kind: 'ok', mode: 'raw', family: support.family, singleLine, ...ctx, params: { ...common, prompt: buildRawPrompt(support.family, head + prefix, suffix), raw: true } };
 }
 
 /** A CompletionSession `start` over a backend: text chunks only; `onDone` gets the final chunk (stats). */

@@ -4,12 +4,15 @@
 // pause commands, and the messages a user can act on (a model that cannot fill in the middle, a
 // model that is not installed). An unreachable server goes to the ConnectionMonitor, which says so once.
 import * as vscode from 'vscode';
-import { CompletionEngine, computeWindows, type EngineResult, type EngineState, type EngineStats, type FimWindows, type TextAccessor } from '../../core/fim';
+import {
+  CompletionEngine, CrossFileContext, computeWindows, type CompletionOutcome, type EngineResult, type EngineState, type EngineStats, type FimWindows, type TextAccessor,
+} from '../../core/fim';
 import { abortOn } from '../cancel';
 import type { ExtensionContextOwner } from '../context';
 import { presentError, runRemedy, showWithRemedies } from '../errors';
 import type { ConnectionMonitor } from '../status';
 import { affects, completionEnabled, completionEngineSettings, completionLanguageEnabled, updateSetting } from '../config';
+import { VsCodeDefinitionResolver, VsCodeRecentRanges, contextQuery } from './context';
 import { CompletionStatusItem, type CompletionMode } from './statusItem';
 import { COMMAND, SETTING, STORAGE_KEY } from '../ids';
 
@@ -36,18 +39,27 @@ export interface CompletionDebugInfo {
   notices: string[];
   /** The last result handed to the editor. */
   last?: { kind: EngineResult['kind']; text?: string; source?: string };
+  /** What became of the newest request (the status item's hover says it in words). */
+  outcome?: CompletionOutcome;
 }
+
+/** The prefix window starts on a multiple of this many lines (see WindowOptions.prefixStepLines). */
+const PREFIX_STEP_LINES = 16;
+/** Documents whose context may come from other files (see context.ts). */
+const CONTEXT_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 
 function accessor(doc: vscode.TextDocument): TextAccessor {
   const end = doc.lineAt(doc.lineCount - 1).range.end;
   return {
     length: doc.offsetAt(end),
     getText: (s, e) => doc.getText(new vscode.Range(doc.positionAt(s), doc.positionAt(e))),
+    lineAt: (o) => doc.positionAt(o).line,
+    lineStart: (l) => doc.offsetAt(new vscode.Position(l, 0)),
   };
 }
 
 function windowsAt(doc: vscode.TextDocument, offset: number): FimWindows {
-  return computeWindows(accessor(doc), offset);
+  return computeWindows(accessor(doc), offset, { prefixStepLines: PREFIX_STEP_LINES });
 }
 
 class CompletionController implements vscode.InlineCompletionItemProvider, vscode.Disposable {
@@ -58,16 +70,23 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
   private readonly notices: string[] = [];
   private backoffUntil = 0;
   private last: CompletionDebugInfo['last'];
+  private outcome: CompletionOutcome | undefined;
   private tokenCancels = 0;
+  private readonly recent: VsCodeRecentRanges;
+  private readonly crossFile: CrossFileContext;
 
   constructor(private readonly ctx: ExtensionContextOwner, private readonly monitor: ConnectionMonitor) {
     this.paused = ctx.ext.globalState.get<boolean>(STORAGE_KEY.completionPaused) === true;
     this.status = new CompletionStatusItem();
+    this.recent = ctx.own(new VsCodeRecentRanges());
+    this.crossFile = new CrossFileContext({ resolver: new VsCodeDefinitionResolver(), recent: this.recent });
     this.engine = new CompletionEngine({
       backend: () => ctx.llm(),
       settings: completionEngineSettings,
       log: ctx.log,
       onState: (state, error) => this.status.set(state, error),
+      onOutcome: (o) => { this.outcome = o; this.status.explain(o); },
+      context: this.crossFile,
     });
     this.refreshMode();
   }
@@ -82,6 +101,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
     ctx.own(vscode.commands.registerCommand(COMMAND.completionDebugInfo, (): CompletionDebugInfo => ({
       stats: this.engine.stats(), state: this.status.state, mode: this.status.mode, statusText: this.status.text, statusTooltip: this.status.tooltip,
       paused: this.paused, inFlight: this.engine.inFlight, tokenCancels: this.tokenCancels, notices: [...this.notices], ...(this.last ? { last: this.last } : {}),
+      ...(this.outcome ? { outcome: this.outcome } : {}),
     })));
     ctx.own(vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)));
     ctx.own(vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)));
@@ -113,10 +133,13 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
       if (Date.now() < this.backoffUntil) return undefined;
     }
     if (token.isCancellationRequested) return undefined;
-    const { prefix, suffix } = windowsAt(document, document.offsetAt(position));
+    const { prefix, suffix, prefixStart, suffixEnd } = windowsAt(document, document.offsetAt(position));
+    const about = CONTEXT_SCHEMES.has(document.uri.scheme) ? () => contextQuery(document, prefixStart, suffixEnd) : undefined;
     const abort = abortOn([token], { onCancel: () => { this.tokenCancels++; } });
     try {
-      const r = await this.engine.complete({ doc: document.uri.toString(), prefix, suffix, language: document.languageId, manual, signal: abort.signal });
+      const r = await this.engine.complete({
+        doc: document.uri.toString(), prefix, suffix, language: document.languageId, manual, signal: abort.signal, ...(about ? { context: about } : {}),
+      });
       this.last = r.kind === 'completion' ? { kind: r.kind, text: r.text, source: r.source } : { kind: r.kind };
       switch (r.kind) {
         case 'completion':
@@ -243,6 +266,7 @@ class CompletionController implements vscode.InlineCompletionItemProvider, vscod
 
   dispose(): void {
     this.engine.reset();
+    this.crossFile.clear();
     this.status.dispose();
   }
 }

@@ -1,8 +1,10 @@
 // The inline-completion status bar item: ready / waiting / generating / error, or paused / off.
 // A click pauses or resumes automatic completion (when it is off in the settings: opens the setting).
+// Its hover says what became of the last request: shown (with its timings and context), came back
+// empty or filtered out (and by which rule), failed (and why), or the model cannot fill in the middle.
 import * as vscode from 'vscode';
 import { isUnreachable } from '../../core/http/classify';
-import type { EngineState } from '../../core/fim';
+import type { CompletionOutcome, EmptyReason, EngineState } from '../../core/fim';
 import { COMMAND, SETTING, STATUS_ITEM } from '../ids';
 
 export type CompletionMode = 'on' | 'paused' | 'off' | 'language-off';
@@ -16,6 +18,7 @@ export class CompletionStatusItem implements vscode.Disposable {
   private offline = false;
   private model = '';
   private language = '';
+  private last: CompletionOutcome | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem(STATUS_ITEM.completion, vscode.StatusBarAlignment.Right, 99);
@@ -32,6 +35,12 @@ export class CompletionStatusItem implements vscode.Disposable {
     this.state = state;
     this.error = text;
     this.offline = offline;
+    this.render();
+  }
+
+  /** What became of the newest request (shown in the hover). */
+  explain(o: CompletionOutcome): void {
+    this.last = o;
     this.render();
   }
 
@@ -87,7 +96,27 @@ export class CompletionStatusItem implements vscode.Disposable {
         break;
       default:
         i.text = '$(sparkle)';
-        i.tooltip = vscode.l10n.t('Inline completion ({0}): ready. Click to pause.', this.model);
+        i.tooltip = [vscode.l10n.t('Inline completion ({0}): ready. Click to pause.', this.model), this.lastSentence()].filter(Boolean).join('\n');
+    }
+  }
+
+  /** The last request in words, or '' when there was none (or it was for another model). */
+  private lastSentence(): string {
+    const o = this.last;
+    if (!o || o.model !== this.model) return '';
+    const at = new Date(Date.now() - (performance.now() - o.at)).toLocaleTimeString();
+    switch (o.kind) {
+      case 'shown': {
+        const t = o.timing;
+        const timing = t ? vscode.l10n.t('first token {0} ms, total {1} ms', t.firstChunkAt !== undefined ? Math.round(t.firstChunkAt - t.readyAt) : '-', Math.round(t.doneAt - t.readyAt)) : vscode.l10n.t('from the cache');
+        return [vscode.l10n.t('Last completion ({0}): {1} line(s) shown; {2}.', at, o.lines, timing), contextSentence(o.context)].filter(Boolean).join('\n');
+      }
+      case 'empty':
+        return [vscode.l10n.t('Last request ({0}): nothing was shown because {1}.', at, emptyReason(o.reason)), contextSentence(o.context)].filter(Boolean).join('\n');
+      case 'unsupported':
+        return vscode.l10n.t('Last request ({0}): nothing was shown because the model cannot fill in the middle. {1}', at, o.message);
+      case 'failed':
+        return '';
     }
   }
 
@@ -96,6 +125,27 @@ export class CompletionStatusItem implements vscode.Disposable {
   get tooltip(): string { return typeof this.item.tooltip === 'string' ? this.item.tooltip : this.item.tooltip?.value ?? ''; }
 
   dispose(): void { this.item.dispose(); }
+}
+
+/** Why a request came back empty, as the end of a sentence. */
+function emptyReason(r: EmptyReason): string {
+  switch (r) {
+    case 'nothing': return vscode.l10n.t('the model returned nothing (it ended at once)');
+    case 'whitespace': return vscode.l10n.t('the model returned only whitespace');
+    case 'token': return vscode.l10n.t('the answer was filtered out: it began with an end or special token of the prompt format');
+    case 'newline': return vscode.l10n.t('the answer was filtered out: only one line fits here (there is code after the cursor) and the model\'s first line was empty');
+    case 'suffix-repeat': return vscode.l10n.t('the answer was filtered out: it only repeated the line after the cursor');
+    case 'closer': return vscode.l10n.t('the answer was filtered out: it only closed what the code after the cursor already closes');
+    case 'suffix-overlap': return vscode.l10n.t('the answer was filtered out: it only re-typed the rest of the line');
+    case 'max-lines': return vscode.l10n.t('the answer was filtered out by the line limit (ollamaAssistant.completion.maxLines)');
+  }
+}
+
+/** The context a request carried, in words ('' when none). */
+function contextSentence(c: { snippets: number; tokens: number; sources: Array<{ path: string }> } | undefined): string {
+  if (!c || !c.snippets) return '';
+  const files = [...new Set(c.sources.map((x) => x.path))];
+  return vscode.l10n.t('Context: {0} snippet(s), about {1} tokens, from {2}.', c.snippets, c.tokens, files.join(', '));
 }
 
 /** `text` as a sentence: ends with one full stop (error messages may or may not have one). */
