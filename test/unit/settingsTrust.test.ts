@@ -33,7 +33,7 @@ describe('what a workspace may do with each setting', () => {
       SETTING.endpoint, SETTING.backend, SETTING.headers, SETTING.caCertificateFile, SETTING.connectSeconds, SETTING.firstByteSeconds, SETTING.idleSeconds,
       SETTING.chatMaxHistorySessions, SETTING.chatMaxAnswerChars, SETTING.options, SETTING.keepAlive,
     ].sort());
-    assert.deepStrictEqual(settingsTrusted('narrowOnly').sort(), [SETTING.completionEnabled, SETTING.completionLanguages, SETTING.translationParallelRequests].sort());
+    assert.deepStrictEqual(settingsTrusted('narrowOnly').sort(), [SETTING.completionEnabled, SETTING.completionLanguages, SETTING.completionContextTokens, SETTING.translationParallelRequests].sort());
   });
 
   it('a switch: the workspace can turn it off, not on', () => {
