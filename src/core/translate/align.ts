@@ -14,6 +14,17 @@
 export interface RatioPrior {
   /** log(translation length / source length) of accepted cues (most recent last). */
   logRatios: number[];
+  /** Accepted cues whose source ends a sentence (. ? ! …): how many translations did too. A model
+   * that keeps this (most do, though Chinese subtitles often drop the final full stop) shows a
+   * shifted or re-split answer by a translation that stops mid-sentence. */
+  terminal?: { seen: number; kept: number };
+}
+
+const TERMINAL = /[.?!…。？！؟।]["'”’»」』)\]]*$/u;
+
+/** The text ends a sentence (trailing fillers, spaces and closing quotes aside). */
+export function endsSentence(text: string): boolean {
+  return TERMINAL.test(text.replace(/[\s～~⏎]+$/u, ''));
 }
 
 export interface AlignCheck {
@@ -129,13 +140,34 @@ export function checkAlignment(sources: readonly string[], translations: readonl
     j = pj;
   }
   const empty = translations.findIndex((t, k) => t.trim() === '' && ls[k]! > 0);
+  // Sentences that stopped short: more translations than this job's usual that do not end a
+  // sentence where their source does (a binomial bound over the cues that end one).
+  const term = prior?.terminal;
+  const ends = sources.map((x) => endsSentence(x));
+  const cut = ends.map((e, k) => e && translations[k]!.trim() !== '' && !endsSentence(translations[k]!));
+  let stopped = -1;
+  if (term && term.seen >= 30 && term.kept / term.seen >= 0.9) {
+    const rate = term.kept / term.seen;
+    const t = ends.filter(Boolean).length;
+    const misses = cut.filter(Boolean).length;
+    if (misses > (1 - rate) * t + 2 * Math.sqrt(t * rate * (1 - rate)) + 0.5) stopped = cut.indexOf(true);
+  }
   const reasons: string[] = [];
   if (margin > THRESHOLD && hi >= 0) reasons.push(`lengths fit a merged or shifted answer better (by ${margin.toFixed(1)} nats) at cues ${lo + 1}-${hi + 1}`);
   else { lo = n; hi = -1; }
   if (dups.length) { reasons.push(`answers ${dups.map((k) => `${k + 1}=${k + 2}`).join(', ')} are the same`); lo = Math.min(lo, dups[0]!); hi = Math.max(hi, n - 1); }
   if (empty >= 0) { reasons.push(`answer ${empty + 1} is empty`); lo = Math.min(lo, empty); hi = Math.max(hi, empty); }
+  if (stopped >= 0) { reasons.push(`answers stop mid-sentence where their source ends one (first ${stopped + 1})`); lo = Math.min(lo, stopped); hi = Math.max(hi, n - 1); }
   if (!reasons.length) return { aligned: true, margin };
   return { aligned: false, from: Math.max(0, lo - MARGIN), to: Math.min(n - 1, hi + MARGIN), reason: reasons.join('; '), margin };
+}
+
+/** Adds accepted cues to a job's prior (length ratios, sentence ends kept). */
+export function learn(prior: RatioPrior, sources: readonly string[], translations: readonly string[]): void {
+  prior.logRatios.push(...logRatios(sources, translations));
+  if (prior.logRatios.length > 800) prior.logRatios.splice(0, prior.logRatios.length - 400);
+  const t = prior.terminal ??= { seen: 0, kept: 0 };
+  sources.forEach((x, k) => { if (endsSentence(x)) { t.seen++; if (endsSentence(translations[k]!)) t.kept++; } });
 }
 
 /** The log length ratios of accepted cues, for the job's prior. */

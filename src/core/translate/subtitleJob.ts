@@ -3,7 +3,7 @@
 // keeps its text and is reported. Timing, ids, settings and every other byte of the file stay as
 // they were. Like DocumentJob, a job keeps finished cues when cancelled and can resume.
 import { createHash } from 'node:crypto';
-import { checkAlignment, logRatios, type RatioPrior } from './align';
+import { checkAlignment, learn, type RatioPrior } from './align';
 import {
   buildBatchUser, halves, joinItemLines, makeBatches, makeSceneBatches, parseJsonAnswer, parseNumberedAnswer, splitItemLines, strictBatchSchema, validateBatch,
   type BatchContext, type BatchItem,
@@ -266,10 +266,7 @@ export class SubtitleJob {
       this.failed.delete(it.p.index);
       cache?.set(this.key(it.text), t);
     }
-    if (items.length > 1) {
-      this.prior.logRatios.push(...logRatios(items.map((i) => i.text), items.map((i) => texts.get(i.id)!)));
-      if (this.prior.logRatios.length > 800) this.prior.logRatios.splice(0, this.prior.logRatios.length - 400);
-    }
+    if (items.length > 1) learn(this.prior, items.map((i) => i.text), items.map((i) => texts.get(i.id)!));
   }
 
   /**
@@ -353,20 +350,16 @@ export class SubtitleJob {
           const a = check && items.length > 1
             ? checkAlignment(items.map((i) => i.text), items.map((i) => texts.get(i.id)!), this.prior)
             : { aligned: true as const };
-          if (a.aligned || a.from === undefined || a.to === undefined) {
+          if (a.aligned) {
             this.accept(items, texts);
           } else {
-            // Every id came back but the texts are shifted: keep the cues outside the window, ask
-            // again for the window (in halves when this window was itself a repair).
+            // Every id came back but the texts are shifted. Where the shift starts cannot be told
+            // for sure (cues of similar length look aligned either way), so nothing of this answer
+            // is kept: the cues are asked again in two halves (new prompts, so a model at
+            // temperature 0 does not give the same answer again), each checked the same way.
             misaligned++;
-            const window = items.slice(a.from, a.to + 1);
-            this.accept([...items.slice(0, a.from), ...items.slice(a.to + 1)], texts);
-            this.opts.onRepair?.(`cues ${items[0]!.id}-${items[items.length - 1]!.id}: ${a.reason}; asking again for ${window[0]!.id}-${window[window.length - 1]!.id}`);
-            ro.onProgress?.(this.progress(requests, invalid + misaligned));
-            if (window.length === 1) return [{ items: window, repair: task.repair + 1 }];
-            return task.repair > 0 || window.length === items.length
-              ? halves(window).map((h) => ({ items: h, repair: task.repair + 1 }))
-              : [{ items: window, repair: task.repair + 1 }];
+            this.opts.onRepair?.(`cues ${items[0]!.id}-${items[items.length - 1]!.id}: ${a.reason}; asked again in halves`);
+            return halves(items).map((h) => ({ items: h, repair: task.repair + 1 }));
           }
         }
         ro.onProgress?.(this.progress(requests, invalid + misaligned));
