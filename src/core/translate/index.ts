@@ -29,3 +29,13 @@ export {
 } from './subtitleJob';
 export { runQueue, type TaskContext } from './pool';
 export { LiveDocumentView } from './live';
+export { makeSceneBatches, strictBatchSchema, parseJsonAnswer, type SceneSizing, type TimedItem } from './batch';
+export { checkAlignment, alignLength, endsSentence, type AlignCheck, type RatioPrior } from './align';
+export {
+  scanRegions, textBlocks, blockAt, languageSyntax, isDirective, isProseString, rebuildBlock, BUILTIN_SYNTAX,
+  type LanguageSyntax, type ConfiguredComments, type Region, type TextBlock, type BlockLine, type StringRule,
+} from './comments';
+export {
+  FolderJob, folderFileKind, isTranslationOutput, limitConcurrency,
+  type FolderFile, type FolderIo, type FolderOptions, type FolderJobState, type FolderFileState, type FolderProgress, type FolderResult, type FolderFileResult,
+} from './folder';
