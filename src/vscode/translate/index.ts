@@ -10,6 +10,10 @@ import { TranslationService, type TranslationOutcome } from './service';
 import type { SavedJob } from './store';
 import { resumeSubtitles, translateSubtitlesCommand } from './subtitles';
 import { COMMAND } from '../ids';
+import { CommentDecorations, translateCommentsCommand } from './comments';
+import { translateFolderCommand } from './folder';
+import { HoverTranslator } from './hover';
+import { chooseTranslationModel } from './modelPick';
 
 export type { TranslationOutcome } from './service';
 
@@ -68,4 +72,24 @@ export function registerTranslation(ctx: ExtensionContextOwner, monitor: Connect
   ctx.own(vscode.commands.registerCommand(COMMAND.translateSubtitles, (uri?: unknown, uris?: unknown) =>
     each(targets(uri, uris), (u) => translateSubtitlesCommand(svc, u))));
   ctx.own(vscode.commands.registerCommand(COMMAND.translateResume, (arg?: unknown) => resume(svc, arg)));
+
+  // Hover translation: one provider for every language (it finds nothing to do outside comments,
+  // strings and prose paragraphs, and does nothing before its delay when the mouse moves on).
+  const hover = ctx.own(new HoverTranslator(svc));
+  ctx.own(vscode.languages.registerHoverProvider('*', hover));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateHover, () => hover.showAtCursor()));
+
+  const decorations = ctx.own(new CommentDecorations());
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateComments, (arg?: unknown) =>
+    translateCommentsCommand(svc, decorations, arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as { mode?: 'decorations' | 'replace' }) : undefined)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateClearComments, () => {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    if (uri) decorations.clear(uri);
+  }));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateFolder, (uri?: unknown) => translateFolderCommand(svc, uri instanceof vscode.Uri ? uri : undefined)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateChooseModel, () => chooseTranslationModel(svc)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateClearMemory, async () => {
+    await svc.clearMemory();
+    void vscode.window.showInformationMessage(vscode.l10n.t('The translation memory is empty.'));
+  }));
 }
