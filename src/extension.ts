@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
   const models = registerModels(ctx, monitor);
   registerCompletion(ctx, monitor);
   const chat = registerChat(ctx, monitor);
-  registerTranslation(ctx, monitor);
+  const translation = registerTranslation(ctx, monitor);
   if (__OA_TEST__ && testing) {
     const end = performance.now();
     const loadMs = typeof __oaLoadStart === 'number' && typeof __oaLoadEnd === 'number' ? __oaLoadEnd - __oaLoadStart : NaN;
@@ -54,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
     };
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require the production build drops with this branch
     const { createTestApi } = require('./vscode/testApi') as typeof import('./vscode/testApi');
-    return createTestApi({ activation, context: ctx, monitor, models, chat });
+    return createTestApi({ activation, context: ctx, monitor, models, chat, translation });
   }
   return undefined;
 }

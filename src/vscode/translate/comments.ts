@@ -97,7 +97,7 @@ export async function translateCommentsCommand(svc: TranslationService, decorati
     && b.text.length <= MAX_BLOCK_CHARS && !alreadyInTarget(b.text, s.target));
   if (blocks.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No comments to translate in {0}.', displayName(doc.uri)));
-    return { status: 'nothing', total: 0 };
+    return { status: 'nothing', total: 0, message: `${all.length} comments and strings, none to translate` };
   }
   const mode = arg?.mode ?? (s.commentsMode === 'ask' ? await pickMode() : s.commentsMode);
   if (!mode) return { status: 'cancelled', reason: 'cancelled' };

@@ -39,6 +39,8 @@ export class HoverTranslator implements vscode.HoverProvider {
   private readonly changed = new vscode.EventEmitter<HoverStats>();
   /** Fires after every hover that found something to translate (tests wait on it). */
   readonly onDidHover = this.changed.event;
+  /** Hovers waiting out their delay now (nothing sent yet). */
+  pending = 0;
   /** Set by the keyboard command: the next hover at this place is asked for, no delay. */
   private armed: { uri: string; line: number } | undefined;
 
@@ -71,9 +73,13 @@ export class HoverTranslator implements vscode.HoverProvider {
         this.stats.cacheHits++;
         return this.hover(hit, unit, t.target);
       }
-      if (!armed && hs.delayMs > 0 && !(await rest(hs.delayMs, token))) {
-        this.stats.cancelledBeforeRequest++;
-        return undefined;
+      if (!armed && hs.delayMs > 0) {
+        this.pending++;
+        const still = await rest(hs.delayMs, token).finally(() => { this.pending--; });
+        if (!still) {
+          this.stats.cancelledBeforeRequest++;
+          return undefined;
+        }
       }
       const abort = abortOn([token]);
       try {

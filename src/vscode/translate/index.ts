@@ -62,7 +62,14 @@ async function resume(svc: TranslationService, arg: unknown): Promise<Translatio
   return job.kind === 'document' ? resumeDocument(svc, job) : resumeSubtitles(svc, job);
 }
 
-export function registerTranslation(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
+/** The parts of the translation feature other code (the test API) may look at. */
+export interface TranslationFeature {
+  readonly hover: HoverTranslator;
+  readonly decorations: CommentDecorations;
+  readonly service: TranslationService;
+}
+
+export function registerTranslation(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): TranslationFeature {
   const svc = ctx.own(new TranslationService(ctx, monitor));
   ctx.own(vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, svc.previews));
   ctx.own(vscode.commands.registerCommand(COMMAND.translateSelection, (arg?: unknown) =>
@@ -92,4 +99,5 @@ export function registerTranslation(ctx: ExtensionContextOwner, monitor: Connect
     await svc.clearMemory();
     void vscode.window.showInformationMessage(vscode.l10n.t('The translation memory is empty.'));
   }));
+  return { hover, decorations, service: svc };
 }

@@ -57,8 +57,8 @@ export class TranslationService implements vscode.Disposable {
   private memoryLoad: Promise<void> | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private saving: Promise<void> = Promise.resolve();
-  /** Workspace glossary files, by folder, until one of them changes. */
-  private readonly glossaryFiles = new Map<string, Promise<Record<string, string>>>();
+  /** Workspace glossary files read, by folder, with the files' modification times then. */
+  private readonly glossaryFiles = new Map<string, { stamp: string; entries: Promise<Record<string, string>> }>();
   readonly previews = new TranslationPreviews();
   readonly jobs: JobStore;
   /** Keys of jobs running now (a second run of the same job is refused). */
@@ -68,17 +68,10 @@ export class TranslationService implements vscode.Disposable {
 
   constructor(readonly ctx: ExtensionContextOwner, readonly monitor: ConnectionMonitor) {
     this.jobs = new JobStore(ctx.ext.workspaceState);
-    // Edits to a glossary file take effect on the next translation.
-    const watcher = vscode.workspace.createFileSystemWatcher(`**/{${WORKSPACE_FILE.glossaryJson},${WORKSPACE_FILE.glossaryCsv}}`);
-    const drop = (): void => this.glossaryFiles.clear();
-    ctx.own(watcher);
-    ctx.own(watcher.onDidChange(drop));
-    ctx.own(watcher.onDidCreate(drop));
-    ctx.own(watcher.onDidDelete(drop));
-    ctx.own(vscode.workspace.onDidChangeWorkspaceFolders(drop));
   }
 
-  private get memoryUri(): vscode.Uri { return vscode.Uri.joinPath(this.ctx.ext.globalStorageUri, MEMORY_FILE); }
+  /** Where the translation memory is saved. */
+  get memoryUri(): vscode.Uri { return vscode.Uri.joinPath(this.ctx.ext.globalStorageUri, MEMORY_FILE); }
 
   /**
    * Loads the translation memory from disk the first time a translation needs it (never at
@@ -138,13 +131,18 @@ export class TranslationService implements vscode.Disposable {
     const user = translationSettings().glossary;
     const folder = (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? (vscode.workspace.workspaceFolders?.length === 1 ? vscode.workspace.workspaceFolders[0] : undefined);
     if (!folder) return user;
+    // Edits to a glossary file take effect on the next translation: two stats tell whether it changed.
     const key = folder.uri.toString();
-    let p = this.glossaryFiles.get(key);
-    if (!p) {
-      p = this.readGlossaryFile(folder.uri);
-      this.glossaryFiles.set(key, p);
+    const stamps = await Promise.all([WORKSPACE_FILE.glossaryJson, WORKSPACE_FILE.glossaryCsv].map(async (rel) => {
+      try { const st = await vscode.workspace.fs.stat(vscode.Uri.joinPath(folder.uri, rel)); return `${st.mtime}:${st.size}`; } catch { return '-'; }
+    }));
+    const stamp = stamps.join('|');
+    let hit = this.glossaryFiles.get(key);
+    if (!hit || hit.stamp !== stamp) {
+      hit = { stamp, entries: stamp === '-|-' ? Promise.resolve({}) : this.readGlossaryFile(folder.uri) };
+      this.glossaryFiles.set(key, hit);
     }
-    return mergeGlossaries(user, await p);
+    return mergeGlossaries(user, await hit.entries);
   }
 
   private async readGlossaryFile(folder: vscode.Uri): Promise<Record<string, string>> {

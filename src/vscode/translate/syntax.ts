@@ -3,7 +3,8 @@
 // JSONC, read once per language), the core scanner (core/translate/comments) over the document,
 // and the result kept per document version, so a hover or a command never scans twice.
 import * as vscode from 'vscode';
-import { parse as parseJsonc } from 'jsonc-parser';
+// The ESM build: the UMD one (package main) loads its parts with a require() esbuild cannot follow.
+import { parse as parseJsonc } from 'jsonc-parser/lib/esm/main.js';
 import { languageSyntax, scanRegions, textBlocks, type ConfiguredComments, type LanguageSyntax, type TextBlock } from '../../core/translate/comments';
 
 const configured = new Map<string, Promise<ConfiguredComments | undefined>>();
