@@ -101,6 +101,15 @@ describe('translation in the workspace: hover, comments, folders (real extension
     assert.ok(!hoverText(code).includes('〔译〕'));
     assert.strictEqual(chats(server, before).length, 1);
 
+    // Markdown: the paragraph under the mouse, not the fenced code.
+    const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# Notes\n\nSubtitles keep their timing.\nNothing is overwritten.\n\n```sh\nnpm run build\n```\n' });
+    const para = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', md.uri, new vscode.Position(3, 3)));
+    assert.ok(para.includes('〔译〕Subtitles keep their timing.') && para.includes('〔译〕Nothing is overwritten.'), para);
+    const fence = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', md.uri, new vscode.Position(7, 3)));
+    assert.ok(!fence.includes('〔译〕'), fence);
+    assert.strictEqual(chats(server, before).length, 2, 'one request for the paragraph, none for the code');
+    await vscode.window.showTextDocument(doc);
+
     // What the user sees: the real hover widget, from the keyboard command.
     const editor = vscode.window.activeTextEditor!;
     editor.selection = new vscode.Selection(0, 8, 0, 8);
