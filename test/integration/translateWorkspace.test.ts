@@ -186,7 +186,7 @@ describe('translation in the workspace: hover, comments, folders (real extension
     assert.strictEqual(doc.getText(), content, 'one Undo restores every comment');
   });
 
-  it('Translate Folder…: a run stopped by a server error resumes without sending the finished file again; an existing translation is skipped', async () => {
+  it('Translate Folder…: a run stopped by a server error is resumed (Resume Translation) without sending the finished file again; an existing translation is skipped', async () => {
     await setSetting('translation.parallelRequests', 1);
     const folder = path.join(dir, 'season1');
     fs.mkdirSync(path.join(folder, 'extras'), { recursive: true });
@@ -209,7 +209,8 @@ describe('translation in the workspace: hover, comments, folders (real extension
     server.clearFaults();
 
     const resumeFrom = server.requests.length;
-    const done = await vscode.commands.executeCommand<FolderOutcome>('ollamaAssistant.translate.folder', uri);
+    // Resume Translation (palette, no argument) continues the interrupted folder run.
+    const done = await vscode.commands.executeCommand<FolderOutcome>('ollamaAssistant.translate.resume');
     assert.strictEqual(done.status, 'done', JSON.stringify(done));
     assert.ok((done.resumed ?? 0) >= 2, `a.srt and c.srt were settled by the first run: ${JSON.stringify(done)}`);
     const sent = chats(server, resumeFrom);

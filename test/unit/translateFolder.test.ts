@@ -3,7 +3,7 @@
 // all files, and a run stopped half way (its state as saved at that moment) resumed without asking
 // again for anything finished.
 import * as assert from 'assert';
-import { FolderJob, isTranslationOutput, type FolderFile, type FolderIo, type FolderJobState, type TranslateFn } from '../../src/core/translate';
+import { FolderJob, isTranslationOutput, type FolderFile, type FolderIo, type FolderJobState, type FolderProgress, type TranslateFn } from '../../src/core/translate';
 import { abortError } from '../../src/core/common/cancel';
 import { syntheticDialogueSrt } from '../../bench/translateSubtitles';
 import { TranslatorModel } from '../support/ollamaServerTranslator';
@@ -57,6 +57,29 @@ describe('translate: folders', () => {
     assert.strictEqual(io.files['/root/c.zh-CN.md'], '〔译〕# Title\n\n〔译〕Some text to translate.\n');
     assert.strictEqual(io.files['/root/d.zh-CN.srt'], 'old translation');
     assert.strictEqual(r.requests, fn.calls.length);
+  });
+
+  it('one progress for the whole folder: files and units only grow, end at their totals, and an ETA once work was done', async () => {
+    const io = memoryIo({ '/root/a.srt': syntheticDialogueSrt(60, 3), '/root/b.srt': syntheticDialogueSrt(45, 4), '/root/c.md': '# T\n\nOne.\n\nTwo.\n' });
+    let clock = 0;
+    const base = model(new TranslatorModel());
+    const fn: TranslateFn = async (req) => { clock += 100; return base(req); };
+    const seen: FolderProgress[] = [];
+    const r = await new FolderJob(list(io), io, { target: 'zh-CN', model: 'm', now: () => clock }).run(fn, { concurrency: 2, onProgress: (p) => seen.push(p) });
+    assert.ok(r.files.every((f) => f.status === 'done'));
+    const last = seen.at(-1)!;
+    assert.strictEqual(last.filesTotal, 3);
+    assert.strictEqual(last.filesDone, 3);
+    assert.strictEqual(last.unitsDone, last.unitsTotal);
+    assert.ok(last.unitsTotal >= 105, String(last.unitsTotal));
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok(seen[i]!.filesDone >= seen[i - 1]!.filesDone && seen[i]!.unitsDone >= seen[i - 1]!.unitsDone, `progress went back at ${i}`);
+    }
+    assert.strictEqual(seen[0]!.etaMs, undefined, 'no ETA before any work');
+    const mid = seen.find((p) => p.unitsDone > 0 && p.unitsDone < p.unitsTotal && p.etaMs !== undefined);
+    assert.ok(mid, 'an ETA while the job runs');
+    // Rate so far x what is left: 100 ms of fake clock per request.
+    assert.ok(mid.etaMs! > 0 && mid.etaMs! < 100 * 10 * 2, String(mid.etaMs));
   });
 
   it('keeps at most `concurrency` requests in flight across all files', async () => {

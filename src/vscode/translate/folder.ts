@@ -28,6 +28,14 @@ export interface FolderOutcome extends TranslationOutcome {
   resumed?: number;
 }
 
+/** The folders with an interrupted run (for Resume Translation), newest first is not known: by name. */
+export function interruptedFolders(svc: TranslationService): Array<{ folder: vscode.Uri; target: string; done: number; total: number }> {
+  return Object.entries(allStates(svc)).map(([key, st]) => {
+    const files = Object.values(st.files);
+    return { folder: vscode.Uri.parse(key.slice(0, key.lastIndexOf('|'))), target: st.target, done: files.filter((f) => f.status !== 'partial').length, total: files.length };
+  });
+}
+
 function stateKey(folder: vscode.Uri, target: string): string {
   return `${folder.toString()}|${languageTag(target)}`;
 }

@@ -6,12 +6,12 @@ import type { ConnectionMonitor } from '../status';
 import { resumeDocument, translateDocumentCommand } from './document';
 import { PREVIEW_SCHEME } from './preview';
 import { translateSelection, type SelectionArgs } from './selection';
-import { TranslationService, type TranslationOutcome } from './service';
+import { displayName, TranslationService, type TranslationOutcome } from './service';
 import type { SavedJob } from './store';
 import { resumeSubtitles, translateSubtitlesCommand } from './subtitles';
 import { COMMAND } from '../ids';
 import { CommentDecorations, translateCommentsCommand } from './comments';
-import { translateFolderCommand } from './folder';
+import { interruptedFolders, translateFolderCommand } from './folder';
 import { HoverTranslator } from './hover';
 import { chooseTranslationModel } from './modelPick';
 
@@ -54,6 +54,13 @@ async function pickJob(svc: TranslationService, arg: unknown): Promise<SavedJob 
 }
 
 async function resume(svc: TranslationService, arg: unknown): Promise<TranslationOutcome> {
+  // A folder run that stopped is resumed by running it again (its state is kept per folder).
+  const folders = interruptedFolders(svc);
+  if (arg === undefined && svc.jobs.all().length === 0 && folders.length > 0) {
+    const items = folders.map((f) => ({ label: displayName(f.folder), description: `${vscode.l10n.t('{0} of {1} files', f.done, f.total)} · ${f.target}`, folder: f.folder }));
+    const pick = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Which translation should continue?') });
+    return pick ? translateFolderCommand(svc, pick.folder) : { status: 'nothing' };
+  }
   const job = await pickJob(svc, arg);
   if (!job) {
     if (svc.jobs.all().length === 0) void vscode.window.showInformationMessage(vscode.l10n.t('There is no interrupted translation to resume.'));

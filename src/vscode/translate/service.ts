@@ -244,8 +244,9 @@ export class TranslationService implements vscode.Disposable {
     if (p.kind === 'modelMissing') {
       const model = p.model ?? o.model;
       // Pull (the message itself says "or choose another model"), then Resume.
+      const choose: ExtraButton = { label: vscode.l10n.t('Choose Model…'), run: () => vscode.commands.executeCommand(COMMAND.translateChooseModel) };
       showWithRemedies(vscode.l10n.t('Model {0} is not installed on {1}. Pull it, or choose another model for translation.', model, url), p.remedies.filter((r) => r.kind === 'pull'), {
-        extra: resume,
+        extra: [choose, ...resume],
         onError: (err) => this.log.error(`cannot start the pull of ${model}: ${String(err)}`),
       });
       return 'model-missing';
