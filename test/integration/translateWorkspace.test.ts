@@ -15,7 +15,7 @@ import type { FolderOutcome } from '../../src/vscode/translate/folder';
 import { OllamaTestServer } from '../support/ollamaServer';
 import { screenshot, setSetting, testApi, waitFor } from './helpers';
 
-interface ChatBody { model: string; messages: Array<{ role: string; content: string }> }
+interface ChatBody { model: string; think?: unknown; messages: Array<{ role: string; content: string }> }
 
 /** Subtitle batches line for line; prose line for line, each line marked. */
 function fakeModel(req: { path: string; body: ChatBody }): string {
@@ -90,6 +90,7 @@ describe('translation in the workspace: hover, comments, folders (real extension
     const sent = chats(server, before);
     assert.strictEqual(sent.length, 1, 'one request for the two-line block');
     assert.strictEqual(sent[0]!.messages.at(-1)!.content, 'Returns the number of cues in the file.\nTiming is never changed.');
+    assert.strictEqual(sent[0]!.think, false, 'no reasoning for a translation');
 
     const second = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(1, 4));
     assert.ok(hoverText(second).includes('〔译〕Timing is never changed.'));
@@ -184,6 +185,12 @@ describe('translation in the workspace: hover, comments, folders (real extension
       .replace('// One line only.', '// 〔译〕One line only.'));
     await vscode.commands.executeCommand('undo');
     assert.strictEqual(doc.getText(), content, 'one Undo restores every comment');
+
+    // A selection: only the comments it touches.
+    vscode.window.activeTextEditor!.selection = new vscode.Selection(5, 0, 7, 1);
+    const part = await vscode.commands.executeCommand<CommentsOutcome>('ollamaAssistant.translate.comments', { mode: 'decorations' });
+    assert.deepStrictEqual(part.items, [{ line: 6, endLine: 6, text: '〔译〕One line only.' }]);
+    assert.strictEqual(api.translation.decorations.count(doc.uri), 1);
   });
 
   it('Translate Folder…: a run stopped by a server error is resumed (Resume Translation) without sending the finished file again; an existing translation is skipped', async () => {
@@ -216,6 +223,7 @@ describe('translation in the workspace: hover, comments, folders (real extension
     const sent = chats(server, resumeFrom);
     assert.strictEqual(sent.length, 1, 'only b.srt is sent');
     assert.ok(sent[0]!.messages.at(-1)!.content.includes('We are late.'));
+    assert.strictEqual(sent[0]!.think, false, 'no reasoning for a subtitle batch');
     assert.deepStrictEqual(done.files!.map((f) => [f.name, f.status]), [['a.srt', 'done'], ['c.srt', 'skipped'], ['extras/b.srt', 'done']]);
     const b = fs.readFileSync(path.join(folder, 'extras', 'b.zh-CN.srt'), 'utf8');
     assert.strictEqual(b, srt(['〔译〕We are late.', '〔译〕Run!']));

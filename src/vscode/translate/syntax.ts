@@ -36,11 +36,16 @@ export async function syntaxFor(languageId: string): Promise<LanguageSyntax | un
   return languageSyntax(languageId, await configuredComments(languageId));
 }
 
+/** Files longer than this (characters) are not scanned for comments. */
+const MAX_SCAN_CHARS = 5_000_000;
+
 const scans = new WeakMap<vscode.TextDocument, { version: number; blocks: TextBlock[] }>();
 
 /** The document's comment and string blocks (cached per document version). Undefined: a language
- * whose comments are not known. */
+ * whose comments are not known, or a file over MAX_SCAN_CHARS. */
 export async function blocksOf(doc: vscode.TextDocument): Promise<TextBlock[] | undefined> {
+  // Very large files (bundles, generated code) are not scanned: a hover must stay cheap.
+  if (doc.offsetAt(new vscode.Position(doc.lineCount, 0)) > MAX_SCAN_CHARS) return undefined;
   const hit = scans.get(doc);
   if (hit && hit.version === doc.version) return hit.blocks;
   const syn = await syntaxFor(doc.languageId);
