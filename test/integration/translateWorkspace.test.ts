@@ -12,7 +12,9 @@ import * as vscode from 'vscode';
 import type { OllamaAssistantTestApi } from '../../src/vscode/testApi';
 import type { CommentsOutcome } from '../../src/vscode/translate/comments';
 import type { FolderOutcome } from '../../src/vscode/translate/folder';
+import { cues, parseSubtitles } from '../../src/core/translate';
 import { OllamaTestServer } from '../support/ollamaServer';
+import { TranslatorModel, translatedFrom } from '../support/ollamaServerTranslator';
 import { screenshot, setSetting, testApi, waitFor } from './helpers';
 
 interface ChatBody { model: string; think?: unknown; messages: Array<{ role: string; content: string }> }
@@ -37,6 +39,23 @@ function chats(server: OllamaTestServer, from: number): ChatBody[] {
 function hoverText(hovers: vscode.Hover[]): string {
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n')
     .replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, '$1');
+}
+
+/** A dialogue of `n` cues: 1-2.5 s apart, a 6 s silence (a scene change) every 7 to 19 cues. */
+function dialogue(n: number, about = 'topic'): string {
+  const out: string[] = [];
+  const ts = (ms: number): string => {
+    const p = (v: number, w = 2): string => String(v).padStart(w, '0');
+    return `${p(Math.floor(ms / 3_600_000))}:${p(Math.floor(ms / 60_000) % 60)}:${p(Math.floor(ms / 1000) % 60)},${p(ms % 1000, 3)}`;
+  };
+  let t = 1000;
+  let scene = 9;
+  for (let i = 1; i <= n; i++) {
+    out.push(`${i}\n${ts(t)} --> ${ts(t + 900)}\nLine ${i} of the talk, about ${about} ${(i * 7) % 13}.\n`);
+    t += --scene <= 0 ? 6000 : 1000 + ((i * 37) % 15) * 100;
+    if (scene <= 0) scene = 7 + ((i * 5) % 13);
+  }
+  return out.join('\n');
 }
 
 function srt(lines: string[]): string {
@@ -261,6 +280,51 @@ describe('translation in the workspace: hover, comments, folders (real extension
     } finally {
       fs.rmSync(file, { force: true });
       await setSetting('translation.glossary', undefined);
+    }
+  });
+
+  it('Translate Subtitle File, strict batches, a model that merges or drops a cue in half of the batches: every cue its own translation, timestamps identical; Ollama 0.4 refuses the schema and the text format takes over', async () => {
+    const model = new TranslatorModel({ share: 0.5, kinds: ['merge', 'drop'], seed: 'it' });
+    const strictServer = await OllamaTestServer.start({ reply: model.reply });
+    const oldServer = await OllamaTestServer.start({ reply: model.reply, version: '0.4.7' });
+    await setSetting('translation.strictSubtitles', true);
+    try {
+      let source = dialogue(240);
+      const check = (out: string): void => {
+        const a = cues(parseSubtitles(source, 'srt'));
+        const b = cues(parseSubtitles(out, 'srt'));
+        assert.strictEqual(b.length, a.length, 'cues out = cues in');
+        assert.deepStrictEqual(out.split('\n').filter((l) => l.includes('-->')), source.split('\n').filter((l) => l.includes('-->')), 'every timestamp identical');
+        const wrong = a.filter((c, k) => !translatedFrom(b[k]!.lines.join('\n'), c.lines.join('\n')));
+        assert.deepStrictEqual(wrong.map((c) => c.lines.join(' ')), [], 'every cue carries its own translation');
+      };
+
+      await setSetting('endpoint', strictServer.url);
+      fs.writeFileSync(path.join(dir, 'talk.srt'), source);
+      const r = await vscode.commands.executeCommand<{ status: string; uri?: string }>('ollamaAssistant.translate.subtitles', vscode.Uri.file(path.join(dir, 'talk.srt')));
+      assert.strictEqual(r.status, 'done', JSON.stringify(r));
+      check(fs.readFileSync(path.join(dir, 'talk.zh-CN.srt'), 'utf8'));
+      const sent = strictServer.requests.filter((q) => q.path === '/api/chat').map((q) => q.body as ChatBody & { format?: { prefixItems?: unknown[]; minItems?: number } });
+      assert.ok(sent.every((b) => b.format === undefined || (b.format.prefixItems?.length === b.format.minItems)), 'a schema of exactly N items');
+      assert.ok(model.stats.strictBatches > 0 && model.stats.misbehaved > 0, JSON.stringify(model.stats));
+
+      // Ollama before 0.5 answers a schema with HTTP 400: the rest of the run uses the text format.
+      await setSetting('endpoint', oldServer.url);
+      const strictBefore = model.stats.strictBatches;
+      source = dialogue(240, 'another subject'); // not in the cache
+      fs.writeFileSync(path.join(dir, 'talk-old.srt'), source);
+      const old = await vscode.commands.executeCommand<{ status: string }>('ollamaAssistant.translate.subtitles', vscode.Uri.file(path.join(dir, 'talk-old.srt')));
+      assert.strictEqual(old.status, 'done', JSON.stringify(old));
+      check(fs.readFileSync(path.join(dir, 'talk-old.zh-CN.srt'), 'utf8'));
+      assert.strictEqual(model.stats.strictBatches, strictBefore, 'no JSON answer from a server that refused the schema');
+      const oldChats = oldServer.requests.filter((q) => q.path === '/api/chat').map((q) => q.body as { format?: unknown });
+      assert.ok(typeof oldChats[0]?.format === 'object', 'the run starts strict');
+      assert.ok(oldChats.slice(1).every((b) => b.format === undefined), 'after the refusal, no schema is sent again');
+    } finally {
+      await setSetting('translation.strictSubtitles', undefined);
+      await setSetting('endpoint', server.url);
+      await strictServer.close();
+      await oldServer.close();
     }
   });
 
