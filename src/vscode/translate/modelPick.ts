@@ -1,11 +1,13 @@
 // Choose Translation Model…: a quick pick of the models the server has (`/api/tags`, or `/v1/models`
 // on an OpenAI-compatible server), the current one marked, embedding-only models left out, and a
-// "Pull a model…" entry (native Ollama) — never a free-text box first. The choice goes to
-// `translation.model` (the workspace settings when the workspace sets it, else the user's).
+// "Pull a model…" entry (native Ollama; the model pulled is then chosen) — never a free-text box
+// first. The choice goes to `translation.model` (the workspace settings when the workspace sets
+// it, else the user's).
 import * as vscode from 'vscode';
 import { formatBytes, sameModel } from '../../core/models/format';
 import { translationSettings, updateSetting } from '../config';
 import { COMMAND, SETTING } from '../ids';
+import type { OperationResult } from '../models/shared';
 import type { TranslationService } from './service';
 
 /** Shows the picker; resolves with the model now set (undefined: nothing chosen or the list failed). */
@@ -26,8 +28,11 @@ export async function chooseTranslationModel(svc: TranslationService): Promise<s
     const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Translation model'), placeHolder: models.length ? vscode.l10n.t('Choose the model that translates') : vscode.l10n.t('No models are installed on {0}.', url), matchOnDescription: true });
     if (!pick) return undefined;
     if (pick.pull) {
-      await vscode.commands.executeCommand(COMMAND.modelsPull);
-      return undefined;
+      // The Models feature's Pull (asks for the name, shows progress); a pulled model becomes the translation model.
+      const pulled = await vscode.commands.executeCommand<OperationResult | undefined>(COMMAND.modelsPull);
+      if (!pulled?.ok || !pulled.model) return undefined;
+      await updateSetting(SETTING.translationModel, pulled.model, { preferWorkspace: true });
+      return pulled.model;
     }
     await updateSetting(SETTING.translationModel, pick.name, { preferWorkspace: true });
     return pick.name;
