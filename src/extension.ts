@@ -11,6 +11,7 @@ import { ConnectionMonitor, registerStatusCommands } from './vscode/status';
 import type { ActivationMeasurement, OllamaAssistantTestApi } from './vscode/testApi';
 import { registerToken } from './vscode/token';
 import { registerTranslation } from './vscode/translate';
+import { registerModelPickers } from './vscode/modelPick';
 
 /** True in test builds only (esbuild.js defines it): `npm run package` leaves the test API out. */
 declare const __OA_TEST__: boolean;
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
   registerCompletion(ctx, monitor);
   const chat = registerChat(ctx, monitor);
   const translation = registerTranslation(ctx, monitor);
+  registerModelPickers(ctx);
   if (__OA_TEST__ && testing) {
     const end = performance.now();
     const loadMs = typeof __oaLoadStart === 'number' && typeof __oaLoadEnd === 'number' ? __oaLoadEnd - __oaLoadStart : NaN;

@@ -33,6 +33,8 @@ export const COMMAND = {
   translateFolder: 'ollamaAssistant.translate.folder',
   translateChooseModel: 'ollamaAssistant.translate.chooseModel',
   translateClearMemory: 'ollamaAssistant.translate.clearMemory',
+  completionChooseModel: 'ollamaAssistant.completion.chooseModel',
+  embeddingsChooseModel: 'ollamaAssistant.embeddings.chooseModel',
   modelsRefresh: 'ollamaAssistant.models.refresh',
   modelsPull: 'ollamaAssistant.models.pull',
   modelsDelete: 'ollamaAssistant.models.delete',

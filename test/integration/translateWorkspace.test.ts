@@ -328,7 +328,7 @@ describe('translation in the workspace: hover, comments, folders (real extension
     }
   });
 
-  it('Choose Translation Model… offers the installed models in a quick pick and sets the one chosen', async () => {
+  it('Choose Translation Model… / Choose Embedding Model… offer the installed models that fit in a quick pick and set the one chosen', async () => {
     const before = server.requests.length;
     const chosen = vscode.commands.executeCommand<string | undefined>('ollamaAssistant.translate.chooseModel');
     await server.waitForRequest((r) => r.path === '/api/tags' && server.requests.indexOf(r) >= before, 15000);
@@ -341,5 +341,17 @@ describe('translation in the workspace: hover, comments, folders (real extension
     assert.strictEqual(result, 'llama3.2:latest');
     assert.strictEqual(vscode.workspace.getConfiguration('ollamaAssistant').get('translation.model'), 'llama3.2:latest');
     await setSetting('translation.model', 'llama3.2');
+
+    // The same picker for the embedding model offers embedding models only (all-minilm here).
+    const pickedEmbedding = vscode.commands.executeCommand<string | undefined>('ollamaAssistant.embeddings.chooseModel');
+    let embedding: string | undefined | null = null;
+    void pickedEmbedding.then((v) => { embedding = v; });
+    await waitFor(async () => {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return embedding !== null;
+    }, 'the embedding model picked', 15000);
+    assert.strictEqual(embedding, 'all-minilm:latest');
+    assert.strictEqual(vscode.workspace.getConfiguration('ollamaAssistant').get('embeddings.model'), 'all-minilm:latest');
+    await setSetting('embeddings.model', undefined);
   });
 });

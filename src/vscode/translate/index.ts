@@ -13,7 +13,7 @@ import { COMMAND } from '../ids';
 import { CommentDecorations, translateCommentsCommand } from './comments';
 import { interruptedFolders, translateFolderCommand } from './folder';
 import { HoverTranslator } from './hover';
-import { chooseTranslationModel } from './modelPick';
+import { chooseModelFor } from '../modelPick';
 
 export type { TranslationOutcome } from './service';
 
@@ -101,7 +101,7 @@ export function registerTranslation(ctx: ExtensionContextOwner, monitor: Connect
     if (uri) decorations.clear(uri);
   }));
   ctx.own(vscode.commands.registerCommand(COMMAND.translateFolder, (uri?: unknown) => translateFolderCommand(svc, uri instanceof vscode.Uri ? uri : undefined)));
-  ctx.own(vscode.commands.registerCommand(COMMAND.translateChooseModel, () => chooseTranslationModel(svc)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateChooseModel, () => chooseModelFor(ctx, 'translation')));
   ctx.own(vscode.commands.registerCommand(COMMAND.translateClearMemory, async () => {
     await svc.clearMemory();
     void vscode.window.showInformationMessage(vscode.l10n.t('The translation memory is empty.'));
