@@ -9,6 +9,7 @@ import { benchManyStreams } from './manyStreams';
 import { benchStreamCpu } from './streamCpu';
 import { benchObserve } from './observe';
 import { benchTranslateSubtitlesHttp } from './translateHttp';
+import { benchTranslateDrift } from './translateDrift';
 
 interface Bench {
   name: string;
@@ -25,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: 'long open markdown blocks, 50 frames (streaming markdown engine, Node; issue 19 item 3)', run: benchLongBlocks },
   // Prints its own lines; the signature predates the shared `out` callback.
   { name: 'subtitle translation (1,000 cues, 4 parallel slots)', run: async () => benchTranslateSubtitlesHttp() },
+  { name: 'subtitles that never drift (a model that merges or drops cues) and a folder of 20 files', run: benchTranslateDrift },
   { name: 'model-activity observer (Models view follows our requests)', run: benchObserve },
 ];
 

@@ -43,6 +43,46 @@ export function syntheticSrt(n: number): string {
   return s;
 }
 
+const LINES = [
+  'Where were you last night?', 'I told you already.', 'No, you told me you were at home, and that is not the same thing at all.',
+  'Fine.', 'Look, I did not want to worry you.', 'Worry me about what?', 'The letter came this morning. It was from the bank.',
+  'They want the house back by the end of the month.', 'We cannot let that happen.', 'Then tell me what you want me to do!',
+  'Hello?', 'Is anybody there?', 'Stay behind me and do not say a word, whatever happens in there.', 'Okay.',
+  'I never thought I would see this place again.', 'It has not changed much, has it?', 'The garden used to be full of roses when we were children.',
+  'Your mother planted every single one of them herself.', 'Come on, we are late.', 'Wait for me!', 'Did you hear that?',
+  'It is just the wind.', 'Nobody comes up here anymore, not since the accident.', 'What accident?', 'You really do not know?',
+  'Get in the car.', 'Now!', 'I am sorry, I should have told you everything from the very beginning.', 'Thank you.', 'For what?',
+  'For staying, even when everybody else left.', 'Good morning, everyone, and welcome to the first day of the rest of your lives.',
+  'Please take your seats.', 'We have a lot of ground to cover and very little time to do it.', 'Any questions?', 'Yes, at the back.',
+  'How long will the training last?', 'As long as it takes.', 'Mm-hmm.', 'That is not an answer.', 'It is the only one I have.',
+];
+
+function seeded(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => { x ^= x << 13; x >>>= 0; x ^= x >> 17; x ^= x << 5; x >>>= 0; return x / 0x1_0000_0000; };
+}
+
+/**
+ * A dialogue-like SRT without numbers in the text (numbers would make misalignment trivial to see):
+ * lines of 4-130 characters, every fourth cue on two lines, silences of 0.1-1.5 s within a scene and
+ * 4-20 s between scenes of 10-60 cues. CRLF.
+ */
+export function syntheticDialogueSrt(n: number, seed = 7): string {
+  const rnd = seeded(seed);
+  let t = 1000;
+  let sceneLeft = 10 + Math.floor(rnd() * 50);
+  let s = '';
+  for (let i = 1; i <= n; i++) {
+    const a = LINES[Math.floor(rnd() * LINES.length)]!;
+    const text = i % 4 === 0 ? `${a}\r\n${LINES[Math.floor(rnd() * LINES.length)]!}` : a;
+    const dur = 800 + Math.floor(rnd() * 3500);
+    s += `${i}\r\n${timestamp(t)} --> ${timestamp(t + dur)}\r\n${text}\r\n\r\n`;
+    t += dur;
+    if (--sceneLeft <= 0) { t += 4000 + Math.floor(rnd() * 16000); sceneLeft = 10 + Math.floor(rnd() * 50); } else t += 100 + Math.floor(rnd() * 1400);
+  }
+  return s;
+}
+
 /** Answers "[n] text" batches correctly after a fixed delay. */
 export function fakeLatencyTranslate(latencyMs: number): TranslateFn {
   return (req) => new Promise((resolve, reject) => {

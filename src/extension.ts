@@ -12,6 +12,7 @@ import { ConnectionMonitor, registerStatusCommands } from './vscode/status';
 import type { ActivationMeasurement, OllamaAssistantTestApi } from './vscode/testApi';
 import { registerToken } from './vscode/token';
 import { registerTranslation } from './vscode/translate';
+import { registerModelPickers } from './vscode/modelPick';
 
 /** True in test builds only (esbuild.js defines it): `npm run package` leaves the test API out. */
 declare const __OA_TEST__: boolean;
@@ -44,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
   const models = registerModels(ctx, monitor);
   registerCompletion(ctx, monitor);
   const chat = registerChat(ctx, monitor);
-  registerTranslation(ctx, monitor);
+  const translation = registerTranslation(ctx, monitor);
+  registerModelPickers(ctx);
   if (__OA_TEST__ && testing) {
     const end = performance.now();
     const loadMs = typeof __oaLoadStart === 'number' && typeof __oaLoadEnd === 'number' ? __oaLoadEnd - __oaLoadStart : NaN;
@@ -56,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
     };
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require the production build drops with this branch
     const { createTestApi } = require('./vscode/testApi') as typeof import('./vscode/testApi');
-    return createTestApi({ activation, context: ctx, monitor, models, chat });
+    return createTestApi({ activation, context: ctx, monitor, models, chat, translation });
   }
   return undefined;
 }

@@ -247,6 +247,28 @@ export interface TranslationSettings {
   subtitleBatchSize: number;
   bilingualSubtitles: boolean;
   glossary: Glossary;
+  /** Scene change silence (ms); 0 = even batches. */
+  sceneGapMs: number;
+  strictSubtitles: boolean;
+  commentsMode: 'decorations' | 'replace' | 'ask';
+  folderGlob: string;
+  memory: boolean;
+}
+
+export interface HoverSettings {
+  trigger: 'auto' | 'keyboard' | 'off';
+  delayMs: number;
+  strings: boolean;
+}
+
+/** Hover translation settings (read on every hover: cheap). */
+export function hoverSettings(): HoverSettings {
+  const c = section();
+  return {
+    trigger: oneOf<HoverSettings['trigger']>(spec(SETTING.translationHoverTrigger), raw(c, SETTING.translationHoverTrigger)),
+    delayMs: wholeNumber(spec(SETTING.translationHoverDelayMs), raw(c, SETTING.translationHoverDelayMs)),
+    strings: raw(c, SETTING.translationHoverStrings) !== false,
+  };
 }
 
 /** Read once per command, so a job runs with one consistent set of options even if the user edits
@@ -268,6 +290,11 @@ export function translationSettings(): TranslationSettings {
     subtitleBatchSize: n(SETTING.translationSubtitleBatchSize),
     bilingualSubtitles: raw(c, SETTING.translationBilingualSubtitles) === true,
     glossary,
+    sceneGapMs: n(SETTING.translationSceneGapMs),
+    strictSubtitles: raw(c, SETTING.translationStrictSubtitles) === true,
+    commentsMode: oneOf<TranslationSettings['commentsMode']>(spec(SETTING.translationCommentsMode), raw(c, SETTING.translationCommentsMode)),
+    folderGlob: nonEmptyText(spec(SETTING.translationFolderGlob), raw(c, SETTING.translationFolderGlob)),
+    memory: raw(c, SETTING.translationMemory) !== false,
   };
 }
 

@@ -28,6 +28,14 @@ export const COMMAND = {
   translateDocument: 'ollamaAssistant.translate.document',
   translateSubtitles: 'ollamaAssistant.translate.subtitles',
   translateResume: 'ollamaAssistant.translate.resume',
+  translateComments: 'ollamaAssistant.translate.comments',
+  translateClearComments: 'ollamaAssistant.translate.clearComments',
+  translateHover: 'ollamaAssistant.translate.hover',
+  translateFolder: 'ollamaAssistant.translate.folder',
+  translateChooseModel: 'ollamaAssistant.translate.chooseModel',
+  translateClearMemory: 'ollamaAssistant.translate.clearMemory',
+  completionChooseModel: 'ollamaAssistant.completion.chooseModel',
+  embeddingsChooseModel: 'ollamaAssistant.embeddings.chooseModel',
   modelsRefresh: 'ollamaAssistant.models.refresh',
   modelsPull: 'ollamaAssistant.models.pull',
   modelsDelete: 'ollamaAssistant.models.delete',
@@ -80,6 +88,14 @@ export const SETTING = {
   translationSubtitleBatchSize: 'ollamaAssistant.translation.subtitleBatchSize',
   translationBilingualSubtitles: 'ollamaAssistant.translation.bilingualSubtitles',
   translationGlossary: 'ollamaAssistant.translation.glossary',
+  translationCommentsMode: 'ollamaAssistant.translation.commentsMode',
+  translationFolderGlob: 'ollamaAssistant.translation.folderGlob',
+  translationHoverDelayMs: 'ollamaAssistant.translation.hover.delayMs',
+  translationHoverStrings: 'ollamaAssistant.translation.hover.strings',
+  translationHoverTrigger: 'ollamaAssistant.translation.hover.trigger',
+  translationMemory: 'ollamaAssistant.translation.memory',
+  translationSceneGapMs: 'ollamaAssistant.translation.sceneGapMs',
+  translationStrictSubtitles: 'ollamaAssistant.translation.strictSubtitles',
   /** Read by the chat-context feature (workspace search with embeddings). */
   embeddingsModel: 'ollamaAssistant.embeddings.model',
 } as const;
@@ -108,6 +124,15 @@ export const STORAGE_KEY = {
   completionPaused: 'ollamaAssistant.completion.paused',
   /** workspaceState: interrupted document and subtitle translations. */
   translationJobs: 'ollamaAssistant.translation.jobs',
+  /** workspaceState: whole-folder translations, by folder and target ({ [key]: FolderJobState }). */
+  translationFolderJobs: 'ollamaAssistant.translation.folderJobs',
+} as const;
+
+/** Files in a workspace folder's .vscode/ the translation reads (terms only: they can add glossary
+ * entries, never change where requests go or what model answers). */
+export const WORKSPACE_FILE = {
+  glossaryJson: '.vscode/translation-glossary.json',
+  glossaryCsv: '.vscode/translation-glossary.csv',
 } as const;
 
 /** Status bar item ids. */

@@ -12,6 +12,7 @@ import type { ChatFeature } from './chat';
 import { chatLabels } from './chat/strings';
 import type { ExtensionContextOwner } from './context';
 import type { ModelsFeature } from './models';
+import type { TranslationFeature } from './translate';
 import type { ConnectionMonitor } from './status';
 
 /** Loading the bundle and running activate(), measured (see src/extension.ts). `ms` = loading (first
@@ -66,6 +67,8 @@ export interface OllamaAssistantTestApi {
   readonly notificationsShown: number;
   models: ModelsFeature;
   chat: ChatTestApi;
+  /** Hover translation counters, comment decorations shown, the translation memory. */
+  translation: TranslationFeature;
 }
 
 export interface TestApiParts {
@@ -74,6 +77,7 @@ export interface TestApiParts {
   monitor: ConnectionMonitor;
   models: ModelsFeature;
   chat: ChatFeature;
+  translation: TranslationFeature;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,5 +157,6 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
     get notificationsShown() { return notifications; },
     models: p.models,
     chat,
+    translation: p.translation,
   };
 }

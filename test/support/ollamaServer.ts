@@ -872,7 +872,7 @@ export class OllamaTestServer {
   }
 
   private async generate(ex: Exchange): Promise<void> {
-    const r = await this.decode(ex, GENERATE_REQ);
+    const r = await this.decode(ex, this.formatIsString() ? { ...GENERATE_REQ, fields: { ...GENERATE_REQ.fields, format: 'string' as const } } : GENERATE_REQ);
     if (!r) return;
     const g = await this.prepareGenerate(ex, r, 'native', '/api/generate');
     if (!g) return;
@@ -880,8 +880,16 @@ export class OllamaTestServer {
     return ex.stream(this.nativeSpec(ex, g, 'generate', r.stream !== false));
   }
 
+  /** Ollama before 0.5.0 had `format` as a Go string (api/types.go at v0.4.7): a JSON schema object
+   * fails to decode with HTTP 400 "json: cannot unmarshal object into Go struct field
+   * ChatRequest.format of type string". Schema support came in 0.5.0. */
+  private formatIsString(): boolean {
+    const [major = 0, minor = 0] = (this.opts.version ?? '0.33.0').split('.').map((x) => parseInt(x, 10) || 0);
+    return major === 0 && minor < 5;
+  }
+
   private async chat(ex: Exchange): Promise<void> {
-    const r = await this.decode(ex, CHAT_REQ);
+    const r = await this.decode(ex, this.formatIsString() ? { ...CHAT_REQ, fields: { ...CHAT_REQ.fields, format: 'string' as const } } : CHAT_REQ);
     if (!r) return;
     const messages = ((r.messages as Json[] | undefined) ?? []).map((x) => this.apiMessage(x));
     const g = await this.prepareChat(ex, r, messages, 'native', '/api/chat');

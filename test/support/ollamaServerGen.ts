@@ -257,6 +257,7 @@ export function openaiError(status: number, message: string): Json {
 /** A value matching a (simple) JSON schema, for `format` requests. */
 export function sampleFromSchema(schema: unknown, text: string, depth = 0): unknown {
   const s = (schema ?? {}) as Json;
+  if ('const' in s) return s.const;
   if (Array.isArray(s.enum) && s.enum.length) return s.enum[0];
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
   switch (type) {
@@ -270,8 +271,15 @@ export function sampleFromSchema(schema: unknown, text: string, depth = 0): unkn
       return true;
     case 'null':
       return null;
-    case 'array':
-      return depth > 4 ? [] : [sampleFromSchema(s.items, text, depth + 1)];
+    case 'array': {
+      if (depth > 4) return [];
+      // llama.cpp's converter (json-schema-to-grammar.cpp): `items` wins over `prefixItems`; a
+      // `prefixItems` tuple is closed at its length; minItems/maxItems bound the repetition.
+      if (s.items === undefined && Array.isArray(s.prefixItems)) return (s.prefixItems as unknown[]).map((p) => sampleFromSchema(p, text, depth + 1));
+      const min = typeof s.minItems === 'number' ? s.minItems : 1;
+      const count = Math.max(min, typeof s.maxItems === 'number' ? Math.min(1, s.maxItems) : 1);
+      return Array.from({ length: count }, () => sampleFromSchema(s.items, text, depth + 1));
+    }
     default: {
       const props = (s.properties ?? {}) as Json;
       const keys = Object.keys(props);

@@ -52,6 +52,7 @@ export class OllamaBackend implements LlmBackend {
       ...(p.options ? { options: toOllamaOptions(p.options) } : {}),
       ...(p.keepAlive !== undefined ? { keep_alive: p.keepAlive } : {}),
       ...(p.think !== undefined ? { think: p.think } : {}),
+      ...(p.format !== undefined ? { format: p.format } : {}),
     }, o);
     return withReasoning(mapStream(it, (r) => ({
       text: r.message?.content ?? '',

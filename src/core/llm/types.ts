@@ -43,6 +43,9 @@ export interface ChatParams {
   /** False: the content is never read for `<think>` tags (the text being processed starts with
    * one itself). Default true. */
   thinkTags?: boolean;
+  /** Structured output: `'json'` or a JSON schema (Ollama's `format`, servers >= 0.5.0 for a schema).
+   * Only the native Ollama backend sends it; an OpenAI-compatible backend ignores it. */
+  format?: 'json' | Record<string, unknown>;
 }
 
 export interface CompletionParams {

@@ -16,6 +16,9 @@ export interface BatchContext {
   /** Neighbouring items before and after the batch, sent for understanding only. */
   before: readonly string[];
   after: readonly string[];
+  /** The translations of `before` where they are known (the previous batch finished first): sent
+   * so the model keeps names and register consistent across the boundary. */
+  beforeTranslated?: ReadonlyArray<string | undefined>;
 }
 
 /** Joins an item's lines with the line-break marker. */
@@ -30,7 +33,12 @@ export function splitItemLines(text: string): string[] {
 
 export function buildBatchUser(items: readonly BatchItem[], ctx: BatchContext = { before: [], after: [] }): string {
   const parts: string[] = [];
-  if (ctx.before.length) parts.push('Context, the subtitles just before (do not translate):\n' + ctx.before.map((t) => `> ${t}`).join('\n'));
+  if (ctx.before.length) {
+    const tr = ctx.beforeTranslated ?? [];
+    const known = tr.some((t) => t !== undefined);
+    parts.push((known ? 'Context, the subtitles just before and how they were translated (do not translate them again):\n' : 'Context, the subtitles just before (do not translate):\n')
+      + ctx.before.map((t, k) => (tr[k] !== undefined ? `> ${t}\n>> ${tr[k]}` : `> ${t}`)).join('\n'));
+  }
   if (ctx.after.length) parts.push('Context, the subtitles just after (do not translate):\n' + ctx.after.map((t) => `> ${t}`).join('\n'));
   parts.push(`Translate these ${items.length} subtitles:\n` + items.map((it) => `[${it.id}] ${it.text}`).join('\n'));
   return parts.join('\n\n');
@@ -167,4 +175,127 @@ export function makeBatches<T extends { text: string }>(items: readonly T[], o: 
 export function halves<T>(batch: readonly T[]): [T[], T[]] {
   const mid = Math.ceil(batch.length / 2);
   return [batch.slice(0, mid), batch.slice(mid)];
+}
+
+// ---- scenes -------------------------------------------------------------------------------------
+
+export interface SceneSizing extends BatchSizing {
+  /** A silence at least this long (ms) between two cues is a scene change (default 3000). */
+  sceneGapMs?: number;
+}
+
+/** An item with the time it is on screen (ms). */
+export interface TimedItem { text: string; startMs: number; endMs: number }
+
+/**
+ * Cuts timed items into batches whose boundaries fall at scene changes where possible: the count
+ * of batches is what makeBatches would make (so requests do not grow), and each boundary is placed
+ * near its even position at the best silence within reach, a silence of `sceneGapMs` or more
+ * winning over being exactly even. A batch never has more than `size` items; one over `maxChars`
+ * is cut again at its best silence. A model then never has to carry a sentence across a batch
+ * boundary in the middle of a conversation, which is where it merges cues.
+ * (llm-subtrans cuts at scene gaps of 60 s and splits scenes at their largest gap; subtitles within
+ * one conversation are seldom more than 2 s apart, so 3 s is the default here.)
+ */
+export function makeSceneBatches<T extends TimedItem>(items: readonly T[], o: SceneSizing): T[][] {
+  const n = items.length;
+  if (n === 0) return [];
+  const size = Math.max(1, o.size);
+  const minSize = Math.min(size, Math.max(1, o.minSize ?? 8));
+  const sceneGap = Math.max(1, o.sceneGapMs ?? 3000);
+  const slots = Math.max(1, o.slots ?? 1);
+  const minCount = Math.ceil(n / size);
+  const filled = Math.ceil(minCount / slots) * slots;
+  const count = Math.max(minCount, Math.min(filled, Math.ceil(n / minSize)));
+  // gap[i]: the silence before item i (i >= 1).
+  const gap = (i: number): number => Math.max(0, items[i]!.startMs - items[i - 1]!.endMs);
+  const score = (i: number, ideal: number, reach: number): number => Math.min(gap(i), 4 * sceneGap) / sceneGap - (2 * Math.abs(i - ideal)) / Math.max(1, reach);
+  const cuts: number[] = [];
+  let pos = 0;
+  for (let b = 1; b < count; b++) {
+    const left = count - b + 1;
+    const ideal = pos + Math.round((n - pos) / left);
+    let lo = Math.max(pos + 1, pos + Math.min(minSize, Math.floor((n - pos) / left)), n - (left - 1) * size);
+    let hi = Math.min(pos + size, n - (left - 1) * Math.min(minSize, Math.floor((n - pos) / left)));
+    if (lo > hi) { lo = Math.min(Math.max(ideal, pos + 1), n - 1); hi = lo; }
+    let best = Math.min(Math.max(ideal, lo), hi);
+    let bestScore = score(best, ideal, size);
+    for (let i = lo; i <= hi; i++) {
+      const s = score(i, ideal, size);
+      if (s > bestScore) { best = i; bestScore = s; }
+    }
+    cuts.push(best);
+    pos = best;
+  }
+  const out: T[][] = [];
+  let at = 0;
+  for (const c of [...cuts, n]) { out.push(items.slice(at, c)); at = c; }
+  return out.flatMap((batch) => cutByChars(batch, o.maxChars, (k) => Math.max(0, batch[k]!.startMs - batch[k - 1]!.endMs)));
+}
+
+/** Cuts a batch over `maxChars` at its longest silence nearest the middle, again until each part fits. */
+function cutByChars<T extends { text: string }>(batch: T[], maxChars: number, gapAt?: (k: number) => number): T[][] {
+  const chars = batch.reduce((a, it) => a + it.text.length, 0);
+  if (batch.length <= 1 || chars <= maxChars) return [batch];
+  let best = batch.length >> 1;
+  let bestScore = -Infinity;
+  for (let k = 1; k < batch.length; k++) {
+    const s = (gapAt ? Math.log1p(gapAt(k)) : 0) - (4 * Math.abs(k - batch.length / 2)) / batch.length;
+    if (s > bestScore) { best = k; bestScore = s; }
+  }
+  return [...cutByChars(batch.slice(0, best), maxChars, gapAt && ((k) => gapAt(k))), ...cutByChars(batch.slice(best), maxChars, gapAt && ((k) => gapAt(k + best)))];
+}
+
+// ---- strict mode: a JSON schema of exactly N items ----------------------------------------------
+
+/**
+ * The `format` schema of a strict batch: an array of exactly the batch's length whose item k is
+ * `{"i": <id k>, "t": <non-empty string>}`. Written for llama.cpp's schema-to-grammar converter,
+ * which Ollama uses in every version with schema support (>= 0.5.0): `prefixItems` is a closed tuple
+ * of that length, `const` a literal, and `items` must NOT be sent beside `prefixItems` (the
+ * converter then takes `items` and ignores the tuple). Property names are chosen so that
+ * alphabetical order ("i" < "t") is the intended order: Ollama >= 0.30 re-encodes the schema
+ * through a Go map on the chat-template path, which sorts keys.
+ */
+export function strictBatchSchema(ids: readonly number[]): Record<string, unknown> {
+  return {
+    type: 'array',
+    prefixItems: ids.map((id) => ({
+      type: 'object',
+      properties: { i: { const: id }, t: { type: 'string', minLength: 1 } },
+      required: ['i', 't'],
+      additionalProperties: false,
+    })),
+    minItems: ids.length,
+    maxItems: ids.length,
+  };
+}
+
+/**
+ * Reads a strict answer: a JSON array of `{"i": id, "t": text}` (keys in any order; `id`/`n` and
+ * `text`/`translation` accepted too), possibly inside a code fence or after a reasoning block. Real
+ * line breaks in a text become the line-break marker. Undefined when the answer is not such JSON
+ * (the caller then reads it as the numbered text format).
+ */
+export function parseJsonAnswer(answer: string): ParsedItem[] | undefined {
+  let t = answer.replace(/<think>[\s\S]*?<\/think>/gi, '').trim();
+  const fence = /^```[a-z]*\s*([\s\S]*?)\s*```$/i.exec(t);
+  if (fence) t = fence[1]!;
+  const first = t.indexOf('[');
+  const last = t.lastIndexOf(']');
+  if (first < 0 || last < first) return undefined;
+  let v: unknown;
+  try { v = JSON.parse(t.slice(first, last + 1)); } catch { return undefined; }
+  if (!Array.isArray(v)) return undefined;
+  const out: ParsedItem[] = [];
+  for (const it of v) {
+    if (!it || typeof it !== 'object') return undefined;
+    const o = it as Record<string, unknown>;
+    const id = o.i ?? o.id ?? o.n;
+    const text = o.t ?? o.text ?? o.translation;
+    const num = typeof id === 'number' ? id : typeof id === 'string' && /^\d+$/.test(id.trim()) ? Number(id) : NaN;
+    if (!Number.isInteger(num) || typeof text !== 'string') return undefined;
+    out.push({ id: num, text: text.split(/\r\n|\n|\r/).map((l) => l.trim()).join(LINE_BREAK_MARKER).trim() });
+  }
+  return out;
 }

@@ -28,13 +28,18 @@ export interface TranslationCacheOptions {
   maxEntries?: number;
   /** Total characters of cached translations. */
   maxChars?: number;
+  /** Called after every new entry (a persisted memory schedules a save). */
+  onSet?: () => void;
 }
 
 export class TranslationCache {
   private readonly lru: LRUCache<string, string>;
   private readonly pending = new Map<string, Promise<{ value: string; store: boolean }>>();
 
+  private readonly onSet?: () => void;
+
   constructor(o: TranslationCacheOptions = {}) {
+    this.onSet = o.onSet;
     this.lru = new LRUCache<string, string>({
       max: o.maxEntries ?? 5000,
       maxSize: o.maxChars ?? 4_000_000,
@@ -43,7 +48,15 @@ export class TranslationCache {
   }
 
   get(key: string): string | undefined { return this.lru.get(key); }
-  set(key: string, value: string): void { this.lru.set(key, value); }
+  set(key: string, value: string): void { this.lru.set(key, value); this.onSet?.(); }
+
+  /** Every entry, least recently used first (what a persisted memory writes). */
+  entries(): Array<[string, string]> { return [...this.lru.rentries()].map(([k, v]) => [k, v]); }
+
+  /** Adds entries read back from disk (least recently used first), without reporting them as new. */
+  load(entries: ReadonlyArray<readonly [string, string]>): void {
+    for (const [k, v] of entries) if (typeof k === 'string' && typeof v === 'string' && !this.lru.has(k)) this.lru.set(k, v);
+  }
   get size(): number { return this.lru.size; }
   clear(): void { this.lru.clear(); }
 
@@ -71,7 +84,7 @@ export class TranslationCache {
     this.pending.set(key, p);
     try {
       const r = await p;
-      if (r.store) this.lru.set(key, r.value);
+      if (r.store) this.set(key, r.value);
       return { value: r.value, hit: false };
     } finally {
       if (this.pending.get(key) === p) this.pending.delete(key);

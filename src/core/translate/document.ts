@@ -33,6 +33,11 @@ function lineCount(s: string): number {
   return s.split(/\r\n|\n|\r/).length;
 }
 
+/** The cache key translatePiece uses for `body` (so a caller can look before it asks). */
+export function pieceCacheKey(body: string, o: Pick<TextTranslateOptions, 'target' | 'glossary' | 'model' | 'format'>): string {
+  return cacheKey({ kind: 'text', text: body, target: o.target ?? DEFAULT_TARGET, model: o.model, glossary: relevantGlossary(o.glossary, body), format: o.format });
+}
+
 /** Translates one piece of prose that fits one request. */
 export async function translatePiece(body: string, translate: TranslateFn, o: TextTranslateOptions & { signal?: AbortSignal }): Promise<PieceResult> {
   const target = o.target ?? DEFAULT_TARGET;

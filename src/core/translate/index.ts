@@ -11,7 +11,7 @@ export { textSystemPrompt, batchSystemPrompt, relevantGlossary, LINE_BREAK_MARKE
 export { TranslationCache, cacheKey, type CacheKeyParts, type TranslationCacheOptions } from './cache';
 export { chunkDocument, joinChunks, DEFAULT_CHUNK_CHARS, type DocChunk, type ChunkOptions, type DocumentFormat } from './chunk';
 export {
-  DocumentJob, translateDocument, translateText, translatePiece,
+  DocumentJob, translateDocument, translateText, translatePiece, pieceCacheKey,
   type DocumentJobOptions, type DocumentJobState, type DocumentProgress, type DocumentResult, type JobRunOptions,
   type TextResult, type TextTranslateOptions, type PieceResult,
 } from './document';
@@ -29,3 +29,16 @@ export {
 } from './subtitleJob';
 export { runQueue, type TaskContext } from './pool';
 export { LiveDocumentView } from './live';
+export { makeSceneBatches, strictBatchSchema, parseJsonAnswer, type SceneSizing, type TimedItem } from './batch';
+export { checkAlignment, alignLength, endsSentence, type AlignCheck, type RatioPrior } from './align';
+export {
+  scanRegions, textBlocks, blockAt, languageSyntax, isDirective, isProseString, rebuildBlock, BUILTIN_SYNTAX,
+  type LanguageSyntax, type ConfiguredComments, type Region, type TextBlock, type BlockLine, type StringRule,
+} from './comments';
+export {
+  FolderJob, folderFileKind, isTranslationOutput, limitConcurrency,
+  type FolderFile, type FolderIo, type FolderOptions, type FolderJobState, type FolderFileState, type FolderProgress, type FolderResult, type FolderFileResult,
+} from './folder';
+export { alreadyInTarget } from './script';
+export { parseGlossaryFile, mergeGlossaries, MAX_GLOSSARY_ENTRIES, MAX_TERM_CHARS, type GlossaryFileResult } from './glossaryFile';
+export { serializeMemory, parseMemory, MEMORY_VERSION, type MemoryFile } from './memory';

@@ -51,6 +51,8 @@ export const LINE_BREAK_MARKER = ' ⏎ ';
 export interface BatchPromptOptions {
   target?: string;
   glossary?: GlossaryEntries;
+  /** The answer is constrained to a JSON array (strict mode): the prompt describes that format. */
+  strict?: boolean;
 }
 
 export function batchSystemPrompt(o: BatchPromptOptions): string {
@@ -58,9 +60,11 @@ export function batchSystemPrompt(o: BatchPromptOptions): string {
   return [
     `You are a professional subtitle translator. Translate subtitles into ${target}. Detect the source language yourself.`,
     'The user sends numbered subtitles, one per line, like "[12] text". "⏎" marks a line break inside one subtitle: keep it where a break fits the translation.',
-    'Reply with exactly one line per numbered subtitle, in the same order, each starting with the same number in square brackets followed by its translation only, like "[12] translation".',
+    o.strict
+      ? 'Reply with a JSON array holding exactly one object per numbered subtitle, in the same order: {"i": its number, "t": its translation only}, like [{"i": 12, "t": "translation"}, {"i": 13, "t": "translation"}].'
+      : 'Reply with exactly one line per numbered subtitle, in the same order, each starting with the same number in square brackets followed by its translation only, like "[12] translation".',
     'Never merge, split, skip, add or renumber subtitles, even when a sentence runs on into the next subtitle.',
-    'Lines under "Context" are neighbouring subtitles, only to help you understand: do not translate them and do not include them in your reply.',
+    'Lines under "Context" are neighbouring subtitles ("> " the original, ">> " its translation when given), only to help you understand and stay consistent: do not translate them and do not include them in your reply.',
     'Keep tags such as <i> and </i> unchanged. Translate naturally and concisely, as subtitles are read quickly.',
     'No preamble, no notes.',
   ].join('\n') + glossaryBlock(o.glossary ?? []);

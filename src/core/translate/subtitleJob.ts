@@ -3,13 +3,20 @@
 // keeps its text and is reported. Timing, ids, settings and every other byte of the file stay as
 // they were. Like DocumentJob, a job keeps finished cues when cancelled and can resume.
 import { createHash } from 'node:crypto';
-import { buildBatchUser, halves, joinItemLines, makeBatches, parseNumberedAnswer, splitItemLines, validateBatch, type BatchItem } from './batch';
+import { checkAlignment, learn, type RatioPrior } from './align';
+import {
+  buildBatchUser, halves, joinItemLines, makeBatches, makeSceneBatches, parseJsonAnswer, parseNumberedAnswer, splitItemLines, strictBatchSchema, validateBatch,
+  type BatchContext, type BatchItem,
+} from './batch';
 import { cacheKey, type TranslationCache } from './cache';
 import type { JobRunOptions } from './document';
 import { runQueue } from './pool';
 import { batchSystemPrompt, relevantGlossary } from './prompt';
 import { cloneSubtitles, cues, cueLabel, parseSubtitles, serializeSubtitles, setVttLanguage, withCueText, type Cue, type SubtitleFile, type SubtitleFormat } from './subtitles';
-import { DEFAULT_CONCURRENCY, DEFAULT_TARGET, hasTranslatableText, JobStateMismatchError, languageName, TranslationTruncatedError, type Glossary, type TranslateFn, type TranslateRequest } from './types';
+import {
+  DEFAULT_CONCURRENCY, DEFAULT_TARGET, hasTranslatableText, JobStateMismatchError, languageName, StructuredOutputUnsupportedError, TranslationTruncatedError,
+  type Glossary, type TranslateFn, type TranslateRequest,
+} from './types';
 import { assertTranslatableText } from './binary';
 
 export interface SubtitleTranslateOptions {
@@ -33,6 +40,21 @@ export interface SubtitleTranslateOptions {
    * to it, so the translated track is not labelled with the source language.
    */
   languageTag?: string;
+  /** Cut batches at scene changes (silences of `sceneGapMs` or more) rather than at even counts (default true). */
+  sceneBatches?: boolean;
+  /** Silence (ms) that makes a scene change (default 3000). */
+  sceneGapMs?: number;
+  /**
+   * Strict mode: each batch asks for a JSON schema of exactly its number of items (the prompt says
+   * so too). Only for servers that take a schema in `format` (native Ollama >= 0.5.0); when the
+   * server refuses it the run goes on without (and `onStrictUnsupported` is told once).
+   */
+  strict?: boolean;
+  onStrictUnsupported?: (reason: string) => void;
+  /** Check every answer for merged or shifted cues (align.ts) and ask again for the window (default true). */
+  checkAlignment?: boolean;
+  /** Told of each answer that was not used as it came, and why (for the log). */
+  onRepair?: (what: string) => void;
 }
 
 export interface SubtitleProgress {
@@ -41,6 +63,8 @@ export interface SubtitleProgress {
   total: number;
   failed: number;
   requests: number;
+  /** Answers found misaligned (merged, dropped or shifted cues) and asked again. */
+  repairs?: number;
 }
 
 export interface SubtitleFailure {
@@ -59,6 +83,12 @@ export interface SubtitleResult {
   requests: number;
   /** Cues taken from the cache. */
   cachedCues: number;
+  /** Answers whose ids were wrong (missing, repeated, empty) and were asked again in halves. */
+  invalid: number;
+  /** Answers with every id present that were misaligned (a hidden merge or shift) and asked again. */
+  misaligned: number;
+  /** Strict mode was asked for and ran (false: off, or the server refused it). */
+  strict: boolean;
 }
 
 export interface SubtitleJobState {
@@ -143,7 +173,10 @@ function fingerprint(file: SubtitleFile, o: SubtitleTranslateOptions): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
-interface Sent extends BatchItem { p: Prepared }
+interface Sent extends BatchItem { p: Prepared; startMs: number; endMs: number }
+
+/** One request's worth of cues; `repair` counts how often these cues were asked again already. */
+interface Task { items: Sent[]; repair: number }
 
 export class SubtitleJob {
   private readonly opts: SubtitleTranslateOptions;
@@ -152,6 +185,7 @@ export class SubtitleJob {
   private readonly done = new Map<number, string>();
   private readonly failed = new Map<number, string>();
   private running = false;
+  private readonly prior: RatioPrior = { logRatios: [] };
 
   constructor(readonly file: SubtitleFile, opts: SubtitleTranslateOptions = {}, state?: SubtitleJobState) {
     this.opts = { ...opts };
@@ -180,12 +214,12 @@ export class SubtitleJob {
   get total(): number { return this.prepared.filter((p) => p.translatable).length; }
   get complete(): boolean { return this.done.size === this.total; }
 
-  private progress(requests: number): SubtitleProgress {
-    return { done: this.done.size + this.failed.size, total: this.total, failed: this.failed.size, requests };
+  private progress(requests: number, repairs = 0): SubtitleProgress {
+    return { done: this.done.size + this.failed.size, total: this.total, failed: this.failed.size, requests, repairs };
   }
 
   /** The file as far as it is translated. */
-  result(requests = 0, cachedCues = 0): SubtitleResult {
+  result(requests = 0, cachedCues = 0, counts: Pick<SubtitleResult, 'invalid' | 'misaligned' | 'strict'> = { invalid: 0, misaligned: 0, strict: false }): SubtitleResult {
     const out = cloneSubtitles(this.file);
     let ci = 0;
     out.blocks = out.blocks.map((b) => {
@@ -200,22 +234,39 @@ export class SubtitleJob {
     });
     const failures = [...this.failed].sort(([a], [b]) => a - b).map(([index, reason]) => ({ index, id: cueLabel(this.prepared[index]!.cue, index), reason }));
     const file = this.opts.languageTag ? setVttLanguage(out, this.opts.languageTag) : out;
-    return { file, failedCueIds: failures.map((f) => f.id), failures, requests, cachedCues };
+    return { file, failedCueIds: failures.map((f) => f.id), failures, requests, cachedCues, ...counts };
   }
 
   private key(text: string): string {
     return cacheKey({ kind: 'cue', text, target: this.opts.target ?? DEFAULT_TARGET, model: this.opts.model, glossary: relevantGlossary(this.opts.glossary, text), format: 'subtitle' });
   }
 
-  private context(items: readonly Sent[]): { before: string[]; after: string[] } {
+  private context(items: readonly Sent[]): BatchContext {
     const n = Math.max(0, this.opts.contextCues ?? 3);
     const first = items[0]!.p.index;
     const last = items[items.length - 1]!.p.index;
     const before: string[] = [];
-    for (let k = first - 1; k >= 0 && before.length < n; k--) if (this.prepared[k]!.translatable) before.unshift(this.prepared[k]!.send);
+    const beforeTranslated: Array<string | undefined> = [];
+    for (let k = first - 1; k >= 0 && before.length < n; k--) {
+      if (!this.prepared[k]!.translatable) continue;
+      before.unshift(this.prepared[k]!.send);
+      beforeTranslated.unshift(this.done.get(k));
+    }
     const after: string[] = [];
     for (let k = last + 1; k < this.prepared.length && after.length < n; k++) if (this.prepared[k]!.translatable) after.push(this.prepared[k]!.send);
-    return { before, after };
+    return { before, after, beforeTranslated };
+  }
+
+  /** Records accepted translations (and their length ratios for the alignment check). */
+  private accept(items: readonly Sent[], texts: ReadonlyMap<number, string>): void {
+    const cache = this.opts.cache;
+    for (const it of items) {
+      const t = texts.get(it.id)!;
+      this.done.set(it.p.index, t);
+      this.failed.delete(it.p.index);
+      cache?.set(this.key(it.text), t);
+    }
+    if (items.length > 1) learn(this.prior, items.map((i) => i.text), items.map((i) => texts.get(i.id)!));
   }
 
   /**
@@ -239,52 +290,81 @@ export class SubtitleJob {
           cachedCues++;
           continue;
         }
-        toSend.push({ id: p.index + 1, text: p.send, p });
+        toSend.push({ id: p.index + 1, text: p.send, p, startMs: p.cue.startMs, endMs: p.cue.endMs });
       }
       if (cachedCues) ro.onProgress?.(this.progress(requests));
       const concurrency = ro.concurrency ?? DEFAULT_CONCURRENCY;
-      const batches = makeBatches(toSend, { size: this.opts.batchSize ?? 30, maxChars: this.opts.maxBatchChars ?? 2500, slots: concurrency });
-      await runQueue(batches, { concurrency, signal: ro.signal }, async (items, ctx) => {
+      const sizing = { size: this.opts.batchSize ?? 30, maxChars: this.opts.maxBatchChars ?? 2500, slots: concurrency };
+      const batches = this.opts.sceneBatches === false ? makeBatches(toSend, sizing) : makeSceneBatches(toSend, { ...sizing, sceneGapMs: this.opts.sceneGapMs });
+      let strict = this.opts.strict === true;
+      let invalid = 0;
+      let misaligned = 0;
+      const check = this.opts.checkAlignment !== false;
+      await runQueue<Task>(batches.map((items) => ({ items, repair: 0 })), { concurrency, signal: ro.signal }, async (task, ctx) => {
+        const { items } = task;
         const glossary = relevantGlossary(this.opts.glossary, items.map((i) => i.text).join('\n'));
+        const asStrict = strict && items.length > 1;
         const req: TranslateRequest = {
-          system: batchSystemPrompt({ target: this.opts.target, glossary }),
+          system: batchSystemPrompt({ target: this.opts.target, glossary, strict: asStrict }),
           user: buildBatchUser(items, this.context(items)),
           signal: ctx.signal,
+          ...(asStrict ? { format: strictBatchSchema(items.map((i) => i.id)) } : {}),
         };
         let answer: string | undefined;
         try {
           answer = await translate(req);
         } catch (e) {
+          if (e instanceof StructuredOutputUnsupportedError && asStrict) {
+            // The server cannot take a schema: the rest of the run (this batch first) goes without.
+            if (!ctx.live()) return;
+            requests++;
+            if (strict) { strict = false; this.opts.onStrictUnsupported?.(e.message); }
+            return [task];
+          }
           // Cut off at the length limit: nothing of this answer is used (or cached); smaller
           // batches are tried below like a misaligned answer.
           if (!(e instanceof TranslationTruncatedError)) throw e;
         }
         if (!ctx.live()) return;
         requests++;
-        let check = answer === undefined
+        const parsed = answer === undefined ? [] : (asStrict ? parseJsonAnswer(answer) : undefined) ?? parseNumberedAnswer(answer);
+        let checked = answer === undefined
           ? { ok: false as const, reason: 'the model stopped at its length limit (num_predict / num_ctx); raise num_predict' }
-          : validateBatch(parseNumberedAnswer(answer), items, answer);
-        if (check.ok) {
+          : validateBatch(parsed, items, answer);
+        if (checked.ok) {
           for (const it of items) {
-            const f = finish(it.p, check.texts.get(it.id)!);
-            if (!Array.isArray(f)) { check = { ok: false, reason: `cue ${it.id}: ${f.reason}` }; break; }
+            const f = finish(it.p, checked.texts.get(it.id)!);
+            if (!Array.isArray(f)) { checked = { ok: false, reason: `cue ${it.id}: ${f.reason}` }; break; }
           }
         }
-        if (!check.ok) {
-          // Misaligned: try again as two smaller batches; a single cue keeps its text.
-          if (items.length > 1) return halves(items);
-          this.failed.set(items[0]!.p.index, check.reason);
+        if (!checked.ok) {
+          // Misaligned ids: try again as two smaller batches; a single cue keeps its text.
+          if (items.length > 1) {
+            invalid++;
+            this.opts.onRepair?.(`cues ${items[0]!.id}-${items[items.length - 1]!.id}: ${checked.reason}; asked again in halves`);
+            return halves(items).map((h) => ({ items: h, repair: task.repair + 1 }));
+          }
+          this.failed.set(items[0]!.p.index, checked.reason);
         } else {
-          for (const it of items) {
-            const t = check.texts.get(it.id)!;
-            this.done.set(it.p.index, t);
-            this.failed.delete(it.p.index);
-            cache?.set(this.key(it.text), t);
+          const texts = checked.texts;
+          const a = check && items.length > 1
+            ? checkAlignment(items.map((i) => i.text), items.map((i) => texts.get(i.id)!), this.prior)
+            : { aligned: true as const };
+          if (a.aligned) {
+            this.accept(items, texts);
+          } else {
+            // Every id came back but the texts are shifted. Where the shift starts cannot be told
+            // for sure (cues of similar length look aligned either way), so nothing of this answer
+            // is kept: the cues are asked again in two halves (new prompts, so a model at
+            // temperature 0 does not give the same answer again), each checked the same way.
+            misaligned++;
+            this.opts.onRepair?.(`cues ${items[0]!.id}-${items[items.length - 1]!.id}: ${a.reason}; asked again in halves`);
+            return halves(items).map((h) => ({ items: h, repair: task.repair + 1 }));
           }
         }
-        ro.onProgress?.(this.progress(requests));
+        ro.onProgress?.(this.progress(requests, invalid + misaligned));
       });
-      return this.result(requests, cachedCues);
+      return this.result(requests, cachedCues, { invalid, misaligned, strict });
     } finally {
       this.running = false;
     }

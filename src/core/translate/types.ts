@@ -5,6 +5,12 @@ export interface TranslateRequest {
   system: string;
   user: string;
   signal?: AbortSignal;
+  /**
+   * A JSON schema the answer must follow (Ollama's `format`, strict subtitle batches). A translate
+   * function that cannot send it may ignore it (the prompt describes the format too); one whose
+   * server refuses it rejects with StructuredOutputUnsupportedError.
+   */
+  format?: Record<string, unknown>;
 }
 
 /**
@@ -47,6 +53,19 @@ export class TranslationTruncatedError extends Error {
     this.name = 'TranslationTruncatedError';
     this.partial = o.partial ?? '';
     this.chunks = o.chunks ?? [];
+  }
+}
+
+/**
+ * The server refused the `format` schema: Ollama before 0.5.0 (HTTP 400 "cannot unmarshal object
+ * into Go struct field ChatRequest.format of type string"), or a schema its converter cannot turn
+ * into a grammar ("invalid JSON schema in format", "invalid format: …"). The job asks again without
+ * one.
+ */
+export class StructuredOutputUnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StructuredOutputUnsupportedError';
   }
 }
 

@@ -69,7 +69,7 @@ export async function translateDocumentCommand(svc: TranslationService, uri?: vs
   const hash = textHash(source.text);
   const spec: DocumentSpec = {
     kind: 'document', key: jobKey('document', source.uri.toString(), hash, s.target), uri: source.uri.toString(), name: source.name, hash,
-    target: s.target, model: s.model, glossary: s.glossary, languageId: source.languageId, format: source.format, chunkChars: s.chunkChars,
+    target: s.target, model: s.model, glossary: await svc.glossary(source.uri), languageId: source.languageId, format: source.format, chunkChars: s.chunkChars,
     ...(source.encoding ? { inputEncoding: source.encoding } : {}),
   };
   // A fresh start replaces progress saved for the same text.

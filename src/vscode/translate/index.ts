@@ -6,10 +6,14 @@ import type { ConnectionMonitor } from '../status';
 import { resumeDocument, translateDocumentCommand } from './document';
 import { PREVIEW_SCHEME } from './preview';
 import { translateSelection, type SelectionArgs } from './selection';
-import { TranslationService, type TranslationOutcome } from './service';
+import { displayName, TranslationService, type TranslationOutcome } from './service';
 import type { SavedJob } from './store';
 import { resumeSubtitles, translateSubtitlesCommand } from './subtitles';
 import { COMMAND } from '../ids';
+import { CommentDecorations, translateCommentsCommand } from './comments';
+import { interruptedFolders, translateFolderCommand } from './folder';
+import { HoverTranslator } from './hover';
+import { chooseModelFor } from '../modelPick';
 
 export type { TranslationOutcome } from './service';
 
@@ -50,6 +54,13 @@ async function pickJob(svc: TranslationService, arg: unknown): Promise<SavedJob 
 }
 
 async function resume(svc: TranslationService, arg: unknown): Promise<TranslationOutcome> {
+  // A folder run that stopped is resumed by running it again (its state is kept per folder).
+  const folders = interruptedFolders(svc);
+  if (arg === undefined && svc.jobs.all().length === 0 && folders.length > 0) {
+    const items = folders.map((f) => ({ label: displayName(f.folder), description: `${vscode.l10n.t('{0} of {1} files', f.done, f.total)} · ${f.target}`, folder: f.folder }));
+    const pick = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Which translation should continue?') });
+    return pick ? translateFolderCommand(svc, pick.folder) : { status: 'nothing' };
+  }
   const job = await pickJob(svc, arg);
   if (!job) {
     if (svc.jobs.all().length === 0) void vscode.window.showInformationMessage(vscode.l10n.t('There is no interrupted translation to resume.'));
@@ -58,7 +69,14 @@ async function resume(svc: TranslationService, arg: unknown): Promise<Translatio
   return job.kind === 'document' ? resumeDocument(svc, job) : resumeSubtitles(svc, job);
 }
 
-export function registerTranslation(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): void {
+/** The parts of the translation feature other code (the test API) may look at. */
+export interface TranslationFeature {
+  readonly hover: HoverTranslator;
+  readonly decorations: CommentDecorations;
+  readonly service: TranslationService;
+}
+
+export function registerTranslation(ctx: ExtensionContextOwner, monitor: ConnectionMonitor): TranslationFeature {
   const svc = ctx.own(new TranslationService(ctx, monitor));
   ctx.own(vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, svc.previews));
   ctx.own(vscode.commands.registerCommand(COMMAND.translateSelection, (arg?: unknown) =>
@@ -68,4 +86,25 @@ export function registerTranslation(ctx: ExtensionContextOwner, monitor: Connect
   ctx.own(vscode.commands.registerCommand(COMMAND.translateSubtitles, (uri?: unknown, uris?: unknown) =>
     each(targets(uri, uris), (u) => translateSubtitlesCommand(svc, u))));
   ctx.own(vscode.commands.registerCommand(COMMAND.translateResume, (arg?: unknown) => resume(svc, arg)));
+
+  // Hover translation: one provider for every language (it finds nothing to do outside comments,
+  // strings and prose paragraphs, and does nothing before its delay when the mouse moves on).
+  const hover = ctx.own(new HoverTranslator(svc));
+  ctx.own(vscode.languages.registerHoverProvider('*', hover));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateHover, () => hover.showAtCursor()));
+
+  const decorations = ctx.own(new CommentDecorations());
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateComments, (arg?: unknown) =>
+    translateCommentsCommand(svc, decorations, arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as { mode?: 'decorations' | 'replace' }) : undefined)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateClearComments, () => {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    if (uri) decorations.clear(uri);
+  }));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateFolder, (uri?: unknown) => translateFolderCommand(svc, uri instanceof vscode.Uri ? uri : undefined)));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateChooseModel, () => chooseModelFor(ctx, 'translation')));
+  ctx.own(vscode.commands.registerCommand(COMMAND.translateClearMemory, async () => {
+    await svc.clearMemory();
+    void vscode.window.showInformationMessage(vscode.l10n.t('The translation memory is empty.'));
+  }));
+  return { hover, decorations, service: svc };
 }

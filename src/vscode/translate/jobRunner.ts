@@ -60,6 +60,7 @@ export async function runResumableJob<J extends ResumableJob<S, P, R>, S, P exte
   const nothing = kind.nothingToDo?.(job);
   if (nothing) return nothing;
   const { parallelRequests } = translationSettings();
+  await svc.memoryReady();
   const translate = svc.translateFn(spec.model);
   const t0 = Date.now();
   svc.running.add(spec.key);

@@ -65,7 +65,8 @@ export async function translateSelection(svc: TranslationService, args?: Selecti
   if (!mode) return { status: 'cancelled', reason: 'cancelled' };
   if (!svc.requireModel(s.model)) return { status: 'failed', reason: 'error' };
 
-  const job = new DocumentJob(source, { target: s.target, glossary: s.glossary, model: s.model, cache: svc.cache, format: formatOf(doc), maxChunkChars: s.chunkChars });
+  await svc.memoryReady();
+  const job = new DocumentJob(source, { target: s.target, glossary: await svc.glossary(doc.uri), model: s.model, cache: svc.cache, format: formatOf(doc), maxChunkChars: s.chunkChars });
   let previewUri: vscode.Uri | undefined;
   let live: LiveDocumentView | undefined;
   if (mode === 'sideBySide') {

@@ -4,16 +4,24 @@
 import * as vscode from 'vscode';
 import { isCancel } from '../../core/common/cancel';
 import { AbortError } from '../../core/http/errors';
-import { TranslationCache, TranslationTruncatedError, UnsupportedInputError, type TranslateFn, type TranslateRequest } from '../../core/translate';
+import {
+  mergeGlossaries, parseGlossaryFile, parseMemory, serializeMemory, TranslationCache, TranslationTruncatedError, UnsupportedInputError,
+  type Glossary, type TranslateFn, type TranslateRequest,
+} from '../../core/translate';
 import { abortOn } from '../cancel';
-import { generationDefaults, type OutputMode } from '../config';
+import { generationDefaults, translationSettings, type OutputMode } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { presentError, showWithRemedies, type ExtraButton } from '../errors';
 import type { ConnectionMonitor } from '../status';
 import { chatTranslateFn } from '../../core/translate/chatTranslate';
 import { TranslationPreviews } from './preview';
 import { JobStore } from './store';
-import { SETTING } from '../ids';
+import { COMMAND, SETTING, WORKSPACE_FILE } from '../ids';
+
+/** The translation memory's file in the extension's global storage. */
+const MEMORY_FILE = 'translation-memory.json';
+/** A new entry is written to disk this long after the last one (one write per burst). */
+const MEMORY_SAVE_DELAY_MS = 2000;
 
 export type FailureKind = 'cancelled' | 'model-missing' | 'unreachable' | 'unsupported' | 'truncated' | 'error';
 
@@ -43,8 +51,14 @@ export interface Interrupted {
 }
 
 export class TranslationService implements vscode.Disposable {
-  /** One cache for the extension's lifetime; keys include the model, target and glossary. */
-  readonly cache = new TranslationCache();
+  /** One cache for the extension's lifetime; keys include the model, target and glossary. With
+   * `translation.memory` on it is also the translation memory, saved in global storage. */
+  readonly cache = new TranslationCache({ onSet: () => this.scheduleSave() });
+  private memoryLoad: Promise<void> | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  /** Workspace glossary files read, by folder, with the files' modification times then. */
+  private readonly glossaryFiles = new Map<string, { stamp: string; entries: Promise<Record<string, string>> }>();
   readonly previews = new TranslationPreviews();
   readonly jobs: JobStore;
   /** Keys of jobs running now (a second run of the same job is refused). */
@@ -56,13 +70,106 @@ export class TranslationService implements vscode.Disposable {
     this.jobs = new JobStore(ctx.ext.workspaceState);
   }
 
+  /** Where the translation memory is saved. */
+  get memoryUri(): vscode.Uri { return vscode.Uri.joinPath(this.ctx.ext.globalStorageUri, MEMORY_FILE); }
+
+  /**
+   * Loads the translation memory from disk the first time a translation needs it (never at
+   * activation). Resolves when the cache holds it; a missing or damaged file is an empty memory.
+   */
+  memoryReady(): Promise<void> {
+    this.memoryLoad ??= (async () => {
+      if (!translationSettings().memory) return;
+      try {
+        const bytes = await vscode.workspace.fs.readFile(this.memoryUri);
+        const entries = parseMemory(new TextDecoder().decode(bytes));
+        this.cache.load(entries);
+        this.log.info(`translation memory: ${entries.length} entries loaded`);
+      } catch (e) {
+        if (!(e instanceof vscode.FileSystemError && e.code === 'FileNotFound')) this.log.warn(`translation memory not read: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    })();
+    return this.memoryLoad;
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.saveMemory(); }, MEMORY_SAVE_DELAY_MS);
+  }
+
+  /** Writes the memory now (when `translation.memory` is on); resolves when it is on disk. */
+  saveMemory(): Promise<void> {
+    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
+    this.saving = this.saving.then(async () => {
+      if (!translationSettings().memory) return;
+      try {
+        await this.memoryReady();
+        await vscode.workspace.fs.createDirectory(this.ctx.ext.globalStorageUri);
+        await vscode.workspace.fs.writeFile(this.memoryUri, new TextEncoder().encode(serializeMemory(this.cache)));
+      } catch (e) {
+        this.log.warn(`translation memory not saved: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+    return this.saving;
+  }
+
+  /** Empties the memory (in this window and on disk). */
+  async clearMemory(): Promise<void> {
+    await this.memoryReady();
+    this.cache.clear();
+    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
+    await this.saving;
+    try { await vscode.workspace.fs.delete(this.memoryUri); } catch { /* none yet */ }
+  }
+
+  /**
+   * The glossary for a translation of `uri`: the user's `translation.glossary` setting plus the
+   * terms of the workspace folder's `.vscode/translation-glossary.json` (or `.csv`), the setting
+   * winning on a term both have. A file that cannot be read adds nothing (the log says why).
+   */
+  async glossary(uri?: vscode.Uri): Promise<Glossary> {
+    const user = translationSettings().glossary;
+    const folder = (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? (vscode.workspace.workspaceFolders?.length === 1 ? vscode.workspace.workspaceFolders[0] : undefined);
+    if (!folder) return user;
+    // Edits to a glossary file take effect on the next translation: two stats tell whether it changed.
+    const key = folder.uri.toString();
+    const stamps = await Promise.all([WORKSPACE_FILE.glossaryJson, WORKSPACE_FILE.glossaryCsv].map(async (rel) => {
+      try { const st = await vscode.workspace.fs.stat(vscode.Uri.joinPath(folder.uri, rel)); return `${st.mtime}:${st.size}`; } catch { return '-'; }
+    }));
+    const stamp = stamps.join('|');
+    let hit = this.glossaryFiles.get(key);
+    if (!hit || hit.stamp !== stamp) {
+      hit = { stamp, entries: stamp === '-|-' ? Promise.resolve({}) : this.readGlossaryFile(folder.uri) };
+      this.glossaryFiles.set(key, hit);
+    }
+    return mergeGlossaries(user, await hit.entries);
+  }
+
+  private async readGlossaryFile(folder: vscode.Uri): Promise<Record<string, string>> {
+    for (const [rel, kind] of [[WORKSPACE_FILE.glossaryJson, 'json'], [WORKSPACE_FILE.glossaryCsv, 'csv']] as const) {
+      const uri = vscode.Uri.joinPath(folder, rel);
+      let text: string;
+      try { text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)); } catch { continue; }
+      try {
+        const r = parseGlossaryFile(text, kind);
+        for (const s of r.skipped.slice(0, 20)) this.log.warn(`${rel}: ${s}`);
+        this.log.info(`${rel}: ${Object.keys(r.entries).length} glossary terms`);
+        return r.entries;
+      } catch (e) {
+        this.log.warn(`${rel} is not used: ${e instanceof Error ? e.message : String(e)}`);
+        return {};
+      }
+    }
+    return {};
+  }
+
   get log(): vscode.LogOutputChannel { return this.ctx.log; }
 
   /** The core's TranslateFn over the configured backend, with the options every feature shares. */
-  translateFn(model: string, onText?: (req: TranslateRequest, soFar: string) => void): TranslateFn {
+  translateFn(model: string, onText?: (req: TranslateRequest, soFar: string) => void, lane?: 'interactive' | 'batch'): TranslateFn {
     const { options, keepAlive } = generationDefaults();
     return chatTranslateFn(() => this.ctx.llm(), {
-      model, options, keepAlive, onText,
+      model, options, keepAlive, onText, ...(lane ? { lane } : {}),
       onTruncated: () => this.log.warn(`translation with ${model} stopped at the length limit (num_predict / num_ctx): the cut-off answer is not used`),
     });
   }
@@ -79,7 +186,9 @@ export class TranslationService implements vscode.Disposable {
   /** False (and a message with a button to the setting) when no translation model is set. */
   requireModel(model: string): boolean {
     if (model) return true;
-    showWithRemedies(vscode.l10n.t('No translation model is set. Choose one in the setting ollamaAssistant.translation.model.'), [{ kind: 'openSetting', key: SETTING.translationModel }]);
+    showWithRemedies(vscode.l10n.t('No translation model is set. Choose one in the setting ollamaAssistant.translation.model.'), [{ kind: 'openSetting', key: SETTING.translationModel }], {
+      extra: [{ label: vscode.l10n.t('Choose Model…'), run: () => vscode.commands.executeCommand(COMMAND.translateChooseModel) }],
+    });
     return false;
   }
 
@@ -135,8 +244,9 @@ export class TranslationService implements vscode.Disposable {
     if (p.kind === 'modelMissing') {
       const model = p.model ?? o.model;
       // Pull (the message itself says "or choose another model"), then Resume.
+      const choose: ExtraButton = { label: vscode.l10n.t('Choose Model…'), run: () => vscode.commands.executeCommand(COMMAND.translateChooseModel) };
       showWithRemedies(vscode.l10n.t('Model {0} is not installed on {1}. Pull it, or choose another model for translation.', model, url), p.remedies.filter((r) => r.kind === 'pull'), {
-        extra: resume,
+        extra: [choose, ...resume],
         onError: (err) => this.log.error(`cannot start the pull of ${model}: ${String(err)}`),
       });
       return 'model-missing';
@@ -153,8 +263,8 @@ export class TranslationService implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.saveTimer) void this.saveMemory();
     this.previews.dispose();
-    this.cache.clear();
     this.partialResults.clear();
   }
 }

@@ -40,6 +40,9 @@ export interface SubtitleSpec extends JobSpecBase {
   encoding: TextEncodingName;
   /** The encoding the input was read in (a resumed job reads it the same way without asking again). */
   inputEncoding?: TextEncodingName;
+  /** Scene change silence (ms; 0 or absent: even batches) and strict JSON batches (absent: off). */
+  sceneGapMs?: number;
+  strict?: boolean;
 }
 
 interface Saved { done: number; total: number; savedAt: number }

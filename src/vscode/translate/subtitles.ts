@@ -132,7 +132,8 @@ export async function translateSubtitlesCommand(svc: TranslationService, uri?: v
   const hash = textHash(source.text);
   const spec: SubtitleSpec = {
     kind: 'subtitles', key: jobKey('subtitles', input.toString(), hash, s.target), uri: input.toString(), name: source.name, hash,
-    target: s.target, model: s.model, glossary: s.glossary, batchSize: s.subtitleBatchSize, bilingual: s.bilingualSubtitles,
+    target: s.target, model: s.model, glossary: await svc.glossary(input), batchSize: s.subtitleBatchSize, bilingual: s.bilingualSubtitles,
+    sceneGapMs: s.sceneGapMs, strict: s.strictSubtitles,
     outputUri: output.toString(), encoding: source.outputEncoding === 'utf8' && source.outputBom ? 'utf8bom' : source.outputEncoding, inputEncoding: source.inputEncoding,
   };
   await svc.jobs.delete(spec.key);
@@ -148,10 +149,20 @@ export async function resumeSubtitles(svc: TranslationService, saved: SavedSubti
   return runSubtitleJob(svc, saved, read.source.file, saved.state);
 }
 
-function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file: SubtitleFile, state?: SubtitleJobState): Promise<TranslationOutcome> {
+/** Strict JSON batches need native Ollama (an OpenAI-compatible server gets the text protocol). */
+export async function strictAvailable(svc: TranslationService): Promise<boolean> {
+  try { return (await svc.ctx.llm()).kind === 'ollama'; } catch { return false; }
+}
+
+async function runSubtitleJob(svc: TranslationService, spec: SubtitleSpec, file: SubtitleFile, state?: SubtitleJobState): Promise<TranslationOutcome> {
+  const strict = spec.strict === true && await strictAvailable(svc);
   const options = {
     target: spec.target, glossary: spec.glossary, model: spec.model, cache: svc.cache, batchSize: spec.batchSize, bilingual: spec.bilingual, contextCues: 3,
     languageTag: languageTag(spec.target),
+    // Jobs saved before these settings existed run as they started (even batches, text protocol).
+    sceneGapMs: spec.sceneGapMs ?? 0, sceneBatches: (spec.sceneGapMs ?? 0) > 0, strict,
+    onStrictUnsupported: (why: string) => svc.log.warn(`${spec.name}: strict subtitle batches not supported (${why}); the numbered text format is used`),
+    onRepair: (what: string) => svc.log.info(`${spec.name}: ${what}`),
   };
   const output = vscode.Uri.parse(spec.outputUri);
   const kind: JobKind<SubtitleJob, SubtitleJobState, SubtitleProgress, SubtitleResult> = {
