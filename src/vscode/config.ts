@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { nonEmptyText, oneOf, record, seconds, settingsSchema, text, wholeNumber, type SettingSchema, type SettingsSchema } from '../core/config/schema';
 import {
-  narrowOnlyMapSwitch, narrowOnlyMax, narrowOnlySwitch, resolveEndpoint, tabInForce, userLevelValue,
+  narrowOnlyMapSwitch, narrowOnlyMax, narrowOnlyRank, narrowOnlySwitch, resolveEndpoint, tabInForce, userLevelValue,
   type EndpointSource, type InspectRecord, type SettingsTab, type UserLevelValue,
 } from '../core/config/userLevel';
 import type { EngineSettings } from '../core/fim';
@@ -261,13 +261,17 @@ export interface HoverSettings {
   strings: boolean;
 }
 
+/** The hover triggers from narrowest to widest (what a workspace may narrow to). */
+const HOVER_TRIGGERS: readonly HoverSettings['trigger'][] = ['off', 'keyboard', 'auto'];
+
 /** Hover translation settings (read on every hover: cheap). */
 export function hoverSettings(): HoverSettings {
   const c = section();
   return {
-    trigger: oneOf<HoverSettings['trigger']>(spec(SETTING.translationHoverTrigger), raw(c, SETTING.translationHoverTrigger)),
+    // Hovering sends text on its own: a workspace can narrow these (NARROW_ONLY_KEYS), never widen them.
+    trigger: oneOf<HoverSettings['trigger']>(spec(SETTING.translationHoverTrigger), narrowOnlyRank(inspectOf(c, SETTING.translationHoverTrigger), HOVER_TRIGGERS)),
     delayMs: wholeNumber(spec(SETTING.translationHoverDelayMs), raw(c, SETTING.translationHoverDelayMs)),
-    strings: raw(c, SETTING.translationHoverStrings) !== false,
+    strings: narrowOnlySwitch(inspectOf(c, SETTING.translationHoverStrings), spec(SETTING.translationHoverStrings).default !== false),
   };
 }
 

@@ -43,6 +43,14 @@ export const SETTING_TRUST: Readonly<Record<SettingKey, SettingTrust>> = {
   [SETTING.translationSubtitleBatchSize]: 'workspace',
   [SETTING.translationBilingualSubtitles]: 'workspace',
   [SETTING.translationGlossary]: 'workspace',
+  [SETTING.translationCommentsMode]: 'workspace',
+  [SETTING.translationFolderGlob]: 'workspace',
+  [SETTING.translationHoverDelayMs]: 'workspace',
+  [SETTING.translationHoverStrings]: 'narrowOnly',
+  [SETTING.translationHoverTrigger]: 'narrowOnly',
+  [SETTING.translationMemory]: 'userLevel',
+  [SETTING.translationSceneGapMs]: 'workspace',
+  [SETTING.translationStrictSubtitles]: 'workspace',
   [SETTING.embeddingsModel]: 'workspace',
 };
 

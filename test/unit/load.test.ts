@@ -161,7 +161,9 @@ describe('under load', function () {
     });
 
     it('the first-byte timeout still applies before the first token', async () => {
-      server.setFaults({ firstTokenDelayMs: 1000 }, { path: '/api/generate' });
+      // undici runs its headers timeout on its coarse "fast timers" (about 1 s resolution): a 200 ms
+      // timeout can fire 1 s or more later, so the server's delay is far longer than that.
+      server.setFaults({ firstTokenDelayMs: 5000 }, { path: '/api/generate' });
       const c = new OllamaClient({ host: server.url, headersTimeoutMs: 200 });
       try {
         await assert.rejects(c.generate({ model: 'llama3.2', prompt: 'x' }), (e: unknown) => e instanceof TimeoutError && e.phase === 'headers');

@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { narrowOnlyMapSwitch, narrowOnlyMax, narrowOnlySwitch, type InspectRecord } from '../../src/core/config/userLevel';
+import { narrowOnlyMapSwitch, narrowOnlyMax, narrowOnlyRank, narrowOnlySwitch, type InspectRecord } from '../../src/core/config/userLevel';
 import { SETTING } from '../../src/vscode/ids';
 import { SETTING_TRUST, settingsTrusted } from '../../src/vscode/settingsTrust';
 
@@ -31,9 +31,9 @@ describe('what a workspace may do with each setting', () => {
   it('the audit: what reaches beyond the workspace is user-level, what is sent unasked or loads the server is narrow-only', () => {
     assert.deepStrictEqual(settingsTrusted('userLevel').sort(), [
       SETTING.endpoint, SETTING.backend, SETTING.headers, SETTING.caCertificateFile, SETTING.connectSeconds, SETTING.firstByteSeconds, SETTING.idleSeconds,
-      SETTING.chatMaxHistorySessions, SETTING.chatMaxAnswerChars, SETTING.options, SETTING.keepAlive,
+      SETTING.chatMaxHistorySessions, SETTING.chatMaxAnswerChars, SETTING.options, SETTING.keepAlive, SETTING.translationMemory,
     ].sort());
-    assert.deepStrictEqual(settingsTrusted('narrowOnly').sort(), [SETTING.completionEnabled, SETTING.completionLanguages, SETTING.completionContextTokens, SETTING.translationParallelRequests].sort());
+    assert.deepStrictEqual(settingsTrusted('narrowOnly').sort(), [SETTING.completionEnabled, SETTING.completionLanguages, SETTING.completionContextTokens, SETTING.translationParallelRequests, SETTING.translationHoverStrings, SETTING.translationHoverTrigger].sort());
   });
 
   it('a switch: the workspace can turn it off, not on', () => {
@@ -59,6 +59,16 @@ describe('what a workspace may do with each setting', () => {
     assert.strictEqual(narrowOnlyMapSwitch(i({ workspaceValue: { python: false } }), 'python'), false);
     assert.strictEqual(narrowOnlyMapSwitch(i({ workspaceFolderValue: { '*': false } }), 'python'), false);
     assert.strictEqual(narrowOnlyMapSwitch(i({ workspaceValue: { '*': false, python: true } }), 'python'), true, 'its own entry wins over its *');
+  });
+
+  it('an enum: the workspace can narrow it (off < keyboard < auto), never widen it', () => {
+    const order = ['off', 'keyboard', 'auto'] as const;
+    assert.strictEqual(narrowOnlyRank({ defaultValue: 'auto' }, order), 'auto');
+    assert.strictEqual(narrowOnlyRank({ defaultValue: 'auto', workspaceValue: 'off' }, order), 'off', 'a repository can turn hover translation off');
+    assert.strictEqual(narrowOnlyRank({ defaultValue: 'auto', globalValue: 'keyboard', workspaceValue: 'auto' }, order), 'keyboard', 'never wider than the user chose');
+    assert.strictEqual(narrowOnlyRank({ defaultValue: 'auto', globalValue: 'off', workspaceFolderValue: 'auto' }, order), 'off');
+    assert.strictEqual(narrowOnlyRank({ defaultValue: 'auto', workspaceValue: 'everything' }, order), 'auto', 'an unknown value is ignored');
+    assert.strictEqual(narrowOnlyRank(undefined, order), undefined);
   });
 
   it('a number: the workspace can lower it, not raise it', () => {

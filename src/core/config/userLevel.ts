@@ -121,3 +121,15 @@ export function narrowOnlyMax(i: InspectRecord<unknown> | undefined): number | u
   const all = [user, i?.workspaceValue, i?.workspaceFolderValue].filter(isNum);
   return all.length ? Math.min(...all) : undefined;
 }
+
+/**
+ * An enum a workspace may narrow but not widen, its values listed from narrowest to widest (e.g.
+ * `['off', 'keyboard', 'auto']`): the narrowest of the user-level value (else the default) and any
+ * workspace or folder value that is one of `order`; undefined when none is.
+ */
+export function narrowOnlyRank<T extends string>(i: InspectRecord<unknown> | undefined, order: readonly T[]): T | undefined {
+  const isOne = (v: unknown): v is T => typeof v === 'string' && (order as readonly string[]).includes(v);
+  const user = userLevelValue(i as InspectRecord<T> | undefined, isOne).value;
+  const all = [user, i?.workspaceValue, i?.workspaceFolderValue].filter(isOne);
+  return all.length ? all.reduce((a, b) => (order.indexOf(b) < order.indexOf(a) ? b : a)) : undefined;
+}
