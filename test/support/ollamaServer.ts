@@ -106,6 +106,10 @@ export interface TestServerOptions {
   /** the /v1 field reasoning streams in: 'reasoning' (Ollama, default) or 'reasoning_content'
    * (vLLM, llama.cpp, LM Studio, DeepSeek) */
   openaiReasoningField?: 'reasoning' | 'reasoning_content';
+  /** /v1 tool calls streamed the way OpenAI, vLLM, llama.cpp and LM Studio stream them: a first
+   * piece with `id`, `type`, `function.name` and empty `arguments`, then the arguments' JSON text
+   * in this many pieces carrying only `index` (default: Ollama's way, each call whole in one piece) */
+  openaiToolCallPieces?: number;
   /** false: /api/tags without `capabilities` (servers before they were added there); /api/show
    * still has them */
   tagsCapabilities?: boolean;
@@ -1320,6 +1324,21 @@ export class OllamaTestServer {
     return `${prefix}-${(ex.rec.id * 389) % 999}`;
   }
 
+  /** Every call's `function.arguments` is a JSON string of an object (FromCompletionToolCall). */
+  private oaToolCallsValid(calls: Json[]): boolean {
+    for (const tc of calls) {
+      const args = str((tc?.function as Json | undefined)?.arguments);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(args);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+    }
+    return true;
+  }
+
   private async oaChat(ex: Exchange): Promise<void> {
     const r = await this.decode(ex, OA_CHAT_REQ, 'openai');
     if (!r) return;
@@ -1330,7 +1349,9 @@ export class OllamaTestServer {
       const role = str(msg?.role).toLowerCase();
       const content = msg?.content;
       if (typeof content === 'string') {
-        messages.push({ role, content });
+        // Ollama's FromChatRequest keeps an assistant turn's tool_calls beside string content.
+        if (Array.isArray(msg?.tool_calls) && !this.oaToolCallsValid(msg.tool_calls as Json[])) return this.fail(ex, 400, 'invalid tool call arguments', 'openai');
+        messages.push({ role, content, ...(Array.isArray(msg?.tool_calls) ? { tool_calls: msg.tool_calls as unknown[] } : {}) });
       } else if (Array.isArray(content)) {
         for (const part of content as unknown[]) {
           const p = part as Json | null;
@@ -1354,16 +1375,7 @@ export class OllamaTestServer {
         }
       } else {
         if (!Array.isArray(msg?.tool_calls)) return this.fail(ex, 400, `invalid message content type: ${goTypeOf(content)}`, 'openai');
-        for (const tc of msg.tool_calls as Json[]) {
-          const args = str((tc?.function as Json | undefined)?.arguments);
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(args);
-          } catch {
-            parsed = undefined;
-          }
-          if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return this.fail(ex, 400, 'invalid tool call arguments', 'openai');
-        }
+        if (!this.oaToolCallsValid(msg.tool_calls as Json[])) return this.fail(ex, 400, 'invalid tool call arguments', 'openai');
         messages.push({ role, content: '', tool_calls: msg.tool_calls as unknown[] });
       }
     }
@@ -1393,7 +1405,7 @@ export class OllamaTestServer {
     const includeUsage = (r.stream_options as Json | undefined)?.include_usage === true;
     return ex.stream({
       framing: 'sse',
-      items: openaiChatItems(g, id, created, includeUsage, this.opts.openaiReasoningField),
+      items: openaiChatItems(g, id, created, includeUsage, this.opts.openaiReasoningField, this.opts.openaiToolCallPieces),
       lineDelayMs: this.lineDelay(ex, 'token'),
       stream,
       aggregate: () => openaiChatCompletion(g, id, created),

@@ -6,6 +6,9 @@ import type { OllamaClient } from '../ollama/client';
 import type { KeepAlive, Think } from '../ollama/types';
 import type { ModelFacts } from './facts';
 import type { ThinkTagOptions } from './reasoning';
+import type { LlmTool, LlmToolCall, ToolChoice } from './toolCalls';
+
+export type { LlmTool, LlmToolCall, ToolChoice } from './toolCalls';
 
 export type BackendKind = 'ollama' | 'openai';
 
@@ -14,6 +17,11 @@ export interface LlmMessage {
   content: string;
   /** Plain base64 image data (no data: prefix), for vision models. */
   images?: string[];
+  /** An assistant turn's tool calls (toolCalls.ts). */
+  toolCalls?: LlmToolCall[];
+  /** A `tool` message: the call it answers, and that call's tool. */
+  toolCallId?: string;
+  toolName?: string;
 }
 
 export interface Sampling {
@@ -43,6 +51,10 @@ export interface ChatParams {
   /** False: the content is never read for `<think>` tags (the text being processed starts with
    * one itself). Default true. */
   thinkTags?: boolean;
+  /** Tools the model may call (toolCalls.ts); its calls arrive on the `done` chunk. */
+  tools?: LlmTool[];
+  /** Default 'auto'. */
+  toolChoice?: ToolChoice;
 }
 
 export interface CompletionParams {
@@ -80,6 +92,8 @@ export interface StreamChunk {
   done: boolean;
   doneReason?: string;
   stats?: GenerationStats;
+  /** The tool calls of the answer, whole (on the `done` chunk; see toolCalls.ts). */
+  toolCalls?: LlmToolCall[];
 }
 
 export interface ModelSummary {
