@@ -36,6 +36,10 @@ export const REBUILDS = {
   client: [SETTING.endpoint, SETTING.backend, SETTING.headers, `${SECTION}.timeouts`, SETTING.caCertificateFile, EDITOR_SETTING.httpProxy, EDITOR_SETTING.httpNoProxy],
   completion: [`${SECTION}.completion`, SETTING.options, SETTING.keepAlive],
   chatModel: [SETTING.chatModel],
+  /** VS Code's own AI features: each registration follows its switch. */
+  vscodeChat: [`${SECTION}.vscodeChat`],
+  /** What the language-model provider tells VS Code (context window, answer room). */
+  languageModelInfo: [SETTING.options],
 } as const;
 
 export function affects(e: vscode.ConfigurationChangeEvent, what: keyof typeof REBUILDS): boolean {
@@ -228,6 +232,30 @@ export function translationSettings(): TranslationSettings {
     subtitleBatchSize: n(SETTING.translationSubtitleBatchSize),
     bilingualSubtitles: raw(c, SETTING.translationBilingualSubtitles) === true,
     glossary,
+  };
+}
+
+// ---- VS Code's own AI features -----------------------------------------------------------------
+
+export interface VscodeChatSettings {
+  /** The models as a language-model provider (VS Code 1.104+). */
+  languageModels: boolean;
+  /** `@ollama` in the Chat view. */
+  participant: boolean;
+  /** The language-model tools. */
+  tools: boolean;
+  /** Reasoning shown (as thinking parts) where VS Code can show it. */
+  showThinking: boolean;
+}
+
+export function vscodeChatSettings(): VscodeChatSettings {
+  const c = section();
+  const flag = (key: SettingKey) => { const v = raw(c, key); return typeof v === 'boolean' ? v : spec(key).default !== false; };
+  return {
+    languageModels: flag(SETTING.vscodeChatLanguageModels),
+    participant: flag(SETTING.vscodeChatParticipant),
+    tools: flag(SETTING.vscodeChatTools),
+    showThinking: flag(SETTING.vscodeChatShowThinking),
   };
 }
 

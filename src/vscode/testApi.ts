@@ -11,6 +11,7 @@ import { checkTestResult, type TestOp } from '../shared/chatTestProtocol';
 import type { ChatFeature } from './chat';
 import { chatLabels } from './chat/strings';
 import type { ExtensionContextOwner } from './context';
+import type { NativeAi } from './lm';
 import type { ModelsFeature } from './models';
 import type { ConnectionMonitor } from './status';
 
@@ -66,6 +67,8 @@ export interface OllamaAssistantTestApi {
   readonly notificationsShown: number;
   models: ModelsFeature;
   chat: ChatTestApi;
+  /** VS Code's own AI features: what is registered (`status`) and the provider while it is. */
+  nativeAi: NativeAi;
 }
 
 export interface TestApiParts {
@@ -74,6 +77,7 @@ export interface TestApiParts {
   monitor: ConnectionMonitor;
   models: ModelsFeature;
   chat: ChatFeature;
+  nativeAi: NativeAi;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,5 +157,6 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
     get notificationsShown() { return notifications; },
     models: p.models,
     chat,
+    nativeAi: p.nativeAi,
   };
 }

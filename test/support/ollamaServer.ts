@@ -566,7 +566,9 @@ export class OllamaTestServer {
     const delay = ex.plan.firstTokenDelayMs ?? this.opts.firstTokenDelayMs ?? 0;
     if (!(await ex.loadDelay(this.opts.firstTokenDelayMs ?? 0))) return undefined;
     const key = nameKey(m.parsed);
-    const requested = typeof options?.num_ctx === 'number' ? Math.trunc(options.num_ctx) : undefined;
+    // llm/server.go: a num_ctx above the model's trained context is clamped to it (with a warning
+    // in the server's log, "requested context size too large for model").
+    const requested = typeof options?.num_ctx === 'number' ? Math.min(Math.trunc(options.num_ctx), contextLength(m)) : undefined;
     const ctx = requested ?? Math.min(4096, contextLength(m));
     const prev = this.runningModels.get(key);
     const fresh = !prev || prev.expiresMs <= Date.now() || (requested !== undefined && prev.contextLength !== requested);

@@ -29,11 +29,13 @@ export function estimateMessageTokens(m: LlmMessage, f: TokenFactors = UNIT_FACT
   return scaleParts(estimateMessageParts(m), f);
 }
 
-/** The context window to plan for: the num_ctx setting; else the model's own context length from
- * /api/show (`<arch>.context_length`) capped at MAX_AUTO_CONTEXT_TOKENS; else 4096. */
+/** The context window to plan for: the num_ctx setting, at most the model's own context length
+ * from /api/show (`<arch>.context_length`: Ollama clamps a larger num_ctx to it, llm/server.go
+ * "requested context size too large for model"); without the setting, the model's own context
+ * length capped at MAX_AUTO_CONTEXT_TOKENS; else 4096. */
 export function resolveContextLength(numCtxSetting: number | undefined, modelInfo: Record<string, unknown> | undefined): number {
-  if (typeof numCtxSetting === 'number' && Number.isFinite(numCtxSetting) && numCtxSetting > 0) return Math.floor(numCtxSetting);
   const fromModel = modelContextLength(modelInfo);
+  if (typeof numCtxSetting === 'number' && Number.isFinite(numCtxSetting) && numCtxSetting > 0) return Math.min(Math.floor(numCtxSetting), fromModel ?? Infinity);
   if (fromModel) return Math.min(fromModel, MAX_AUTO_CONTEXT_TOKENS);
   return DEFAULT_CONTEXT_TOKENS;
 }

@@ -91,6 +91,7 @@ export class OllamaBackend implements LlmBackend {
     const { models } = await this.client.list(o);
     return models.map((m) => ({
       name: m.name,
+      ...(m.digest ? { digest: m.digest } : {}),
       sizeBytes: m.size,
       family: m.details?.family,
       parameterSize: m.details?.parameter_size,

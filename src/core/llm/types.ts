@@ -98,6 +98,8 @@ export interface StreamChunk {
 
 export interface ModelSummary {
   name: string;
+  /** The manifest digest (bare hex; Ollama's /api/tags): changes when the model is pulled again. */
+  digest?: string;
   sizeBytes?: number;
   family?: string;
   parameterSize?: string;
