@@ -14,6 +14,8 @@ import { DEFAULT_MODELS } from '../support/ollamaServerModels';
 import { activate, screenshot, setSetting, testApi, waitFor } from './helpers';
 
 const TRANSLATION = '早上好，世界！';
+/** What a thinking model (qwen3) reasons before it answers. */
+const REASONING = 'The user asks something; I will answer briefly. ';
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const LONG = Array.from({ length: 300 }, (_, i) => `token${i}`).join(' ');
 const NUM_CTX = 65536;
@@ -43,21 +45,21 @@ async function parts(r: vscode.LanguageModelChatResponse): Promise<unknown[]> {
 
 const textOf = (ps: unknown[]) => ps.filter((p): p is vscode.LanguageModelTextPart => p instanceof vscode.LanguageModelTextPart).map((p) => p.value).join('');
 
+/** The test servers' answers: a translation for the translator's prompt, else an echo of the last user message. */
+function reply({ body }: { body: unknown }): string {
+  const msgs = ((body as Body | undefined)?.messages ?? []) as Array<{ role: string; content: string }>;
+  if (msgs[0]?.role === 'system' && msgs[0].content.includes('professional translator')) return TRANSLATION;
+  const last = [...msgs].reverse().find((m) => m.role === 'user')?.content ?? '';
+  if (last.includes('LONG')) return LONG;
+  return `Answer to: ${last.slice(0, 40)}`;
+}
+
 describe('VS Code AI features: provider, @ollama, tools (real extension host)', function () {
   this.timeout(120000);
   let server: OllamaTestServer;
 
   before(async () => {
-    server = await OllamaTestServer.start({
-      tokenDelayMs: 3,
-      reply: ({ body }) => {
-        const msgs = ((body as Body | undefined)?.messages ?? []) as Array<{ role: string; content: string }>;
-        if (msgs[0]?.role === 'system' && msgs[0].content.includes('professional translator')) return TRANSLATION;
-        const last = [...msgs].reverse().find((m) => m.role === 'user')?.content ?? '';
-        if (last.includes('LONG')) return LONG;
-        return `Answer to: ${last.slice(0, 40)}`;
-      },
-    });
+    server = await OllamaTestServer.start({ tokenDelayMs: 3, reply, thinking: () => REASONING });
     await activate();
     await setSetting('endpoint', server.url);
     await setSetting('backend', undefined);
@@ -198,14 +200,19 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
       assert.strictEqual(textOf(got), 'Answer to: Think about it', 'the answer holds no reasoning');
       const hasThinkingPart = typeof (vscode as unknown as Record<string, unknown>).LanguageModelThinkingPart === 'function';
       if (hasThinkingPart) {
-        assert.ok(thinking.length > 0, 'reasoning came as thinking parts');
+        const said = thinking.map((p) => { const v = (p as { value?: unknown }).value; return Array.isArray(v) ? v.join('') : String(v); }).join('');
+        assert.strictEqual(said, REASONING, 'the reasoning came whole, as thinking parts');
         assert.strictEqual('think' in bodyOf(chats(server)[before]), false, 'the model thinks as it likes (its default)');
+      } else {
+        // A VS Code that cannot show reasoning: it is turned off (it would only cost time).
+        assert.strictEqual(bodyOf(chats(server)[before]).think, false);
+        assert.strictEqual(thinking.length, 0);
       }
     });
 
     for (const backend of ['ollama', 'openai'] as const) {
       it(`a tool call round trip (${backend === 'ollama' ? 'native API' : 'OpenAI-compatible, arguments streamed in pieces'})`, async () => {
-        const s = backend === 'ollama' ? server : await OllamaTestServer.start({ openaiToolCallPieces: 4 });
+        const s = backend === 'ollama' ? server : await OllamaTestServer.start({ openaiToolCallPieces: 4, reply });
         try {
           if (backend === 'openai') { await setSetting('backend', 'openai'); await setSetting('endpoint', s.url); }
           const m = await waitFor(async () => (await ours()).find((x) => x.id === 'llama3.2:latest' && (backend === 'ollama' || chats(s).length >= 0)), 'the model', 20000);
