@@ -119,6 +119,43 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
     await assert.rejects(Promise.resolve(vscode.lm.invokeTool(LM_TOOL.runPrompt, { input: { model: 'not-installed', prompt: 'x' }, toolInvocationToken: undefined })), /not-installed.*not installed/);
   });
 
+  it('invokeTool: cancelling a tool closes its connection at the server', async function () {
+    if (typeof vscode.lm.invokeTool !== 'function') this.skip();
+    const before = chats(server).length;
+    const cts = new vscode.CancellationTokenSource();
+    const call = Promise.resolve(vscode.lm.invokeTool(LM_TOOL.runPrompt, { input: { model: 'llama3.2', prompt: 'Say LONG things' }, toolInvocationToken: undefined }, cts.token));
+    const settled = call.then(() => 'resolved', (e: unknown) => e);
+    const rec = await waitFor(() => { const x = chats(server)[before]; return x && x.linesWritten > 0 ? x : undefined; }, 'the tool\'s request streaming at the server', 20000);
+    cts.cancel();
+    const outcome = await settled;
+    assert.ok(outcome instanceof Error && /cancel/i.test(`${outcome.name} ${outcome.message}`), `the call ends as cancelled (${String(outcome)})`);
+    await waitFor(() => rec.closedAt !== undefined, 'the server to see the connection close', 20000);
+    assert.strictEqual(rec.aborted, true, 'closed by the client');
+    assert.strictEqual(rec.endedAt, undefined, 'the answer never finished');
+  });
+
+  it('each switch takes its part away and brings it back: tools, @ollama', async function () {
+    if (typeof vscode.lm.registerTool !== 'function') this.skip();
+    const listed = () => vscode.lm.tools.filter((t) => (Object.values(LM_TOOL) as string[]).includes(t.name)).map((t) => t.name).sort();
+    await waitFor(() => listed().length === 3, 'our three tools in vscode.lm.tools');
+    const translate = vscode.lm.tools.find((t) => t.name === LM_TOOL.translate)!;
+    assert.deepStrictEqual((translate.inputSchema as { required?: string[] }).required, ['text'], 'the input schema is offered');
+    await setSetting('vscodeChat.tools', false);
+    assert.strictEqual((await testApi()).nativeAi.status.tools, 'disabled');
+    await assert.rejects(Promise.resolve(vscode.lm.invokeTool(LM_TOOL.listModels, { input: {}, toolInvocationToken: undefined })), 'a switched-off tool does not answer');
+    await setSetting('vscodeChat.tools', undefined);
+    assert.strictEqual((await testApi()).nativeAi.status.tools, 'registered');
+    assert.deepStrictEqual(listed(), [LM_TOOL.listModels, LM_TOOL.runPrompt, LM_TOOL.translate].sort());
+
+    await setSetting('vscodeChat.participant', false);
+    assert.strictEqual((await testApi()).nativeAi.status.participant, 'disabled');
+    await setSetting('vscodeChat.participant', undefined);
+    assert.strictEqual((await testApi()).nativeAi.status.participant, typeof vscode.chat?.createChatParticipant === 'function' ? 'registered' : 'unavailable');
+    // The tools answer again after coming back.
+    const r = await vscode.lm.invokeTool(LM_TOOL.translate, { input: { text: 'Good morning, world!' }, toolInvocationToken: undefined });
+    assert.strictEqual((r.content[0] as vscode.LanguageModelTextPart).value, TRANSLATION);
+  });
+
   describe('the language-model provider (VS Code 1.104+)', () => {
     before(function () { if (!hasProviderApi()) this.skip(); });
 
@@ -316,6 +353,30 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
       const roles = sent.messages.map((m) => `${m.role}:${String(m.content).slice(0, 40)}`);
       assert.ok(roles.includes('user:Remember the word PINEAPPLE'), `the earlier turn is sent (${roles.join(' | ')})`);
       assert.ok(roles.includes('assistant:Answer to: Remember the word PINEAPPLE'));
+    });
+
+    it('@ollama /explain explains the attached selection; /translate takes the editor\'s selection when no text is given', async () => {
+      const ws = vscode.workspace.workspaceFolders![0]!.uri;
+      const uri = vscode.Uri.joinPath(ws, 'hello.ts');
+      // The workbench command takes the editor's range shape (1-based lines and columns): lines 1-3.
+      const range = { startLineNumber: 1, startColumn: 1, endLineNumber: 3, endColumn: 2 };
+      let before = chats(server).length;
+      const r = await ask('@ollama /explain', { attachFiles: [{ uri, range }] });
+      assert.strictEqual(r.errorDetails, undefined, r.errorDetails?.message);
+      assert.strictEqual(r.metadata?.command, 'explain');
+      let sent = bodyOf(chats(server).slice(before).at(-1));
+      const user = String(sent.messages.at(-1)?.content);
+      assert.match(user, /export function add\(a: number, b: number\)/, 'the selected code is sent');
+      assert.match(user, /hello\.ts/, 'with where it comes from');
+      assert.match(user, /Explain what this code does/);
+
+      const editor = await vscode.window.showTextDocument(uri);
+      editor.selection = new vscode.Selection(1, 2, 1, 15); // "return a + b;"
+      before = chats(server).length;
+      const t = await ask('@ollama /translate');
+      assert.strictEqual(t.metadata?.text, TRANSLATION);
+      sent = bodyOf(chats(server).slice(before).at(-1));
+      assert.strictEqual(sent.messages[1]?.content, 'return a + b;');
     });
 
     it('@ollama /models lists what is installed and loaded', async () => {
