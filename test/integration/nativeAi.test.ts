@@ -19,6 +19,8 @@ const REASONING = 'The user asks something; I will answer briefly. ';
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const LONG = Array.from({ length: 300 }, (_, i) => `token${i}`).join(' ');
 const NUM_CTX = 65536;
+/** The context an OpenAI-compatible test server says it serves (llama.cpp's /v1/models meta.n_ctx). */
+const SERVED = 8192;
 
 interface Body { model: string; messages: Array<Record<string, unknown>>; options?: Record<string, unknown>; tools?: unknown[]; think?: unknown; keep_alive?: unknown }
 const bodyOf = (r: RecordedRequest | undefined): Body => r?.body as Body;
@@ -249,10 +251,17 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
 
     for (const backend of ['ollama', 'openai'] as const) {
       it(`a tool call round trip (${backend === 'ollama' ? 'native API' : 'OpenAI-compatible, arguments streamed in pieces'})`, async () => {
-        const s = backend === 'ollama' ? server : await OllamaTestServer.start({ openaiToolCallPieces: 4, reply });
+        const s = backend === 'ollama' ? server : await OllamaTestServer.start({ openaiToolCallPieces: 4, reply, openaiServedContext: { dialect: 'llamacpp', tokens: SERVED } });
         try {
           if (backend === 'openai') { await setSetting('backend', 'openai'); await setSetting('endpoint', s.url); }
-          const m = await waitFor(async () => (await ours()).find((x) => x.id === 'llama3.2:latest' && (backend === 'ollama' || chats(s).length >= 0)), 'the model', 20000);
+          // The list VS Code has is the server's in use (the OpenAI-compatible one says what it serves).
+          const window = backend === 'ollama' ? NUM_CTX : SERVED;
+          const m = await waitFor(async () => (await ours()).find((x) => x.id === 'llama3.2:latest' && x.maxInputTokens === window - 1024), `the model listed by the ${backend} server`, 20000);
+          if (backend === 'openai') {
+            // /v1 says nothing about capabilities: tools and images are offered, the server decides.
+            const llava = (await ours()).find((x) => x.id === 'llava:7b') as (vscode.LanguageModelChat & ModelCaps) | undefined;
+            assert.deepStrictEqual([llava?.maxInputTokens, llava?.capabilities?.supportsToolCalling, llava?.capabilities?.supportsImageToText], [SERVED - 1024, true, true]);
+          }
           const tool: vscode.LanguageModelChatTool = {
             name: 'get_weather', description: 'The weather in a city',
             inputSchema: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'] },

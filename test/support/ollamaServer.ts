@@ -110,6 +110,10 @@ export interface TestServerOptions {
    * piece with `id`, `type`, `function.name` and empty `arguments`, then the arguments' JSON text
    * in this many pieces carrying only `index` (default: Ollama's way, each call whole in one piece) */
   openaiToolCallPieces?: number;
+  /** /v1/models also says the context each model is served with, as llama.cpp does (`meta.n_ctx`
+   * per slot, `meta.n_ctx_train`; llamacpp-server-transcripts.md) or vLLM (`max_model_len`)
+   * (default: Ollama's way, nothing) */
+  openaiServedContext?: { dialect: 'llamacpp' | 'vllm'; tokens: number };
   /** false: /api/tags without `capabilities` (servers before they were added there); /api/show
    * still has them */
   tagsCapabilities?: boolean;
@@ -1512,9 +1516,15 @@ export class OllamaTestServer {
   private async oaModels(ex: Exchange): Promise<void> {
     const list = this.sortedModels();
     const data = list.length
-      ? list.map((m) => ({ id: m.fx.name, object: 'model', created: Math.floor(m.modifiedMs / 1000), owned_by: m.parsed.namespace }))
+      ? list.map((m) => ({ id: m.fx.name, object: 'model', created: Math.floor(m.modifiedMs / 1000), owned_by: m.parsed.namespace, ...this.servedContext(m) }))
       : null;
     return ex.sendJson(200, { object: 'list', data }, JSON_PLAIN);
+  }
+
+  private servedContext(m: StoredModel): Json {
+    const s = this.opts.openaiServedContext;
+    if (!s) return {};
+    return s.dialect === 'llamacpp' ? { meta: { n_ctx: s.tokens, n_ctx_train: contextLength(m) } } : { max_model_len: s.tokens };
   }
 
   private async oaModel(ex: Exchange, params: string[]): Promise<void> {

@@ -5,9 +5,11 @@
 import * as assert from 'assert';
 import type { ModelFacts } from '../../src/core/llm/facts';
 import { estimateTokens } from '../../src/core/llm/tokens';
+import { OllamaTestServer } from '../support/ollamaServer';
 import type { ModelSummary } from '../../src/core/llm/types';
 import { contextWindow, infoSignature, lmModelInfo } from '../../src/core/lm/info';
 import { estimateLmTokens, samplingWith, toLlmMessages, UnsupportedImageError, type LmInMessage } from '../../src/core/lm/messages';
+import { OpenAIBackend } from '../../src/core/llm/backend';
 import { leavesMachine, modelListResult, runPromptToolInput, ToolInputError, translateToolInput } from '../../src/core/lm/tools';
 
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -70,6 +72,31 @@ describe('language models: what VS Code is told about a model (core/lm/info)', (
     assert.strictEqual(lmModelInfo({ name: 'nomic-embed-text', capabilities: ['embedding'] }, undefined, {}), undefined);
     const open = lmModelInfo({ name: 'gpt-4o-mini' }, undefined, { numCtx: 32768 })!;
     assert.deepStrictEqual([open.capabilitiesKnown, open.toolCalling, open.imageInput, open.thinking], [false, true, true, false]);
+  });
+
+  it('an OpenAI-compatible server\'s own context (llama.cpp meta.n_ctx, vLLM max_model_len) is the window: num_ctx is not sent there', async () => {
+    const i = lmModelInfo({ name: 'tiny-utf8.gguf', servedContext: 256 }, undefined, { numCtx: 65536 })!;
+    assert.deepStrictEqual([i.contextWindow, i.contextSource, i.maxInputTokens, i.maxOutputTokens], [256, 'server', 192, 64]);
+    // /api/show facts (Ollama) win over it.
+    assert.strictEqual(lmModelInfo({ ...llama, servedContext: 256 }, llamaFacts, { numCtx: 65536 })!.contextWindow, 65536);
+    for (const dialect of ['llamacpp', 'vllm'] as const) {
+      const server = await OllamaTestServer.start({ openaiServedContext: { dialect, tokens: 8192 } });
+      try {
+        const b = new OpenAIBackend({ host: server.url });
+        const listed = await b.listModels().finally(() => b.close());
+        assert.ok(listed.length > 0 && listed.every((m) => m.servedContext === 8192), `${dialect}: ${JSON.stringify(listed)}`);
+      } finally {
+        await server.close();
+      }
+    }
+    const plain = await OllamaTestServer.start();
+    try {
+      const b = new OpenAIBackend({ host: plain.url });
+      const listed = await b.listModels().finally(() => b.close());
+      assert.ok(listed.every((m) => !('servedContext' in m)), 'Ollama\'s /v1/models says nothing about context');
+    } finally {
+      await plain.close();
+    }
   });
 
   it('the signature changes with what VS Code would show, not otherwise', () => {

@@ -105,7 +105,10 @@ export class OpenAIBackend implements LlmBackend {
   }
 
   async listModels(o: CallOptions = {}): Promise<ModelSummary[]> {
-    return (await this.client.models(o)).map((m) => ({ name: m.id }));
+    return (await this.client.models(o)).map((m) => {
+      const served = [m.meta?.n_ctx, m.max_model_len].find((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+      return { name: m.id, ...(served ? { servedContext: Math.floor(served) } : {}) };
+    });
   }
 
   /** /v1 has no per-model facts. */

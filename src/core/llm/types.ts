@@ -100,6 +100,9 @@ export interface ModelSummary {
   name: string;
   /** The manifest digest (bare hex; Ollama's /api/tags): changes when the model is pulled again. */
   digest?: string;
+  /** The context window the server says it serves this model with, in tokens (OpenAI-compatible
+   * servers that tell: llama.cpp `meta.n_ctx`, vLLM `max_model_len`; Ollama says it in /api/show). */
+  servedContext?: number;
   sizeBytes?: number;
   family?: string;
   parameterSize?: string;

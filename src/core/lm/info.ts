@@ -4,7 +4,9 @@
 // Nothing is invented: the window is the num_ctx the extension sends (ollamaAssistant.options), at
 // most the model's trained context (`/api/show` `model_info['<arch>.context_length']`; Ollama clamps
 // a larger num_ctx to it), or, without that setting, the window the sidebar chat plans for
-// (core/chat/trim resolveContextLength); the answer's room is the chat's own (answerReserve).
+// (core/chat/trim resolveContextLength); on an OpenAI-compatible server that says what it serves
+// (llama.cpp `meta.n_ctx`, vLLM `max_model_len`: ModelSummary.servedContext), that, since num_ctx is
+// not sent there; the answer's room is the chat's own (answerReserve).
 // Pure: no vscode.
 import { classifyChatModel } from '../chat/models';
 import { answerReserve, resolveContextLength } from '../chat/trim';
@@ -24,8 +26,9 @@ export interface LmModelInfo {
   /** Tokens of prompt + answer the server will hold. */
   contextWindow: number;
   /** Where the window comes from: the num_ctx setting; that setting clamped to the trained context;
-   * no setting (the chat's plan: the trained context up to 8192, else 4096). */
-  contextSource: 'numCtx' | 'trained' | 'assumed';
+   * the server's own word (an OpenAI-compatible server's /v1/models); no setting (the chat's plan:
+   * the trained context up to 8192, else 4096). */
+  contextSource: 'numCtx' | 'trained' | 'server' | 'assumed';
   /** The model's trained context, when the server says. */
   trainedContext?: number;
   maxInputTokens: number;
@@ -63,7 +66,7 @@ export function lmModelInfo(m: ModelSummary, facts: ModelFacts | undefined, gene
   const caps = facts?.capabilities ?? m.capabilities;
   const kind = classifyChatModel(m.name, caps);
   if (kind === 'none') return undefined;
-  const window = contextWindow(generation.numCtx, facts?.modelInfo);
+  const window = !facts && m.servedContext ? { tokens: m.servedContext, source: 'server' as const } : contextWindow(generation.numCtx, facts?.modelInfo);
   const reserve = answerReserve(window.tokens, generation.numPredict);
   const known = caps !== undefined;
   const tag = /:([^/:]+)$/.exec(m.name)?.[1];
@@ -75,7 +78,7 @@ export function lmModelInfo(m: ModelSummary, facts: ModelFacts | undefined, gene
     detail: [m.parameterSize, m.quantization].filter(Boolean).join(' · '),
     contextWindow: window.tokens,
     contextSource: window.source,
-    ...(window.trained !== undefined ? { trainedContext: window.trained } : {}),
+    ...('trained' in window && window.trained !== undefined ? { trainedContext: window.trained } : {}),
     maxInputTokens: window.tokens - reserve,
     maxOutputTokens: reserve,
     toolCalling: known ? caps.includes('tools') : true,

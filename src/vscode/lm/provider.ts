@@ -13,7 +13,7 @@ import { ModelNotFoundError } from '../../core/http/errors';
 import type { ModelFacts } from '../../core/llm/facts';
 import { estimateTokens } from '../../core/llm/tokens';
 import type { ChatParams, LlmMessage, ModelSummary } from '../../core/llm/types';
-import { contextWindow, infoSignature, lmModelInfo, type LmModelInfo } from '../../core/lm/info';
+import { infoSignature, lmModelInfo, type LmModelInfo } from '../../core/lm/info';
 import { estimateLmTokens, lmMessageParts, samplingWith, toLlmMessages, UnsupportedImageError } from '../../core/lm/messages';
 import { addParts } from '../../core/llm/tokens';
 import { abortOn } from '../cancel';
@@ -40,6 +40,7 @@ const namesKey = (names: readonly string[]): string => [...names].sort().join('\
 function tooltipOf(i: LmModelInfo): string {
   const lines = [i.detail ? `${i.name} (${i.detail})` : i.name];
   if (i.contextSource === 'numCtx') lines.push(vscode.l10n.t('Context window: {0} tokens (num_ctx in ollamaAssistant.options).', i.contextWindow));
+  else if (i.contextSource === 'server') lines.push(vscode.l10n.t('Context window: {0} tokens (as the server reports it).', i.contextWindow));
   else if (i.contextSource === 'trained') lines.push(vscode.l10n.t('Context window: {0} tokens (the model\'s own; num_ctx asks for more).', i.contextWindow));
   else lines.push(vscode.l10n.t('Context window: {0} tokens, assumed: set num_ctx in ollamaAssistant.options to the window the server should allocate.', i.contextWindow));
   const caps = [i.toolCalling ? vscode.l10n.t('tools') : '', i.imageInput ? vscode.l10n.t('vision') : '', i.thinking ? vscode.l10n.t('thinking') : ''].filter(Boolean);
@@ -160,7 +161,7 @@ export class LanguageModelProvider implements LmChatProvider, vscode.Disposable 
         ...(options.tools?.length ? { tools: options.tools.map((t) => ({ name: t.name, description: t.description, ...(t.inputSchema ? { inputSchema: t.inputSchema as Record<string, unknown> } : {}) })) } : {}),
         ...(options.tools?.length && options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}),
       };
-      const numCtx = contextWindow(gen.options.numCtx, facts?.modelInfo).tokens;
+      const numCtx = model.maxInputTokens + model.maxOutputTokens; // the window VS Code was told
       const stream = await llm.chat(params, { signal: abort.signal });
       sent = true;
       this.stats.responses++;
