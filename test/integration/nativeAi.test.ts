@@ -6,6 +6,7 @@
 // the Chat view; the translate tool translates. On a VS Code without the provider API (the
 // minimum-version host) the provider is skipped and the rest works.
 import * as assert from 'assert';
+import { networkInterfaces } from 'os';
 import * as vscode from 'vscode';
 import { estimateTokens } from '../../src/core/llm/tokens';
 import { COMMAND, LM_TOOL, LM_VENDOR } from '../../src/vscode/ids';
@@ -364,7 +365,7 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
       assert.ok(roles.includes('assistant:Answer to: Remember the word PINEAPPLE'));
     });
 
-    it('@ollama /explain explains the attached selection; /translate takes the editor\'s selection when no text is given', async () => {
+    it('@ollama /explain explains the attached selection; a question takes an attached file; /translate takes the editor\'s selection when no text is given', async () => {
       const ws = vscode.workspace.workspaceFolders![0]!.uri;
       const uri = vscode.Uri.joinPath(ws, 'hello.ts');
       // The workbench command takes the editor's range shape (1-based lines and columns): lines 1-3.
@@ -378,6 +379,14 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
       assert.match(user, /export function add\(a: number, b: number\)/, 'the selected code is sent');
       assert.match(user, /hello\.ts/, 'with where it comes from');
       assert.match(user, /Explain what this code does/);
+
+      // A whole file attached to a plain question.
+      before = chats(server).length;
+      const f = await ask('@ollama What does this file export?', { attachFiles: [uri] });
+      assert.strictEqual(f.errorDetails, undefined, f.errorDetails?.message);
+      const withFile = String(bodyOf(chats(server).slice(before).at(-1)).messages.at(-1)?.content);
+      assert.match(withFile, /What does this file export\?/);
+      assert.match(withFile, /return a \+ b;/, 'the file\'s text is sent');
 
       const editor = await vscode.window.showTextDocument(uri);
       editor.selection = new vscode.Selection(1, 2, 1, 15); // "return a + b;"
@@ -394,6 +403,32 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
       assert.ok((r.metadata?.installed as string[]).includes('llama3.2:latest'));
       assert.ok((r.metadata?.running as string[]).length >= 1, 'the models the earlier tests used are loaded');
       await screenshot('native-chat-models');
+    });
+  });
+  describe('tools ask before text leaves this machine', () => {
+    after(async () => { await setSetting('endpoint', server.url); });
+
+    it('a server elsewhere: translate and run-a-prompt carry a confirmation naming it; listing models never does', async function () {
+      const api = await testApi();
+      if (!api.nativeAi.tools.size) this.skip();
+      const token = new vscode.CancellationTokenSource().token;
+      const prepare = async (name: string, input: object) => api.nativeAi.tools.get(name)!.prepareInvocation!({ input }, token);
+      // On this machine: no confirmation (VS Code would otherwise ask in a modal dialog).
+      assert.strictEqual((await prepare(LM_TOOL.translate, { text: 'Hi' }))?.confirmationMessages, undefined);
+      assert.strictEqual((await prepare(LM_TOOL.runPrompt, { model: 'llama3.2', prompt: 'Hi' }))?.confirmationMessages, undefined);
+      // This machine's own network address is not loopback: the text would go over the network.
+      const lan = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+      if (!lan) this.skip();
+      const elsewhere = `http://${lan}:${new URL(server.url).port}`;
+      await setSetting('endpoint', elsewhere);
+      const t = await prepare(LM_TOOL.translate, { text: 'Hi', targetLanguage: 'Japanese' });
+      assert.match(t?.confirmationMessages?.title ?? '', new RegExp(lan.replace(/\./g, '\\.')));
+      const message = t?.confirmationMessages?.message;
+      assert.match(typeof message === 'string' ? message : message?.value ?? '', /Japanese.*llama3\.2[\s\S]*not on this machine/);
+      assert.match(String(t?.invocationMessage), /Japanese/);
+      const r = await prepare(LM_TOOL.runPrompt, { model: 'qwen3:0.6b', prompt: 'Hi' });
+      assert.match(String((r?.confirmationMessages?.message as vscode.MarkdownString | undefined)?.value), /qwen3:0\.6b/);
+      assert.strictEqual((await prepare(LM_TOOL.listModels, {}))?.confirmationMessages, undefined, 'listing sends no text');
     });
   });
 });

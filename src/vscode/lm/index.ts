@@ -11,7 +11,7 @@ import { participantApi, providerApi, toolApi } from './api';
 import type { NativeAiDeps } from './deps';
 import { OllamaParticipant } from './participant';
 import { LanguageModelProvider } from './provider';
-import { registerTools } from './tools';
+import { registerTools, type RegisteredTools } from './tools';
 
 export type { NativeAiDeps } from './deps';
 
@@ -27,6 +27,9 @@ export class NativeAi implements vscode.Disposable {
   readonly status: NativeAiStatus = { provider: 'disabled', participant: 'disabled', tools: 'disabled' };
   /** The provider while it is registered. */
   provider: LanguageModelProvider | undefined;
+  private readonly toolMap = new Map<string, vscode.LanguageModelTool<object>>();
+  /** The tools while they are registered, by name (what VS Code calls: prepareInvocation, invoke). */
+  get tools(): RegisteredTools { return this.toolMap; }
   private readonly regs: Partial<Record<Part, vscode.Disposable>> = {};
   private readonly changed = new vscode.EventEmitter<NativeAiStatus>();
   /** A registration came or went. */
@@ -97,7 +100,7 @@ export class NativeAi implements vscode.Disposable {
       return p;
     }, 'vscode.chat.createChatParticipant');
     const registerTool = toolApi();
-    this.register('tools', s.tools, registerTool, () => registerTools(this.d, registerTool!), 'vscode.lm.registerTool');
+    this.register('tools', s.tools, registerTool, () => registerTools(this.d, registerTool!, this.toolMap), 'vscode.lm.registerTool');
   }
 
   dispose(): void {

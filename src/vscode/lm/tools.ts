@@ -137,11 +137,18 @@ class RunPromptTool implements vscode.LanguageModelTool<RunPromptToolInput> {
   }
 }
 
-/** Registers the three tools with `register` (vscode.lm.registerTool). */
-export function registerTools(d: NativeAiDeps, register: typeof vscode.lm.registerTool): vscode.Disposable {
-  return vscode.Disposable.from(
-    register(LM_TOOL.translate, new TranslateTool(d)),
-    register(LM_TOOL.listModels, new ListModelsTool(d)),
-    register(LM_TOOL.runPrompt, new RunPromptTool(d)),
-  );
+/** A tool as registered (its name and implementation). */
+export type RegisteredTools = ReadonlyMap<string, vscode.LanguageModelTool<object>>;
+
+/** Registers the three tools with `register` (vscode.lm.registerTool); `into` holds them while
+ * they are registered. */
+export function registerTools(d: NativeAiDeps, register: typeof vscode.lm.registerTool, into: Map<string, vscode.LanguageModelTool<object>>): vscode.Disposable {
+  const tools: Array<[string, vscode.LanguageModelTool<object>]> = [
+    [LM_TOOL.translate, new TranslateTool(d) as vscode.LanguageModelTool<object>],
+    [LM_TOOL.listModels, new ListModelsTool(d) as vscode.LanguageModelTool<object>],
+    [LM_TOOL.runPrompt, new RunPromptTool(d) as vscode.LanguageModelTool<object>],
+  ];
+  const regs = tools.map(([name, tool]) => register(name, tool));
+  for (const [name, tool] of tools) into.set(name, tool);
+  return vscode.Disposable.from(...regs, { dispose: () => into.clear() });
 }
