@@ -37,7 +37,7 @@ export const REBUILDS = {
   completion: [`${SECTION}.completion`, SETTING.options, SETTING.keepAlive],
   chatModel: [SETTING.chatModel],
   /** VS Code's own AI features: each registration follows its switch. */
-  vscodeChat: [`${SECTION}.vscodeChat`],
+  vscodeChat: [`${SECTION}.vscodeChat`, EDITOR_SETTING.disableAIFeatures],
   /** What the language-model provider tells VS Code (context window, answer room). */
   languageModelInfo: [SETTING.options],
 } as const;
@@ -246,6 +246,18 @@ export interface VscodeChatSettings {
   tools: boolean;
   /** Reasoning shown (as thinking parts) where VS Code can show it. */
   showThinking: boolean;
+  /** VS Code's own `chat.disableAIFeatures` is on: its chat is hidden, so the models and `@ollama`
+   * are not offered (VS Code would still ask the provider for its list on every change). Only a
+   * VS Code that knows the setting counts (its default is registered); a value in settings.json
+   * means nothing to an older one. */
+  aiFeaturesDisabled: boolean;
+}
+
+function aiFeaturesDisabled(): boolean {
+  const dot = EDITOR_SETTING.disableAIFeatures.lastIndexOf('.');
+  const c = vscode.workspace.getConfiguration(EDITOR_SETTING.disableAIFeatures.slice(0, dot));
+  const key = EDITOR_SETTING.disableAIFeatures.slice(dot + 1);
+  return c.inspect(key)?.defaultValue !== undefined && c.get(key) === true;
 }
 
 export function vscodeChatSettings(): VscodeChatSettings {
@@ -256,6 +268,7 @@ export function vscodeChatSettings(): VscodeChatSettings {
     participant: flag(SETTING.vscodeChatParticipant),
     tools: flag(SETTING.vscodeChatTools),
     showThinking: flag(SETTING.vscodeChatShowThinking),
+    aiFeaturesDisabled: aiFeaturesDisabled(),
   };
 }
 

@@ -103,7 +103,11 @@ export const LM_TOOL = {
 } as const;
 
 /** VS Code's own settings we read. */
-export const EDITOR_SETTING = { httpProxy: 'http.proxy', httpNoProxy: 'http.noProxy' } as const;
+export const EDITOR_SETTING = {
+  httpProxy: 'http.proxy', httpNoProxy: 'http.noProxy',
+  /** VS Code 1.104+: the user turned VS Code's AI features off (the Chat view is hidden). */
+  disableAIFeatures: 'chat.disableAIFeatures',
+} as const;
 
 export const VIEW = {
   chat: 'ollamaAssistant.chatView',

@@ -61,8 +61,21 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
   this.timeout(120000);
   let server: OllamaTestServer;
 
+  /** VS Code's own switch for its AI features, where this VS Code has it (1.104+); the test runner
+   * turns it on (hidden). */
+  const chatConfig = () => vscode.workspace.getConfiguration('chat');
+  const hasAiSwitch = () => chatConfig().inspect('disableAIFeatures')?.defaultValue !== undefined;
+  async function setAiFeaturesDisabled(value: boolean | undefined): Promise<void> {
+    if (hasAiSwitch()) await chatConfig().update('disableAIFeatures', value, vscode.ConfigurationTarget.Global);
+  }
+  let aiSwitchBefore: boolean | undefined;
+
   before(async () => {
     server = await OllamaTestServer.start({ tokenDelayMs: 3, reply, thinking: () => REASONING });
+    // The runner hides VS Code's AI features (chat.disableAIFeatures), which also takes our models and
+    // @ollama away: these tests need them, and the Chat view.
+    aiSwitchBefore = chatConfig().inspect<boolean>('disableAIFeatures')?.globalValue;
+    await setAiFeaturesDisabled(false);
     await activate();
     await setSetting('endpoint', server.url);
     await setSetting('backend', undefined);
@@ -74,6 +87,7 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
 
   after(async () => {
     for (const k of ['options', 'chat.model', 'translation.model', 'translation.targetLanguage', 'backend', 'vscodeChat.languageModels', 'vscodeChat.participant', 'vscodeChat.tools']) await setSetting(k, undefined);
+    await setAiFeaturesDisabled(aiSwitchBefore);
     await server.close();
   });
 
@@ -321,17 +335,22 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
     });
   });
 
+  it('VS Code\'s own switch (chat.disableAIFeatures) takes the models and @ollama away, not the tools', async function () {
+    if (!hasAiSwitch() || !hasProviderApi()) this.skip();
+    await model('llama3.2:latest');
+    await setAiFeaturesDisabled(true);
+    await waitFor(async () => (await ours()).length === 0, 'our models gone with VS Code\'s AI features off');
+    const status = (await testApi()).nativeAi.status;
+    assert.deepStrictEqual([status.provider, status.participant, status.tools], ['disabled', 'disabled', 'registered']);
+    const r = await vscode.lm.invokeTool(LM_TOOL.translate, { input: { text: 'Good morning, world!' }, toolInvocationToken: undefined });
+    assert.strictEqual((r.content[0] as vscode.LanguageModelTextPart).value, TRANSLATION, 'the tools still answer other extensions');
+    await setAiFeaturesDisabled(false);
+    await model('llama3.2:latest');
+    assert.deepStrictEqual([(await testApi()).nativeAi.status.provider, (await testApi()).nativeAi.status.participant], ['registered', 'registered']);
+  });
+
   describe('@ollama in the Chat view', () => {
-    let restore: boolean | undefined;
-    before(async function () {
-      if (!hasProviderApi()) this.skip();
-      // The test runner hides VS Code's AI features (chat.disableAIFeatures): the Chat view needs them.
-      restore = vscode.workspace.getConfiguration('chat').inspect<boolean>('disableAIFeatures')?.globalValue;
-      await vscode.workspace.getConfiguration('chat').update('disableAIFeatures', false, vscode.ConfigurationTarget.Global);
-    });
-    after(async () => {
-      if (hasProviderApi()) await vscode.workspace.getConfiguration('chat').update('disableAIFeatures', restore, vscode.ConfigurationTarget.Global);
-    });
+    before(function () { if (!hasProviderApi()) this.skip(); });
 
     async function ask(query: string, extra: Record<string, unknown> = {}): Promise<{ metadata?: Record<string, unknown>; errorDetails?: { message: string } }> {
       const r = await vscode.commands.executeCommand<{ metadata?: Record<string, unknown>; errorDetails?: { message: string } } | undefined>(

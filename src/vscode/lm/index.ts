@@ -61,7 +61,12 @@ export class NativeAi implements vscode.Disposable {
 
   /** Registers `part` once (or says why not). */
   private register(part: Part, enabled: boolean, api: unknown, make: () => vscode.Disposable, needs: string): void {
-    if (!enabled) { this.drop(part); this.set(part, 'disabled'); return; }
+    if (!enabled) {
+      if (this.regs[part]) this.d.ctx.log.info(`${part} unregistered (switched off)`);
+      this.drop(part);
+      this.set(part, 'disabled');
+      return;
+    }
     if (this.regs[part]) return;
     if (!api) {
       if (this.status[part] !== 'unavailable') this.d.ctx.log.info(`VS Code ${vscode.version} has no ${needs}: ${part} not registered (the rest of the extension is unaffected)`);
@@ -82,7 +87,9 @@ export class NativeAi implements vscode.Disposable {
   apply(): void {
     const s = vscodeChatSettings();
     const registerProvider = providerApi();
-    this.register('provider', s.languageModels, registerProvider, () => {
+    // VS Code's AI features switched off (chat.disableAIFeatures): its chat is hidden, so the models
+    // and @ollama are not offered; the tools stay for extensions that call them.
+    this.register('provider', s.languageModels && !s.aiFeaturesDisabled, registerProvider, () => {
       const provider = new LanguageModelProvider(this.d);
       try {
         const reg = registerProvider!(LM_VENDOR, provider);
@@ -94,7 +101,7 @@ export class NativeAi implements vscode.Disposable {
       }
     }, 'vscode.lm.registerLanguageModelChatProvider (VS Code 1.104+)');
     const createParticipant = participantApi();
-    this.register('participant', s.participant, createParticipant, () => {
+    this.register('participant', s.participant && !s.aiFeaturesDisabled, createParticipant, () => {
       const p = createParticipant!(CHAT_PARTICIPANT, new OllamaParticipant(this.d).handler);
       p.iconPath = vscode.Uri.joinPath(this.d.ctx.ext.extensionUri, 'media', 'ollama.svg');
       return p;
