@@ -71,6 +71,8 @@ MIN_SMOKE=(
   'Reopen with Encoding'                                        # encoding: TextDocument.encoding (feature-detected)
   'models tree lists installed models'                          # Models view
   'models view screenshot'                                      # Models view, as the user sees it
+  'skipped cleanly where it does not'                           # VS Code's AI: no provider API before 1.104, nothing else changes
+  'the translate tool returns the translation'                  # VS Code's AI: tools (1.95+) work on the lowest VS Code
 )
 min_grep=$(IFS='|'; echo "${MIN_SMOKE[*]}")
 HOST=min ARTIFACTS=test-artifacts/min-host EXT_ENV=$(node -e 'console.log(JSON.stringify({ OA_GREP: process.argv[1], OA_MIN_HOST: "1" }))' "$min_grep") \

@@ -7,6 +7,7 @@ import { registerChat } from './vscode/chat';
 import { registerCompletion } from './vscode/completion';
 import { ExtensionContextOwner } from './vscode/context';
 import { registerDiagnose } from './vscode/diagnose';
+import { registerNativeAi } from './vscode/lm';
 import { registerModels } from './vscode/models';
 import { ConnectionMonitor, registerStatusCommands } from './vscode/status';
 import type { ActivationMeasurement, OllamaAssistantTestApi } from './vscode/testApi';
@@ -47,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
   const chat = registerChat(ctx, monitor);
   const translation = registerTranslation(ctx, monitor);
   registerModelPickers(ctx);
+  // VS Code's own chat, language models and tools: each only where this VS Code has the API.
+  const nativeAi = registerNativeAi({ ctx, monitor, chatModels: chat.controller.models, calibration: chat.controller.calibration }, models.tree);
   if (__OA_TEST__ && testing) {
     const end = performance.now();
     const loadMs = typeof __oaLoadStart === 'number' && typeof __oaLoadEnd === 'number' ? __oaLoadEnd - __oaLoadStart : NaN;
@@ -58,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): OllamaAssistantTestA
     };
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require the production build drops with this branch
     const { createTestApi } = require('./vscode/testApi') as typeof import('./vscode/testApi');
-    return createTestApi({ activation, context: ctx, monitor, models, chat, translation });
+    return createTestApi({ activation, context: ctx, monitor, models, chat, translation, nativeAi });
   }
   return undefined;
 }

@@ -49,6 +49,10 @@ export const REBUILDS = {
   client: [SETTING.endpoint, SETTING.backend, SETTING.headers, `${SECTION}.timeouts`, SETTING.caCertificateFile, EDITOR_SETTING.httpProxy, EDITOR_SETTING.httpNoProxy],
   completion: [`${SECTION}.completion`, SETTING.options, SETTING.keepAlive],
   chatModel: [SETTING.chatModel],
+  /** VS Code's own AI features: each registration follows its switch. */
+  vscodeChat: [`${SECTION}.vscodeChat`, EDITOR_SETTING.disableAIFeatures],
+  /** What the language-model provider tells VS Code (context window, answer room). */
+  languageModelInfo: [SETTING.options],
 } as const;
 
 export function affects(e: vscode.ConfigurationChangeEvent, what: keyof typeof REBUILDS): boolean {
@@ -299,6 +303,45 @@ export function translationSettings(): TranslationSettings {
     commentsMode: oneOf<TranslationSettings['commentsMode']>(spec(SETTING.translationCommentsMode), raw(c, SETTING.translationCommentsMode)),
     folderGlob: nonEmptyText(spec(SETTING.translationFolderGlob), raw(c, SETTING.translationFolderGlob)),
     memory: raw(c, SETTING.translationMemory) !== false,
+  };
+}
+
+// ---- VS Code's own AI features -----------------------------------------------------------------
+
+export interface VscodeChatSettings {
+  /** The models as a language-model provider (VS Code 1.104+). */
+  languageModels: boolean;
+  /** `@ollama` in the Chat view. */
+  participant: boolean;
+  /** The language-model tools. */
+  tools: boolean;
+  /** Reasoning shown (as thinking parts) where VS Code can show it. */
+  showThinking: boolean;
+  /** VS Code's own `chat.disableAIFeatures` is on: its chat is hidden, so the models and `@ollama`
+   * are not offered (VS Code would still ask the provider for its list on every change). Only a
+   * VS Code that knows the setting counts (its default is registered); a value in settings.json
+   * means nothing to an older one. */
+  aiFeaturesDisabled: boolean;
+}
+
+function aiFeaturesDisabled(): boolean {
+  const dot = EDITOR_SETTING.disableAIFeatures.lastIndexOf('.');
+  const c = vscode.workspace.getConfiguration(EDITOR_SETTING.disableAIFeatures.slice(0, dot));
+  const key = EDITOR_SETTING.disableAIFeatures.slice(dot + 1);
+  return c.inspect(key)?.defaultValue !== undefined && c.get(key) === true;
+}
+
+export function vscodeChatSettings(): VscodeChatSettings {
+  const c = section();
+  const flag = (key: SettingKey) => { const v = raw(c, key); return typeof v === 'boolean' ? v : spec(key).default !== false; };
+  return {
+    // Other extensions and agent mode reach the server through these, unasked by the user at that
+    // moment: a workspace can turn them off, not on (NARROW_ONLY_KEYS).
+    languageModels: narrowOnlySwitch(inspectOf(c, SETTING.vscodeChatLanguageModels), spec(SETTING.vscodeChatLanguageModels).default !== false),
+    participant: flag(SETTING.vscodeChatParticipant),
+    tools: narrowOnlySwitch(inspectOf(c, SETTING.vscodeChatTools), spec(SETTING.vscodeChatTools).default !== false),
+    showThinking: flag(SETTING.vscodeChatShowThinking),
+    aiFeaturesDisabled: aiFeaturesDisabled(),
   };
 }
 

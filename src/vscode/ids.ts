@@ -98,11 +98,34 @@ export const SETTING = {
   translationStrictSubtitles: 'ollamaAssistant.translation.strictSubtitles',
   /** Read by the chat-context feature (workspace search with embeddings). */
   embeddingsModel: 'ollamaAssistant.embeddings.model',
+  /** VS Code's own AI features (src/vscode/lm): the models as a language-model provider, @ollama,
+   * the tools; and whether reasoning is shown there. */
+  vscodeChatLanguageModels: 'ollamaAssistant.vscodeChat.languageModels',
+  vscodeChatParticipant: 'ollamaAssistant.vscodeChat.participant',
+  vscodeChatTools: 'ollamaAssistant.vscodeChat.tools',
+  vscodeChatShowThinking: 'ollamaAssistant.vscodeChat.showThinking',
 } as const;
 export type SettingKey = typeof SETTING[keyof typeof SETTING];
 
+/** VS Code's own AI features (package.json `languageModelChatProviders`, `chatParticipants`,
+ * `languageModelTools`). The vendor is our own, so the models coexist with the official Ollama
+ * extension's (vendor `ollama-models`); VS Code names a model `<vendor>/<id>`. */
+export const LM_VENDOR = 'ollama-assistant';
+export const CHAT_PARTICIPANT = 'ollamaAssistant.ollama';
+/** The participant's slash commands. */
+export const CHAT_COMMAND = { translate: 'translate', explain: 'explain', models: 'models' } as const;
+export const LM_TOOL = {
+  translate: 'ollama_translate_text',
+  listModels: 'ollama_list_models',
+  runPrompt: 'ollama_run_prompt',
+} as const;
+
 /** VS Code's own settings we read. */
-export const EDITOR_SETTING = { httpProxy: 'http.proxy', httpNoProxy: 'http.noProxy' } as const;
+export const EDITOR_SETTING = {
+  httpProxy: 'http.proxy', httpNoProxy: 'http.noProxy',
+  /** VS Code 1.104+: the user turned VS Code's AI features off (the Chat view is hidden). */
+  disableAIFeatures: 'chat.disableAIFeatures',
+} as const;
 
 export const VIEW = {
   chat: 'ollamaAssistant.chatView',

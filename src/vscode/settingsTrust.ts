@@ -52,6 +52,10 @@ export const SETTING_TRUST: Readonly<Record<SettingKey, SettingTrust>> = {
   [SETTING.translationSceneGapMs]: 'workspace',
   [SETTING.translationStrictSubtitles]: 'workspace',
   [SETTING.embeddingsModel]: 'workspace',
+  [SETTING.vscodeChatLanguageModels]: 'narrowOnly',
+  [SETTING.vscodeChatParticipant]: 'workspace',
+  [SETTING.vscodeChatTools]: 'narrowOnly',
+  [SETTING.vscodeChatShowThinking]: 'workspace',
 };
 
 /** The settings of one class, in SETTING's order. */

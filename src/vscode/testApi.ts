@@ -11,6 +11,7 @@ import { checkTestResult, type TestOp } from '../shared/chatTestProtocol';
 import type { ChatFeature } from './chat';
 import { chatLabels } from './chat/strings';
 import type { ExtensionContextOwner } from './context';
+import type { NativeAi } from './lm';
 import type { ModelsFeature } from './models';
 import type { TranslationFeature } from './translate';
 import type { ConnectionMonitor } from './status';
@@ -69,6 +70,8 @@ export interface OllamaAssistantTestApi {
   chat: ChatTestApi;
   /** Hover translation counters, comment decorations shown, the translation memory. */
   translation: TranslationFeature;
+  /** VS Code's own AI features: what is registered (`status`) and the provider while it is. */
+  nativeAi: NativeAi;
 }
 
 export interface TestApiParts {
@@ -78,6 +81,7 @@ export interface TestApiParts {
   models: ModelsFeature;
   chat: ChatFeature;
   translation: TranslationFeature;
+  nativeAi: NativeAi;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -158,5 +162,6 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
     models: p.models,
     chat,
     translation: p.translation,
+    nativeAi: p.nativeAi,
   };
 }

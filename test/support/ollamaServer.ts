@@ -108,6 +108,14 @@ export interface TestServerOptions {
   /** the /v1 field reasoning streams in: 'reasoning' (Ollama, default) or 'reasoning_content'
    * (vLLM, llama.cpp, LM Studio, DeepSeek) */
   openaiReasoningField?: 'reasoning' | 'reasoning_content';
+  /** /v1 tool calls streamed the way OpenAI, vLLM, llama.cpp and LM Studio stream them: a first
+   * piece with `id`, `type`, `function.name` and empty `arguments`, then the arguments' JSON text
+   * in this many pieces carrying only `index` (default: Ollama's way, each call whole in one piece) */
+  openaiToolCallPieces?: number;
+  /** /v1/models also says the context each model is served with, as llama.cpp does (`meta.n_ctx`
+   * per slot, `meta.n_ctx_train`; llamacpp-server-transcripts.md) or vLLM (`max_model_len`)
+   * (default: Ollama's way, nothing) */
+  openaiServedContext?: { dialect: 'llamacpp' | 'vllm'; tokens: number };
   /** false: /api/tags without `capabilities` (servers before they were added there); /api/show
    * still has them */
   tagsCapabilities?: boolean;
@@ -577,7 +585,9 @@ export class OllamaTestServer {
     const delay = ex.plan.firstTokenDelayMs ?? this.opts.firstTokenDelayMs ?? 0;
     if (!(await ex.loadDelay(this.opts.firstTokenDelayMs ?? 0))) return undefined;
     const key = nameKey(m.parsed);
-    const requested = typeof options?.num_ctx === 'number' ? Math.trunc(options.num_ctx) : undefined;
+    // llm/server.go: a num_ctx above the model's trained context is clamped to it (with a warning
+    // in the server's log, "requested context size too large for model").
+    const requested = typeof options?.num_ctx === 'number' ? Math.min(Math.trunc(options.num_ctx), contextLength(m)) : undefined;
     const ctx = requested ?? Math.min(4096, contextLength(m));
     const prev = this.runningModels.get(key);
     const fresh = !prev || prev.expiresMs <= Date.now() || (requested !== undefined && prev.contextLength !== requested);
@@ -1347,6 +1357,21 @@ export class OllamaTestServer {
     return `${prefix}-${(ex.rec.id * 389) % 999}`;
   }
 
+  /** Every call's `function.arguments` is a JSON string of an object (FromCompletionToolCall). */
+  private oaToolCallsValid(calls: Json[]): boolean {
+    for (const tc of calls) {
+      const args = str((tc?.function as Json | undefined)?.arguments);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(args);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+    }
+    return true;
+  }
+
   private async oaChat(ex: Exchange): Promise<void> {
     const r = await this.decode(ex, OA_CHAT_REQ, 'openai');
     if (!r) return;
@@ -1357,7 +1382,9 @@ export class OllamaTestServer {
       const role = str(msg?.role).toLowerCase();
       const content = msg?.content;
       if (typeof content === 'string') {
-        messages.push({ role, content });
+        // Ollama's FromChatRequest keeps an assistant turn's tool_calls beside string content.
+        if (Array.isArray(msg?.tool_calls) && !this.oaToolCallsValid(msg.tool_calls as Json[])) return this.fail(ex, 400, 'invalid tool call arguments', 'openai');
+        messages.push({ role, content, ...(Array.isArray(msg?.tool_calls) ? { tool_calls: msg.tool_calls as unknown[] } : {}) });
       } else if (Array.isArray(content)) {
         for (const part of content as unknown[]) {
           const p = part as Json | null;
@@ -1381,16 +1408,7 @@ export class OllamaTestServer {
         }
       } else {
         if (!Array.isArray(msg?.tool_calls)) return this.fail(ex, 400, `invalid message content type: ${goTypeOf(content)}`, 'openai');
-        for (const tc of msg.tool_calls as Json[]) {
-          const args = str((tc?.function as Json | undefined)?.arguments);
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(args);
-          } catch {
-            parsed = undefined;
-          }
-          if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return this.fail(ex, 400, 'invalid tool call arguments', 'openai');
-        }
+        if (!this.oaToolCallsValid(msg.tool_calls as Json[])) return this.fail(ex, 400, 'invalid tool call arguments', 'openai');
         messages.push({ role, content: '', tool_calls: msg.tool_calls as unknown[] });
       }
     }
@@ -1420,7 +1438,7 @@ export class OllamaTestServer {
     const includeUsage = (r.stream_options as Json | undefined)?.include_usage === true;
     return ex.stream({
       framing: 'sse',
-      items: openaiChatItems(g, id, created, includeUsage, this.opts.openaiReasoningField),
+      items: openaiChatItems(g, id, created, includeUsage, this.opts.openaiReasoningField, this.opts.openaiToolCallPieces),
       lineDelayMs: this.lineDelay(ex, 'token'),
       stream,
       aggregate: () => openaiChatCompletion(g, id, created),
@@ -1525,9 +1543,15 @@ export class OllamaTestServer {
   private async oaModels(ex: Exchange): Promise<void> {
     const list = this.sortedModels();
     const data = list.length
-      ? list.map((m) => ({ id: m.fx.name, object: 'model', created: Math.floor(m.modifiedMs / 1000), owned_by: m.parsed.namespace }))
+      ? list.map((m) => ({ id: m.fx.name, object: 'model', created: Math.floor(m.modifiedMs / 1000), owned_by: m.parsed.namespace, ...this.servedContext(m) }))
       : null;
     return ex.sendJson(200, { object: 'list', data }, JSON_PLAIN);
+  }
+
+  private servedContext(m: StoredModel): Json {
+    const s = this.opts.openaiServedContext;
+    if (!s) return {};
+    return s.dialect === 'llamacpp' ? { meta: { n_ctx: s.tokens, n_ctx_train: contextLength(m) } } : { max_model_len: s.tokens };
   }
 
   private async oaModel(ex: Exchange, params: string[]): Promise<void> {

@@ -145,7 +145,20 @@ export function openaiChatFinish(g: Generation): string {
   return g.toolCalls.length && g.doneReason === 'stop' ? 'tool_calls' : g.doneReason;
 }
 
-export function* openaiChatItems(g: Generation, id: string, created: number, includeUsage: boolean, reasoningField: 'reasoning' | 'reasoning_content' = 'reasoning'): Generator<StreamItem> {
+/** OpenAI's streamed form of tool calls: per call a first delta with id, type, name and empty
+ * arguments, then the arguments' JSON text in `pieces` deltas that carry only the index. */
+function oaToolCallPieces(g: Generation, pieces: number): Json[][] {
+  const out: Json[][] = [];
+  for (const tc of oaToolCalls(g)) {
+    const fn = tc.function as { name: string; arguments: string };
+    out.push([{ index: tc.index, id: tc.id, type: 'function', function: { name: fn.name, arguments: '' } }]);
+    const step = Math.max(1, Math.ceil(fn.arguments.length / pieces));
+    for (let i = 0; i < fn.arguments.length; i += step) out.push([{ index: tc.index, function: { arguments: fn.arguments.slice(i, i + step) } }]);
+  }
+  return out;
+}
+
+export function* openaiChatItems(g: Generation, id: string, created: number, includeUsage: boolean, reasoningField: 'reasoning' | 'reasoning_content' = 'reasoning', toolCallPieces?: number): Generator<StreamItem> {
   let first = true;
   const chunk = (delta: Json, finish: string | null): Json => ({
     id,
@@ -162,7 +175,9 @@ export function* openaiChatItems(g: Generation, id: string, created: number, inc
   };
   for (const t of g.thinking) yield { data: () => chunk(role({ content: '', [reasoningField]: t }), null) };
   for (const t of g.content) yield { data: () => chunk(role({ content: t }), null) };
-  if (g.toolCalls.length) yield { data: () => chunk(role({ content: '', tool_calls: oaToolCalls(g) }), null) };
+  if (g.toolCalls.length && toolCallPieces) {
+    for (const piece of oaToolCallPieces(g, toolCallPieces)) yield { data: () => chunk(role({ tool_calls: piece }), null) };
+  } else if (g.toolCalls.length) yield { data: () => chunk(role({ content: '', tool_calls: oaToolCalls(g) }), null) };
   yield { data: () => chunk({}, openaiChatFinish(g)), terminal: true };
   if (includeUsage) {
     yield {

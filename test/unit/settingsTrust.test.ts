@@ -33,7 +33,7 @@ describe('what a workspace may do with each setting', () => {
       SETTING.endpoint, SETTING.backend, SETTING.headers, SETTING.caCertificateFile, SETTING.connectSeconds, SETTING.firstByteSeconds, SETTING.idleSeconds,
       SETTING.chatMaxHistorySessions, SETTING.chatMaxAnswerChars, SETTING.options, SETTING.keepAlive, SETTING.translationMemory,
     ].sort());
-    assert.deepStrictEqual(settingsTrusted('narrowOnly').sort(), [SETTING.completionEnabled, SETTING.completionLanguages, SETTING.completionContextTokens, SETTING.translationParallelRequests, SETTING.translationHoverStrings, SETTING.translationHoverTrigger].sort());
+    assert.deepStrictEqual(settingsTrusted('narrowOnly').sort(), [SETTING.completionEnabled, SETTING.completionLanguages, SETTING.completionContextTokens, SETTING.translationParallelRequests, SETTING.translationHoverStrings, SETTING.translationHoverTrigger, SETTING.vscodeChatLanguageModels, SETTING.vscodeChatTools].sort());
   });
 
   it('a switch: the workspace can turn it off, not on', () => {

@@ -29,15 +29,17 @@ export function estimateMessageTokens(m: LlmMessage, f: TokenFactors = UNIT_FACT
   return scaleParts(estimateMessageParts(m), f);
 }
 
-/** The context window to plan for: the num_ctx setting; else the model's own context length from
- * /api/show (`<arch>.context_length`) capped at MAX_AUTO_CONTEXT_TOKENS; else 4096. `served`: the
- * window the server fixes for one request (ModelFacts.contextFixed: llama.cpp per slot, LM Studio's
- * loaded context, vLLM max_model_len) - num_ctx cannot raise it, so it is the limit. */
+/** The context window to plan for: the num_ctx setting, at most the model's own context length
+ * from /api/show (`<arch>.context_length`: Ollama clamps a larger num_ctx to it, llm/server.go
+ * "requested context size too large for model"); without the setting, the model's own context
+ * length capped at MAX_AUTO_CONTEXT_TOKENS; else 4096. `served`: the window the server fixes for one
+ * request (ModelFacts.contextFixed: llama.cpp per slot, LM Studio's loaded context, vLLM
+ * max_model_len) - num_ctx cannot raise it, so it is the limit. */
 export function resolveContextLength(numCtxSetting: number | undefined, modelInfo: Record<string, unknown> | undefined, served?: number): number {
   const setting = typeof numCtxSetting === 'number' && Number.isFinite(numCtxSetting) && numCtxSetting > 0 ? Math.floor(numCtxSetting) : undefined;
   if (typeof served === 'number' && Number.isFinite(served) && served > 0) return Math.min(Math.floor(served), setting ?? Infinity);
-  if (setting !== undefined) return setting;
   const fromModel = modelContextLength(modelInfo);
+  if (setting !== undefined) return Math.min(setting, fromModel ?? Infinity);
   if (fromModel) return Math.min(fromModel, MAX_AUTO_CONTEXT_TOKENS);
   return DEFAULT_CONTEXT_TOKENS;
 }

@@ -6,6 +6,7 @@ import { OllamaClient } from '../ollama/client';
 import type { ChatResponse, GenerateResponse, Metrics, Options } from '../ollama/types';
 import { factsFromShow, type ModelFacts } from './facts';
 import { chatTagOptions, completionTagOptions, mapStream, withReasoning } from './shape';
+import { ollamaToolCalls, ollamaToolFields, toOllamaMessage, withToolCalls } from './toolCalls';
 import type { ChatParams, CompletionParams, GenerationStats, LlmBackend, ModelSummary, Sampling, ServerProbe, StreamChunk } from './types';
 
 const NS_PER_MS = 1e6;
@@ -47,19 +48,21 @@ export class OllamaBackend implements LlmBackend {
   async chat(p: ChatParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
     const it: AbortableAsyncIterator<ChatResponse> = await this.client.chat({
       model: p.model,
-      messages: p.messages.map((m) => (m.images?.length ? { role: m.role, content: m.content, images: m.images } : { role: m.role, content: m.content })),
+      messages: p.messages.map(toOllamaMessage),
       stream: true,
       ...(p.options ? { options: toOllamaOptions(p.options) } : {}),
       ...(p.keepAlive !== undefined ? { keep_alive: p.keepAlive } : {}),
       ...(p.think !== undefined ? { think: p.think } : {}),
       ...(p.format !== undefined ? { format: p.format } : {}),
+      ...ollamaToolFields(p),
     }, o);
-    return withReasoning(mapStream(it, (r) => ({
+    const calls = ollamaToolCalls(p);
+    return withToolCalls(calls, withReasoning(mapStream(calls ? calls.tap(it) : it, (r) => ({
       text: r.message?.content ?? '',
       ...(r.message?.thinking ? { thinking: r.message.thinking } : {}),
       done: r.done,
       ...(r.done ? { doneReason: r.done_reason, stats: statsFromMetrics(r) } : {}),
-    })), chatTagOptions(p));
+    })), chatTagOptions(p)));
   }
 
   async complete(p: CompletionParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
@@ -89,6 +92,7 @@ export class OllamaBackend implements LlmBackend {
     const { models } = await this.client.list(o);
     return models.map((m) => ({
       name: m.name,
+      ...(m.digest ? { digest: m.digest } : {}),
       sizeBytes: m.size,
       family: m.details?.family,
       parameterSize: m.details?.parameter_size,

@@ -12,6 +12,7 @@ import { ServerInspector } from '../openai/inspect';
 import { factsFromShow, FimUnsupportedError, type ModelFacts } from './facts';
 import { factsOf, probeOf, ReplyTracker, summaryOf } from './openaiServer';
 import { chatTagOptions, completionTagOptions, mapStream, withReasoning } from './shape';
+import { openAIToolCalls, openAIToolFields, toOpenAIToolMessage, withToolCalls } from './toolCalls';
 import type { ChatParams, CompletionParams, LlmBackend, ModelSummary, Sampling, ServerProbe, StreamChunk, ThinkSetting } from './types';
 
 function openAISampling(s: Sampling | undefined): Record<string, unknown> {
@@ -50,21 +51,24 @@ export class OpenAIBackend implements LlmBackend {
 
   async chat(p: ChatParams, o: CallOptions = {}): Promise<AsyncIterable<StreamChunk>> {
     const messages: OpenAIMessage[] = p.messages.map((m) => {
+      const tool = toOpenAIToolMessage(m);
+      if (tool) return tool;
       if (!m.images?.length) return { role: m.role, content: m.content };
       const parts: OpenAIContentPart[] = [{ type: 'text', text: m.content }];
       for (const img of m.images) parts.push({ type: 'image_url', image_url: { url: `data:${sniffImageMime(img) ?? 'image/png'};base64,${img}` } });
       return { role: m.role, content: parts };
     });
     const request = {
-      model: p.model, messages, stream: true as const, stream_options: { include_usage: true }, ...openAISampling(p.options),
+      model: p.model, messages, stream: true as const, stream_options: { include_usage: true }, ...openAISampling(p.options), ...openAIToolFields(p),
     };
     const it = await this.withEffort(p.think, (effort) => this.client.chatCompletions({ ...request, ...effort }, o));
-    return withReasoning(this.shape(it, (c: ChatCompletionChunk) => {
+    const calls = openAIToolCalls(p);
+    return withToolCalls(calls, withReasoning(this.shape(calls ? calls.tap(it) : it, (c: ChatCompletionChunk) => {
       const d = c.choices?.[0]?.delta;
       // Ollama /v1 (and newer vLLM) say `reasoning`; vLLM, llama.cpp, LM Studio and DeepSeek say
       // `reasoning_content`.
       return { text: d?.content ?? '', thinking: d?.reasoning || d?.reasoning_content || undefined };
-    }), chatTagOptions(p));
+    }), chatTagOptions(p)));
   }
 
   /** Servers known to refuse `reasoning_effort: "none"` (older vLLM accepts only low/medium/high

@@ -6,6 +6,9 @@ import type { OllamaClient } from '../ollama/client';
 import type { KeepAlive, Think } from '../ollama/types';
 import type { ModelFacts } from './facts';
 import type { ThinkTagOptions } from './reasoning';
+import type { LlmTool, LlmToolCall, ToolChoice } from './toolCalls';
+
+export type { LlmTool, LlmToolCall, ToolChoice } from './toolCalls';
 
 export type BackendKind = 'ollama' | 'openai';
 
@@ -14,6 +17,11 @@ export interface LlmMessage {
   content: string;
   /** Plain base64 image data (no data: prefix), for vision models. */
   images?: string[];
+  /** An assistant turn's tool calls (toolCalls.ts). */
+  toolCalls?: LlmToolCall[];
+  /** A `tool` message: the call it answers, and that call's tool. */
+  toolCallId?: string;
+  toolName?: string;
 }
 
 export interface Sampling {
@@ -46,6 +54,10 @@ export interface ChatParams {
   /** Structured output: `'json'` or a JSON schema (Ollama's `format`, servers >= 0.5.0 for a schema).
    * Only the native Ollama backend sends it; an OpenAI-compatible backend ignores it. */
   format?: 'json' | Record<string, unknown>;
+  /** Tools the model may call (toolCalls.ts); its calls arrive on the `done` chunk. */
+  tools?: LlmTool[];
+  /** Default 'auto'. */
+  toolChoice?: ToolChoice;
 }
 
 export interface CompletionParams {
@@ -90,10 +102,14 @@ export interface StreamChunk {
   /** On the last chunk: the model the server says answered (the reply's `model`). llama.cpp
    * serves its one loaded model whatever the request names, so this can differ from the one asked. */
   model?: string;
+  /** The tool calls of the answer, whole (on the `done` chunk; see toolCalls.ts). */
+  toolCalls?: LlmToolCall[];
 }
 
 export interface ModelSummary {
   name: string;
+  /** The manifest digest (bare hex; Ollama's /api/tags): changes when the model is pulled again. */
+  digest?: string;
   sizeBytes?: number;
   family?: string;
   parameterSize?: string;

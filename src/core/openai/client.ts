@@ -121,7 +121,14 @@ export interface RawReply<T = unknown> {
 
 export type Completion = CompletionChunk;
 
-export interface OpenAIModel { id: string; object?: string; created?: number; owned_by?: string }
+/** A `/v1/models` entry. Beyond OpenAI's fields, servers that say how much context they serve:
+ * llama.cpp `meta.n_ctx` (per slot) and `meta.n_ctx_train` (llamacpp-server-transcripts.md), vLLM
+ * `max_model_len` (its ModelCard, vllm/entrypoints/openai/protocol.py). */
+export interface OpenAIModel {
+  id: string; object?: string; created?: number; owned_by?: string;
+  meta?: { n_ctx?: number; n_ctx_train?: number } | null;
+  max_model_len?: number | null;
+}
 
 /** The SSE terminator `data: [DONE]`, delivered as the final element of every stream. */
 export interface StreamDone { done: true }

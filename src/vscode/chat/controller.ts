@@ -47,8 +47,9 @@ export class ChatController implements vscode.Disposable {
   /** A send whose images are being checked (vision capability) before its answer starts. The chat
    * counts as busy meanwhile; Stop (and New chat, switching, deleting, which stop) cancels it. */
   private sending: { cancelled: boolean } | undefined;
-  /** Per model: how the server's prompt counts compare with our token estimates. */
-  private readonly calibration = new TokenCalibration();
+  /** Per model: how the server's prompt counts compare with our token estimates (shared with VS
+   * Code's own chat, src/vscode/lm, so both count tokens alike). */
+  readonly calibration = new TokenCalibration();
   private readonly deltas: DeltaBatcher;
   private readonly resyncer = new Throttle(RESYNC_INTERVAL_MS, () => this.postState());
   private disposed = false;

@@ -44,6 +44,10 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private readonly loaded = new vscode.EventEmitter<void>();
   /** Fires after every fetch, successful or not (`snapshot` tells which). */
   readonly onDidLoad = this.loaded.event;
+  private readonly refreshed = new vscode.EventEmitter<void>();
+  /** Fires on refresh(): the installed models may have changed (a pull, delete, copy or create, a
+   * Refresh, another server), whether or not the view is visible to fetch them. */
+  readonly onDidRefresh = this.refreshed.event;
   private generation = 0;
   private loading: { generation: number; promise: Promise<Loaded> } | undefined;
   private failed = false;
@@ -84,6 +88,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     this.stale = false;
     this.runningStale = false;
     this.changed.fire();
+    this.refreshed.fire();
   }
 
   setVisible(visible: boolean): void {
@@ -251,6 +256,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.changed.dispose();
     this.loaded.dispose();
+    this.refreshed.dispose();
   }
 }
 
