@@ -109,6 +109,21 @@ describe('diagnose (core, protocol test server)', function () {
     } finally { await wrong.close(); await right.close(); await guarded.close(); }
   });
 
+  it('llama.cpp with --api-key (its /v1/models and /health answer without the key): Diagnose asks a request that needs it, so a wrong key is refused, the right one accepted', async () => {
+    const llama = await OllamaTestServer.start({ dialect: { kind: 'llamacpp', apiKey: 'sekrit' } });
+    const at = (auth: string) => new OpenAIBackend({ host: llama.url, headers: { Authorization: auth } });
+    const wrong = at('Bearer wrong');
+    const right = at('Bearer sekrit');
+    try {
+      const refused = await diagnose({ backend: wrong, features: [], hasToken: true });
+      assert.strictEqual(refused.token, 'refused');
+      assert.ok(llama.requests.some((r) => r.path === '/props' && r.status === 401), 'the key was put to a request that needs it');
+      assert.strictEqual((await diagnose({ backend: right, features: [], hasToken: true })).token, 'accepted');
+    } finally {
+      await wrong.close(); await right.close(); await llama.close();
+    }
+  });
+
   it('an OpenAI-compatible server: no /api/show facts, the list tells installed, no /api/ps, embeddings not asked', async () => {
     const backend = new OpenAIBackend({ host: `${server.url}/v1` });
     try {
