@@ -1543,7 +1543,8 @@ export class OllamaTestServer {
   private async oaModels(ex: Exchange): Promise<void> {
     const list = this.sortedModels();
     const data = list.length
-      ? list.map((m) => ({ id: m.fx.name, object: 'model', created: Math.floor(m.modifiedMs / 1000), owned_by: m.parsed.namespace, ...this.servedContext(m) }))
+      // A server that says what it serves is llama.cpp or vLLM: they name themselves in owned_by.
+      ? list.map((m) => ({ id: m.fx.name, object: 'model', created: Math.floor(m.modifiedMs / 1000), owned_by: this.opts.openaiServedContext ? (this.opts.openaiServedContext.dialect === 'llamacpp' ? 'llamacpp' : 'vllm') : m.parsed.namespace, ...this.servedContext(m) }))
       : null;
     return ex.sendJson(200, { object: 'list', data }, JSON_PLAIN);
   }
