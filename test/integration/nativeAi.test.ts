@@ -417,6 +417,9 @@ describe('VS Code AI features: provider, @ollama, tools (real extension host)', 
         if (!ed.selection.isEqual(want)) { ed.selection = want; return undefined; }
         return true;
       }, 'the selection to hold');
+      // A new chat: the attachments of the asks above must not travel with this one (they would be
+      // the text to translate, as the participant prefers what is attached over the editor's selection).
+      await vscode.commands.executeCommand('workbench.action.chat.newChat');
       before = chats(server).length;
       const t = await ask('@ollama /translate');
       assert.strictEqual(t.metadata?.text, TRANSLATION);

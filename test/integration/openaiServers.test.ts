@@ -184,7 +184,7 @@ describe('OpenAI-compatible servers in OpenAI mode (real extension host)', funct
       const since = (n: number, path: string): RecordedRequest[] => server.requests.slice(n).filter((r) => r.path === path);
 
       before(async () => {
-        server = await OllamaTestServer.start({ tokenDelayMs: 2, reply, ...(c.dialect ? { dialect: c.dialect } : {}) });
+        server = await OllamaTestServer.start({ tokenDelayMs: 15, reply, ...(c.dialect ? { dialect: c.dialect } : {}) });
         await vscode.commands.executeCommand('ollamaAssistant.clearApiToken');
         await setSetting('backend', 'openai');
         await setSetting('endpoint', c.endpoint(server.url));
