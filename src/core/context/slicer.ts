@@ -1,0 +1,44 @@
+// Long work on the extension host's one thread, in slices: the work calls checkpoint() between
+// small units, and the slicer gives the event loop back (setImmediate) once a slice has run for its
+// budget, so the editor never waits long on us (the bound is 50 ms; the default budget is
+// far below it so that one unit more still fits). It also keeps the longest slice it saw.
+
+export interface SlicerOptions {
+  /** Run at most this long before yielding (ms). Default 8. */
+  budgetMs?: number;
+  /** How to give the event loop back. Default: setImmediate (after pending I/O callbacks). */
+  yieldNow?: () => Promise<void>;
+  now?: () => number;
+}
+
+const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class TimeSlicer {
+  private sliceStart: number;
+  private longest = 0;
+  private readonly budgetMs: number;
+  private readonly yieldNow: () => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(o: SlicerOptions = {}) {
+    this.budgetMs = o.budgetMs ?? 8;
+    this.yieldNow = o.yieldNow ?? immediate;
+    this.now = o.now ?? (() => performance.now());
+    this.sliceStart = this.now();
+  }
+
+  /** The longest stretch of work between two yields seen so far (ms). */
+  get longestMs(): number { return this.longest; }
+
+  /** Between two units of work: yields when the slice has used its budget. */
+  async checkpoint(): Promise<void> {
+    const used = this.now() - this.sliceStart;
+    if (used > this.longest) this.longest = used;
+    if (used < this.budgetMs) return;
+    await this.yieldNow();
+    this.sliceStart = this.now();
+  }
+
+  /** After an await that gave the event loop back anyway (I/O): a new slice begins. */
+  resumed(): void { this.sliceStart = this.now(); }
+}
