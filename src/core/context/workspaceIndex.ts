@@ -370,7 +370,10 @@ export class WorkspaceIndex {
    * stored vectors (or none) and embeds what is missing in the background. */
   setEmbeddings(setup: EmbeddingsSetup | undefined): void {
     this.emb?.abort.abort();
-    this.emb = setup ? { setup, store: setup.stored, abort: new AbortController(), again: false } : undefined;
+    // Vectors of another model are never used for this one (same text, unrelated space): it starts over.
+    const stored = setup?.stored && setup.stored.model === setup.embedder.model ? setup.stored : undefined;
+    if (setup?.stored && !stored) this.log(`embeddings: stored vectors are of ${setup.stored.model}, not ${setup.embedder.model}; embedding again`);
+    this.emb = setup ? { setup, store: stored, abort: new AbortController(), again: false } : undefined;
     this.changed();
     this.kickEmbedding();
   }
