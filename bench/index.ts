@@ -2,6 +2,7 @@
 // appending to BENCHES.
 import { benchChatRender } from './chatRender';
 import { completionBench } from './completion';
+import { benchContext } from './context';
 import { benchLoad } from './load';
 import { benchManyStreams } from './manyStreams';
 import { benchStreamCpu } from './streamCpu';
@@ -22,6 +23,7 @@ const BENCHES: Bench[] = [
   // Prints its own lines; the signature predates the shared `out` callback.
   { name: 'subtitle translation (1,000 cues, 4 parallel slots)', run: async () => benchTranslateSubtitlesHttp() },
   { name: 'model-activity observer (Models view follows our requests)', run: benchObserve },
+  { name: 'workspace search on date-fns@4.4.0: index build, memory, query latency, top-5 quality (issue 15)', run: benchContext },
 ];
 
 async function main(): Promise<void> {

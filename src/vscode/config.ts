@@ -36,6 +36,8 @@ export const REBUILDS = {
   client: [SETTING.endpoint, SETTING.backend, SETTING.headers, `${SECTION}.timeouts`, SETTING.caCertificateFile, EDITOR_SETTING.httpProxy, EDITOR_SETTING.httpNoProxy],
   completion: [`${SECTION}.completion`, SETTING.options, SETTING.keepAlive],
   chatModel: [SETTING.chatModel],
+  /** The workspace index: its limits and its embedding model. */
+  contextIndex: [SETTING.contextMaxFiles, SETTING.contextMaxFileKB, SETTING.embeddingsModel],
 } as const;
 
 export function affects(e: vscode.ConfigurationChangeEvent, what: keyof typeof REBUILDS): boolean {
@@ -154,6 +156,24 @@ export function chatSettings(): ChatSettings {
     systemPrompt: typeof prompt === 'string' ? prompt : '',
     maxHistorySessions: wholeNumber(spec(SETTING.chatMaxHistorySessions), raw(c, SETTING.chatMaxHistorySessions)),
     maxAnswerChars: wholeNumber(spec(SETTING.chatMaxAnswerChars), raw(c, SETTING.chatMaxAnswerChars)),
+  };
+}
+
+// ---- chat context (workspace search) -----------------------------------------------------------
+
+export interface ContextSettings {
+  maxFiles: number;
+  maxFileBytes: number;
+  /** The embedding model ('' = keyword search only). */
+  embeddingsModel: string;
+}
+
+export function contextSettings(): ContextSettings {
+  const c = section();
+  return {
+    maxFiles: wholeNumber(spec(SETTING.contextMaxFiles), raw(c, SETTING.contextMaxFiles)),
+    maxFileBytes: wholeNumber(spec(SETTING.contextMaxFileKB), raw(c, SETTING.contextMaxFileKB)) * 1024,
+    embeddingsModel: modelFor('embeddings').trim(),
   };
 }
 

@@ -21,6 +21,9 @@ export const COMMAND = {
   chatAttachImage: 'ollamaAssistant.chat.attachImage',
   chatStop: 'ollamaAssistant.chat.stop',
   chatSelectModel: 'ollamaAssistant.chat.selectModel',
+  chatMention: 'ollamaAssistant.chat.mention',
+  contextRebuildIndex: 'ollamaAssistant.context.rebuildIndex',
+  contextClearIndex: 'ollamaAssistant.context.clearIndex',
   completionTrigger: 'ollamaAssistant.completion.trigger',
   completionTogglePause: 'ollamaAssistant.completion.togglePause',
   translateSelection: 'ollamaAssistant.translate.selection',
@@ -80,6 +83,8 @@ export const SETTING = {
   translationGlossary: 'ollamaAssistant.translation.glossary',
   /** Read by the chat-context feature (workspace search with embeddings). */
   embeddingsModel: 'ollamaAssistant.embeddings.model',
+  contextMaxFiles: 'ollamaAssistant.context.maxFiles',
+  contextMaxFileKB: 'ollamaAssistant.context.maxFileKB',
 } as const;
 export type SettingKey = typeof SETTING[keyof typeof SETTING];
 

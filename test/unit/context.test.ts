@@ -12,7 +12,7 @@ import { fuseRanks } from '../../src/core/context/rank';
 import { TimeSlicer } from '../../src/core/context/slicer';
 import { codeTerms, queryTerms } from '../../src/core/context/tokenize';
 import { contentHash, normalize, VectorStore } from '../../src/core/context/vectors';
-import { WorkspaceIndex, type IndexSource, type SourceFile } from '../../src/core/context/workspaceIndex';
+import { chunkInSlices, SEGMENT_CHARS, WorkspaceIndex, type IndexSource, type SourceFile } from '../../src/core/context/workspaceIndex';
 import { OllamaClient } from '../../src/core/ollama/client';
 import { OllamaTestServer } from '../support/ollamaServer';
 
@@ -28,6 +28,9 @@ describe('context: code terms', () => {
     assert.ok(t.includes('日期'), t.join(','));
     assert.ok(t.includes('addbusinessdays') && t.includes('business'));
     assert.deepStrictEqual(codeTerms('x'.repeat(60)), []);
+    // A Latin word inside a CJK run (date-fns' locale files have them): the recursion for it once
+    // reset the outer loop, which then never ended.
+    assert.deepStrictEqual(codeTerms('日本語formatDistance中文 next'), ['日本語', 'formatdistance', 'format', 'distance', '中文', 'next']);
   });
   it('questions lose their function words, each term once', () => {
     assert.deepStrictEqual(queryTerms('Which file defines the function that adds business days?'), ['adds', 'business', 'days']);
@@ -63,6 +66,17 @@ describe('context: chunks', () => {
     assert.ok(long.length > 1 && long.every((x) => x.startLine === 1 && x.tokens <= 400));
     assert.strictEqual(long.map((x) => x.text).join(''), 'var a=1;'.repeat(3000));
     assert.deepStrictEqual(chunkText('e.ts', '\n\n  \n'), []);
+  });
+  it('a large file is chunked in segments with a checkpoint between them, line numbers kept', async () => {
+    const text = ts(200);
+    assert.ok(text.length > SEGMENT_CHARS * 3);
+    let checkpoints = 0;
+    const slicer = { checkpoint: async () => { checkpoints++; } } as unknown as TimeSlicer;
+    const chunks = await chunkInSlices('big.ts', text, undefined, slicer);
+    assert.ok(checkpoints >= 3, `${checkpoints} checkpoints`);
+    const lines = text.split('\n');
+    for (const c of chunks) assert.strictEqual(c.text, lines.slice(c.startLine - 1, c.endLine).join('\n'), `lines ${c.startLine}-${c.endLine}`);
+    assert.strictEqual(chunks.at(-1)!.endLine, lines.length - 1);
   });
   it('finds declarations of Python, Go, Rust and C, not control flow', () => {
     const src = ['def load_config(path):', '    return 1', '', 'func ServeHTTP(w http.ResponseWriter) {', '}', '', 'pub fn parse_args() -> Args {', '}', '', 'static int count_lines(const char *s) {', '  if (x) {', '  return foo(1);', '}'].join('\n');

@@ -27,8 +27,9 @@ function cjkWords(run: string): string[] {
  */
 export function codeTerms(text: string): string[] {
   const out: string[] = [];
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text); m; m = WORD.exec(text)) {
+  // matchAll works on its own copy of the regex: the recursion below for a Latin word inside a CJK
+  // run must not move the outer loop's position (a shared `lastIndex` made it start over, forever).
+  for (const m of text.matchAll(WORD)) {
     const w = m[0];
     if (w.length > MAX_TERM_CHARS) continue;
     if (CJK.test(w)) {

@@ -136,6 +136,39 @@ export function embedText(path: string, c: Pick<Chunk, 'text'>): string {
   return `${path}\n${c.text}`;
 }
 
+/** Characters chunked between two checkpoints: a large file (a 500 KB bundle takes ~0.5 s to chunk
+ * whole) is cut into segments at blank lines first, so the host is never blocked for long. */
+export const SEGMENT_CHARS = 32_000;
+
+/**
+ * chunkText of a whole file, in segments of about SEGMENT_CHARS cut at a blank line (else a line
+ * break), with a slicer checkpoint between segments; line numbers are the file's. The same text
+ * always gives the same chunks (embedding keys depend on it).
+ */
+export async function chunkInSlices(path: string, text: string, o: ChunkOptions | undefined, slicer: TimeSlicer): Promise<Chunk[]> {
+  if (text.length <= SEGMENT_CHARS) return chunkText(path, text, o);
+  const out: Chunk[] = [];
+  let at = 0;
+  let lineOffset = 0;
+  while (at < text.length) {
+    let end = Math.min(text.length, at + SEGMENT_CHARS);
+    if (end < text.length) {
+      const blank = text.lastIndexOf('\n\n', end);
+      const nl = text.lastIndexOf('\n', end);
+      end = blank > at + SEGMENT_CHARS / 2 ? blank + 1 : nl > at ? nl + 1 : end;
+    }
+    const seg = text.slice(at, end);
+    for (const c of chunkText(path, seg, o)) out.push({ ...c, startLine: c.startLine + lineOffset, endLine: c.endLine + lineOffset });
+    let lines = 0;
+    for (let i = seg.indexOf('\n'); i >= 0; i = seg.indexOf('\n', i + 1)) lines++;
+    // A segment that does not end at a line break (one enormous line) continues that line.
+    lineOffset += lines;
+    at = end;
+    await slicer.checkpoint();
+  }
+  return out;
+}
+
 /** Sorts so that a cap keeps the files nearest the root (sources before vendored depths), then by path. */
 function byDepthThenPath(a: SourceFile, b: SourceFile): number {
   const da = a.path.split('/').length;
@@ -274,7 +307,7 @@ export class WorkspaceIndex {
         try { text = await this.source.read(f, signal); } catch (e) { if (isCancel(e, signal)) throw e; text = undefined; }
         this.slicer.resumed();
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
-        this.indexText(f, text);
+        await this.indexText(f, text);
         this.progress.done++;
         if (this.now() - lastReport > 250) { lastReport = this.now(); this.changed(); }
         await this.slicer.checkpoint();
@@ -284,11 +317,11 @@ export class WorkspaceIndex {
   }
 
   /** Chunks and indexes one file's text (synchronous: a file is at most maxFileBytes). */
-  private indexText(f: SourceFile, text: string | undefined): void {
+  private async indexText(f: SourceFile, text: string | undefined): Promise<void> {
     this.known.set(f.key, f);
     if (text === undefined) { this.skipped.unreadable++; this.keyword.removeFile(f.key); return; }
     if (looksGenerated(text)) { this.skipped.generated++; this.keyword.removeFile(f.key); return; }
-    const chunks = chunkText(f.path, text, this.o.chunk);
+    const chunks = await chunkInSlices(f.path, text, this.o.chunk, this.slicer);
     if (!chunks.length) { this.skipped.empty++; this.keyword.removeFile(f.key); return; }
     this.keyword.setFile(f.key, f.path, chunks, chunks.map((c) => contentHash(embedText(f.path, c))), chunks.map((c) => c.tokens));
   }
@@ -327,7 +360,7 @@ export class WorkspaceIndex {
         }
         // News of this file that came while it was read: that is the one to apply.
         if (this.pending.has(key)) continue;
-        this.indexText(f, text);
+        await this.indexText(f, text);
         await this.slicer.checkpoint();
       }
       this.changed();
@@ -431,7 +464,7 @@ export class WorkspaceIndex {
         this.slicer.resumed();
         if (text === undefined) continue;
         const want = new Set(metas.filter((m) => !e.store?.has(m.hash)).map((m) => m.hash));
-        for (const c of chunkText(f.path, text, this.o.chunk)) {
+        for (const c of await chunkInSlices(f.path, text, this.o.chunk, this.slicer)) {
           const t = embedText(f.path, c);
           const h = contentHash(t);
           if (want.delete(h)) batch.push({ hash: h, text: t });
