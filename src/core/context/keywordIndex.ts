@@ -69,6 +69,24 @@ export class KeywordIndex {
    * key. Returns the chunks' records.
    */
   setFile(file: string, path: string, chunks: readonly Chunk[], hashes: readonly string[], tokens: readonly number[]): ChunkMeta[] {
+    const r = this.prepare(file, path, chunks, hashes, tokens);
+    this.ms.addAll(r.docs);
+    return r.metas;
+  }
+
+  /** setFile, adding the chunks to the index `batch` at a time with `pause()` between batches (a
+   * large file has thousands). The file's chunks match only once all are added. */
+  async setFileInSlices(file: string, path: string, chunks: readonly Chunk[], hashes: readonly string[], tokens: readonly number[], pause: () => Promise<void>, batch = 64): Promise<ChunkMeta[]> {
+    if (chunks.length <= batch) return this.setFile(file, path, chunks, hashes, tokens);
+    const r = this.prepare(file, path, chunks, hashes, tokens);
+    for (let i = 0; i < r.docs.length; i += batch) {
+      this.ms.addAll(r.docs.slice(i, i + batch));
+      await pause();
+    }
+    return r.metas;
+  }
+
+  private prepare(file: string, path: string, chunks: readonly Chunk[], hashes: readonly string[], tokens: readonly number[]): { metas: ChunkMeta[]; docs: Doc[] } {
     this.removeFile(file);
     const ids: number[] = [];
     const metas: ChunkMeta[] = [];
@@ -83,10 +101,9 @@ export class KeywordIndex {
       docs.push({ id, path, symbols: c.symbols.join(' '), text: c.text });
       chars += c.text.length;
     });
-    this.ms.addAll(docs);
     this.files.set(file, { path, ids, chars });
     this.chars += chars;
-    return metas;
+    return { metas, docs };
   }
 
   /** Forgets a file (its chunks stop matching at once). */

@@ -323,7 +323,7 @@ export class WorkspaceIndex {
     if (looksGenerated(text)) { this.skipped.generated++; this.keyword.removeFile(f.key); return; }
     const chunks = await chunkInSlices(f.path, text, this.o.chunk, this.slicer);
     if (!chunks.length) { this.skipped.empty++; this.keyword.removeFile(f.key); return; }
-    this.keyword.setFile(f.key, f.path, chunks, chunks.map((c) => contentHash(embedText(f.path, c))), chunks.map((c) => c.tokens));
+    await this.keyword.setFileInSlices(f.key, f.path, chunks, chunks.map((c) => contentHash(embedText(f.path, c))), chunks.map((c) => c.tokens), () => this.slicer.checkpoint());
   }
 
   /** A file was created or changed (`text`: an editor's unsaved text, else it is read). Applied
