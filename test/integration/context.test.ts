@@ -144,6 +144,38 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     assert.ok(!(await chatState()).session.messages.at(-2)!.context?.some((a) => a.path === 'ctx/dates/businessDays.ts'));
   });
 
+  it('a folder mention is a bounded summary; a message that cannot fit the context window is not sent', async () => {
+    const api = await testApi();
+    await chatTest({ op: 'newChat' });
+    assert.strictEqual(await api.chat.mention('folder', 'ctx/strings'), '');
+    assert.deepStrictEqual((await chatState()).attachments, ['folder ctx/strings']);
+    await ask('What is in this folder?');
+    const content = lastUser(chatRequests(server).at(-1));
+    assert.ok(content.includes('Summary of the folder `ctx/strings`') && content.includes('- pad.ts') && content.includes('== pad.ts =='), content);
+    assert.ok(!content.includes('businessDays'), 'only that folder');
+
+    // A context window of 256 tokens cannot hold the file: nothing is sent, the composer says why.
+    await setSetting('options', { num_ctx: 256 });
+    try {
+      await api.chat.mention('file', 'ctx/dates/businessDays.ts');
+      await api.chat.mention('file', 'ctx/strings/pad.ts');
+      const n = chatRequests(server).length;
+      await webview({ op: 'send', text: 'Too much?' });
+      const s = await waitFor(async () => { const x = await chatState(); return x.notice ? x : undefined; }, 'the notice');
+      assert.match(s.notice!, /about \d+ tokens, but \d+ fit in the model's context window/);
+      assert.strictEqual(chatRequests(server).length, n, 'nothing was sent');
+      assert.strictEqual(s.attachments.length, 2, 'the attachments stay, to remove some');
+    } finally {
+      await setSetting('options', undefined);
+      // Removed as a user would (the chips' ×), so the next test starts with an empty composer.
+      while ((await chatState()).attachments.length) {
+        const before = (await chatState()).attachments.length;
+        assert.ok(await webview({ op: 'click', selector: '.chip-remove' }));
+        await waitFor(async () => (await chatState()).attachments.length < before, 'the chip removed');
+      }
+    }
+  });
+
   it('problems of the current file reach the request body', async () => {
     await chatTest({ op: 'newChat' });
     const uri = file('ctx/strings/pad.ts');

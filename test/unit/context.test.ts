@@ -8,6 +8,7 @@ import { chunkText } from '../../src/core/context/chunk';
 import { Embedder, embeddingPrefixes, halves } from '../../src/core/context/embed';
 import { enabledGlobs, expandBraces, IgnoreRules, joinGlobs, looksBinary, looksGenerated, prunableGlobs, skippedByName } from '../../src/core/context/files';
 import { KeywordIndex } from '../../src/core/context/keywordIndex';
+import { fitSnippets, folderSummary, formatProblems, mentionsWorkspace, withoutWorkspaceMention } from '../../src/core/context/mention';
 import { fuseRanks } from '../../src/core/context/rank';
 import { TimeSlicer } from '../../src/core/context/slicer';
 import { codeTerms, queryTerms } from '../../src/core/context/tokenize';
@@ -83,6 +84,39 @@ describe('context: chunks', () => {
     const names = chunkText('x.txt.c', src, { minTokens: 1, targetTokens: 1 }).flatMap((c) => c.symbols);
     for (const n of ['load_config', 'ServeHTTP', 'parse_args', 'count_lines']) assert.ok(names.includes(n), `${n} in ${names.join(',')}`);
     assert.ok(!names.includes('if') && !names.includes('foo'));
+  });
+});
+
+describe('context: mentions', () => {
+  it('@workspace is a word of its own, and the question is searched without it', () => {
+    for (const t of ['@workspace where is x', 'where is x @workspace', 'hi @Workspace, where?']) assert.ok(mentionsWorkspace(t), t);
+    for (const t of ['me@workspace.com', '@workspaces', 'workspace']) assert.ok(!mentionsWorkspace(t), t);
+    assert.strictEqual(withoutWorkspaceMention('@workspace  which file adds days?'), 'which file adds days?');
+  });
+  it('a folder summary lists files shallowest first and stops at its budgets', () => {
+    const entries = [{ path: 'b/deep.ts', text: 'deep\n' }, { path: 'a.ts', text: Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n') }, { path: 'img.png' }];
+    const s = folderSummary(entries, { linesPerFile: 3 });
+    assert.ok(s.text.startsWith('Files (3):\n- a.ts\n- img.png\n- b/deep.ts'), s.text);
+    assert.ok(s.text.includes('== a.ts (start) ==\nline 0\nline 1\nline 2\n'));
+    assert.ok(s.truncated);
+    const many = folderSummary(Array.from({ length: 300 }, (_, i) => ({ path: `f${i}.ts` })), { maxEntries: 10 });
+    assert.ok(many.text.includes('- … and 290 more') && many.truncated);
+    const small = folderSummary([{ path: 'x.ts', text: 'ab' }], { budgetChars: 1 });
+    assert.ok(small.text.endsWith('== x.ts (start) ==\na') && small.truncated);
+  });
+  it('problems one per line, errors first, then by file and line', () => {
+    const f = formatProblems([
+      { path: 'b.ts', line: 3, column: 1, severity: 'warning', message: 'unused', source: 'eslint', code: 'no-unused' },
+      { path: 'b.ts', line: 1, column: 5, severity: 'error', message: 'bad\n  type', source: 'ts', code: '2322' },
+      { path: 'a.ts', line: 9, column: 2, severity: 'error', message: 'oops' },
+    ]);
+    assert.strictEqual(f.text, 'a.ts:9:2 error: oops\nb.ts:1:5 error 2322: bad type (ts)\nb.ts:3:1 warning no-unused: unused (eslint)');
+    assert.strictEqual(formatProblems([]).text, 'No problems reported.');
+    assert.ok(formatProblems(Array.from({ length: 5 }, (_, i) => ({ path: 'a', line: i, column: 1, severity: 'hint' as const, message: 'm' })), 2).text.endsWith('… and 3 more'));
+  });
+  it('snippets are fitted best first into the room left', () => {
+    assert.deepStrictEqual(fitSnippets([{ tokens: 50 }, { tokens: 80 }, { tokens: 30 }], 100), [{ tokens: 50 }, { tokens: 30 }]);
+    assert.deepStrictEqual(fitSnippets([{ tokens: 5 }], 0), []);
   });
 });
 

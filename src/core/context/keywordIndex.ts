@@ -76,7 +76,7 @@ export class KeywordIndex {
 
   /** setFile, adding the chunks to the index `batch` at a time with `pause()` between batches (a
    * large file has thousands). The file's chunks match only once all are added. */
-  async setFileInSlices(file: string, path: string, chunks: readonly Chunk[], hashes: readonly string[], tokens: readonly number[], pause: () => Promise<void>, batch = 64): Promise<ChunkMeta[]> {
+  async setFileInSlices(file: string, path: string, chunks: readonly Chunk[], hashes: readonly string[], tokens: readonly number[], pause: () => Promise<void>, batch = 32): Promise<ChunkMeta[]> {
     if (chunks.length <= batch) return this.setFile(file, path, chunks, hashes, tokens);
     const r = this.prepare(file, path, chunks, hashes, tokens);
     for (let i = 0; i < r.docs.length; i += batch) {

@@ -36,9 +36,23 @@ export class TimeSlicer {
     if (used > this.longest) this.longest = used;
     if (used < this.budgetMs) return;
     await this.yieldNow();
-    this.sliceStart = this.now();
+    this.newSlice();
   }
 
-  /** After an await that gave the event loop back anyway (I/O): a new slice begins. */
-  resumed(): void { this.sliceStart = this.now(); }
+  /** Whether the event loop has run its other callbacks since the slice began. */
+  private turnPassed = true;
+
+  /** After an await that may have given the event loop back (I/O): a new slice begins, but only
+   * when the loop really turned since the slice began. Several reads resolve in one poll phase of
+   * the loop, one after another with no turn between them: their work is one block, counted as one. */
+  resumed(): void {
+    if (!this.turnPassed) return;
+    this.newSlice();
+  }
+
+  private newSlice(): void {
+    this.sliceStart = this.now();
+    this.turnPassed = false;
+    setImmediate(() => { this.turnPassed = true; });
+  }
 }

@@ -138,7 +138,7 @@ export function embedText(path: string, c: Pick<Chunk, 'text'>): string {
 
 /** Characters chunked between two checkpoints: a large file (a 500 KB bundle takes ~0.5 s to chunk
  * whole) is cut into segments at blank lines first, so the host is never blocked for long. */
-export const SEGMENT_CHARS = 32_000;
+export const SEGMENT_CHARS = 16_000;
 
 /**
  * chunkText of a whole file, in segments of about SEGMENT_CHARS cut at a blank line (else a line
