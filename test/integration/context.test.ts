@@ -176,6 +176,19 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     }
   });
 
+  it('an open editor and the selection are mentions too', async () => {
+    const api = await testApi();
+    await chatTest({ op: 'newChat' });
+    const ed = await vscode.window.showTextDocument(file('ctx/strings/pad.ts'));
+    ed.selection = new vscode.Selection(1, 0, 2, 15);
+    assert.strictEqual(await api.chat.mention('selection'), '');
+    assert.strictEqual(await api.chat.mention('editor', 'open editor · ctx/strings/pad.ts'), '');
+    assert.deepStrictEqual((await chatState()).attachments, ['ctx/strings/pad.ts (lines 2-3, typescript)', 'ctx/strings/pad.ts (typescript)']);
+    await ask('Explain');
+    const content = lastUser(chatRequests(server).at(-1));
+    assert.ok(content.includes('Selected code from `ctx/strings/pad.ts` (lines 2-3)') && content.includes('File `ctx/strings/pad.ts`'), content);
+  });
+
   it('problems of the current file reach the request body', async () => {
     await chatTest({ op: 'newChat' });
     const uri = file('ctx/strings/pad.ts');
