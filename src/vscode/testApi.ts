@@ -60,6 +60,8 @@ export interface ChatTestApi {
    * and attaches it: the first item of `kind` whose label or description contains `query`.
    * Returns what the composer gets where the `@` was, or undefined when nothing matched. */
   mention(kind: MentionKind, query?: string): Promise<string | undefined>;
+  /** Whether the mention picker is showing. */
+  mentionPickerOpen(): boolean;
   /** The workspace search's index, once built (state and sizes). */
   indexStats(): Promise<IndexStats>;
 }
@@ -149,6 +151,7 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
       const item = items.find((i) => i.mention === kind && (!query || i.label.includes(query) || (i.description ?? '').includes(query)));
       return item ? m.attach(item) : undefined;
     },
+    mentionPickerOpen: () => controller.mentions.pickerOpen,
     indexStats: async () => (await controller.search.ready()).stats(),
     confirmations: (answer) => {
       const asked = confirm?.asked ?? [];

@@ -474,7 +474,15 @@ input.addEventListener('input', (e) => {
 function mentionDone(insert: string): void {
   const at = mentionAt;
   mentionAt = undefined;
-  if (at === undefined || input.value[at] !== '@') { if (insert && insert !== '@') input.setRangeText(insert, input.selectionStart, input.selectionEnd, 'end'); input.focus(); return; }
+  if (at === undefined || input.value[at] !== '@') {
+    // From the @ button: at the cursor, a word of its own.
+    if (insert && insert !== '@') {
+      const before = input.value.slice(0, input.selectionStart);
+      input.setRangeText(before && !/\s$/.test(before) ? ' ' + insert : insert, input.selectionStart, input.selectionEnd, 'end');
+    }
+    input.focus();
+    return;
+  }
   input.setRangeText(insert, at, at + 1, 'end');
   input.focus();
 }

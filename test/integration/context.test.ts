@@ -176,6 +176,19 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     }
   });
 
+  it('the @ button opens the picker in the editor; picking @workspace puts it in the composer', async () => {
+    assert.ok(await webview({ op: 'click', selector: '.mention-button' }));
+    const api = await testApi();
+    await waitFor(() => api.chat.mentionPickerOpen(), 'the picker to show');
+    await screenshot('context-mention-picker');
+    // The quick pick is the editor's own: accept its first item (@workspace) once its items are there.
+    await waitFor(async () => {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      // The composer still holds the text of the message the previous test could not send.
+      return (await domReport()).input === 'Too much? @workspace ';
+    }, 'the composer to get @workspace', 30000);
+  });
+
   it('an open editor and the selection are mentions too', async () => {
     const api = await testApi();
     await chatTest({ op: 'newChat' });

@@ -72,17 +72,25 @@ async function gitApi(): Promise<GitApi | undefined> {
 }
 
 export class ChatMentions {
+  /** The picker is showing. */
+  pickerOpen = false;
+
   constructor(private readonly add: (a: ContextAttachment) => void) {}
 
   /** The fixed entries, then open editors, then folders and files (symbols come as the user types). */
-  async items(token?: vscode.CancellationToken): Promise<MentionItem[]> {
-    const items: MentionItem[] = [
+  /** The entries that need no listing (shown at once). */
+  fixedItems(): MentionItem[] {
+    return [
       { mention: 'workspace', label: '@workspace', description: vscode.l10n.t('Search the workspace for what the question is about') },
       { mention: 'selection', label: vscode.l10n.t('Selection'), description: vscode.l10n.t('The code selected in the editor') },
       { mention: 'problems', label: vscode.l10n.t('Problems in the current file') },
       { mention: 'workspaceProblems', label: vscode.l10n.t('Problems in the workspace') },
       { mention: 'diff', label: vscode.l10n.t('Git working-tree changes'), description: vscode.l10n.t('The diff against HEAD, untracked files included') },
     ];
+  }
+
+  async items(token?: vscode.CancellationToken): Promise<MentionItem[]> {
+    const items = this.fixedItems();
     const seen = new Set<string>();
     for (const group of vscode.window.tabGroups.all) {
       for (const tab of group.tabs) {
@@ -126,7 +134,8 @@ export class ChatMentions {
     qp.matchOnDescription = true;
     qp.busy = true;
     const cts = new vscode.CancellationTokenSource();
-    let fixed: MentionItem[] = [];
+    let fixed: MentionItem[] = this.fixedItems();
+    qp.items = fixed;
     let symbols: MentionItem[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
     let asked = 0;
@@ -139,8 +148,16 @@ export class ChatMentions {
       }, 150);
     });
     qp.show();
+    this.pickerOpen = true;
+    qp.onDidHide(() => { this.pickerOpen = false; });
     const picked = await new Promise<MentionItem | undefined>((resolve) => {
-      qp.onDidAccept(() => { resolve(qp.selectedItems[0]); qp.hide(); });
+      qp.onDidAccept(() => {
+        // Enter with nothing selected (the list still loading) keeps the picker open.
+        const item = qp.selectedItems[0] ?? qp.activeItems[0];
+        if (!item) return;
+        resolve(item);
+        qp.hide();
+      });
       qp.onDidHide(() => resolve(undefined));
     });
     if (timer) clearTimeout(timer);
