@@ -144,6 +144,21 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     assert.ok(!(await chatState()).session.messages.at(-2)!.context?.some((a) => a.path === 'ctx/dates/businessDays.ts'));
   });
 
+  it('the index follows the files: a new file is found by @workspace, a new file the .gitignore ignores is not', async () => {
+    const api = await testApi();
+    const before = (await api.chat.indexStats()).files;
+    fs.mkdirSync(path.join(root, 'ctx/later'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'ctx/later/fortnight.ts'), 'export function addFortnights(date: Date, count: number): Date {\n  return new Date(date.getTime() + count * 14 * 86400000);\n}\n');
+    fs.writeFileSync(path.join(root, 'ctx/ignored/fortnight2.ts'), 'export function addFortnightsCopy() { /* fortnights */ }\n');
+    await waitFor(async () => (await api.chat.indexStats()).files > before, 'the watcher to index the new file', 30000);
+    await chatTest({ op: 'newChat' });
+    await ask('@workspace how do I add fortnights to a date?');
+    const content = lastUser(chatRequests(server).at(-1));
+    assert.ok(content.includes('From the workspace search: `ctx/later/fortnight.ts`'), content);
+    assert.ok(!content.includes('fortnight2.ts'), 'the ignored file is not indexed');
+    assert.strictEqual((await api.chat.indexStats()).files, before + 1);
+  });
+
   it('a folder mention is a bounded summary; a message that cannot fit the context window is not sent', async () => {
     const api = await testApi();
     await chatTest({ op: 'newChat' });

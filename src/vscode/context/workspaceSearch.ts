@@ -24,11 +24,27 @@ export function workspacePath(uri: vscode.Uri): string {
   return (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${folder.name}/${rel}` : rel;
 }
 
+/** The .gitignore rules of each folder (by its URI) as of the last listing: a file the watcher
+ * reports is checked against them before it is indexed. */
+const lastRules = new Map<string, IgnoreRules>();
+
+/** Whether a file created or changed since the listing is left out by the .gitignore rules or
+ * the names every workspace excludes (the glob settings are applied at the next listing). */
+export function ignoredSinceListing(uri: vscode.Uri): boolean {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return true;
+  const rel = path.posix.relative(folder.uri.path, uri.path);
+  if (!rel || rel.startsWith('..') || skippedByName(rel)) return true;
+  if (rel.split('/').some((p) => p === '.git' || p === 'node_modules' || p === 'bower_components')) return true;
+  return lastRules.get(folder.uri.toString())?.ignores(rel) ?? false;
+}
+
 /** The files of the workspace with the exclude settings, the .gitignore rules and the name rules applied. */
 export async function listWorkspaceFiles(token?: vscode.CancellationToken): Promise<vscode.Uri[]> {
   const out: vscode.Uri[] = [];
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const rules = new IgnoreRules();
+    lastRules.set(folder.uri.toString(), rules);
     const globs = enabledGlobs(vscode.workspace.getConfiguration('search', folder.uri).get('exclude'));
     const ignores = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/.gitignore'), joinGlobs(globs), 2000, token);
     for (const gi of ignores) {
@@ -134,9 +150,10 @@ export class WorkspaceSearch implements vscode.Disposable {
   private watch(idx: WorkspaceIndex): void {
     const w = vscode.workspace.createFileSystemWatcher('**/*');
     const changed = async (uri: vscode.Uri) => {
-      const rel = workspacePath(uri);
-      if (skippedByName(rel) || rel.split('/').some((p) => p === '.git' || p === 'node_modules')) return;
       if (uri.path.endsWith('/.gitignore')) { this.rebuild(); return; }
+      // A file the index has is kept current; a new one only when the rules let it in.
+      if (!idx.knows(uri.toString()) && ignoredSinceListing(uri)) return;
+      const rel = workspacePath(uri);
       try {
         const st = await vscode.workspace.fs.stat(uri);
         if (st.type & vscode.FileType.File) idx.update({ key: uri.toString(), path: rel, size: st.size, mtime: st.mtime });
