@@ -157,6 +157,13 @@ export class WorkspaceSearch implements vscode.Disposable {
       try {
         const st = await vscode.workspace.fs.stat(uri);
         if (st.type & vscode.FileType.File) idx.update({ key: uri.toString(), path: rel, size: st.size, mtime: st.mtime });
+        // A new directory: files written into it before the watcher watched it raise no event of
+        // their own (inotify adds the directory's watch after it exists), so they are listed here.
+        else if (st.type & vscode.FileType.Directory) {
+          for (const f of await vscode.workspace.findFiles(new vscode.RelativePattern(uri, '**/*'), undefined, 1000)) {
+            if (!idx.knows(f.toString()) && !ignoredSinceListing(f)) await changed(f);
+          }
+        }
       } catch { idx.remove(uri.toString()); }
     };
     this.disposables.push(w, w.onDidCreate((u) => void changed(u)), w.onDidChange((u) => void changed(u)), w.onDidDelete((u) => idx.remove(u.toString())));
