@@ -3,6 +3,7 @@
 import { benchChatRender } from './chatRender';
 import { completionBench } from './completion';
 import { benchCompletionContext } from './completionContext';
+import { benchContext } from './context';
 import { benchLoad } from './load';
 import { benchLongBlocks } from './longBlocks';
 import { benchManyStreams } from './manyStreams';
@@ -28,6 +29,7 @@ const BENCHES: Bench[] = [
   { name: 'subtitle translation (1,000 cues, 4 parallel slots)', run: async () => benchTranslateSubtitlesHttp() },
   { name: 'subtitles that never drift (a model that merges or drops cues) and a folder of 20 files', run: benchTranslateDrift },
   { name: 'model-activity observer (Models view follows our requests)', run: benchObserve },
+  { name: 'workspace search on date-fns@4.4.0: index build, memory, query latency, top-5 quality (issue 15)', run: benchContext },
 ];
 
 async function main(): Promise<void> {

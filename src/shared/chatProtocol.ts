@@ -45,6 +45,12 @@ export interface ChatStrings {
   imageTooLarge: string;
   imageUnsupported: string;
   newChat: string;
+  /** Heading of an answer's sources. */
+  sources: string;
+  /** Title of a source's remove button. */
+  removeSource: string;
+  /** Title of the mention button (@). */
+  mention: string;
 }
 
 export const CHAT_ACTIONS = ['openEndpointSetting', 'retry', 'pullModel', 'selectModel', 'testConnection'] as const;
@@ -92,12 +98,26 @@ export interface MessageView {
   model?: string;
   /** Offer Regenerate (the last answer, when idle). */
   canRegenerate?: boolean;
+  /** Answers: the snippets and files the model was given (the previous user turn's context), each
+   * opened at its lines; `removable` on the last answer when idle (remove, then regenerate). */
+  sources?: SourceView[];
+}
+
+export interface SourceView {
+  /** Index in the user turn's context. */
+  index: number;
+  label: string;
+  /** It can be opened (it has a location). */
+  openable: boolean;
+  removable?: boolean;
 }
 
 export interface AttachmentView {
   id: string;
-  kind: 'selection' | 'file' | 'image';
+  kind: 'selection' | 'file' | 'folder' | 'symbol' | 'problems' | 'diff' | 'snippet' | 'image';
   label: string;
+  /** Estimated tokens it adds to the prompt (context attachments). */
+  tokens?: number;
   /** Thumbnail for images (data: URL). */
   src?: string;
 }
@@ -144,7 +164,9 @@ export type ToWebview =
   | { type: 'delta'; id: string; offset: number; text: string; thinking?: string }
   | { type: 'composer'; attachments: AttachmentView[]; notice: NoticeView | null; busy: boolean }
   | { type: 'models'; models: ModelOption[]; current: string; think?: ThinkView | undefined }
-  | { type: 'setInput'; text: string; focus: boolean };
+  | { type: 'setInput'; text: string; focus: boolean }
+  /** A mention was picked (or the picker closed): put `insert` where the `@` was typed. */
+  | { type: 'mentionDone'; insert: string };
 
 export const CODE_ACTIONS = ['copy', 'insert', 'open'] as const;
 export type CodeAction = typeof CODE_ACTIONS[number];
@@ -168,7 +190,13 @@ export type FromWebview =
   | { type: 'attachFile' }
   | { type: 'attachImage' }
   /** The webview missed a delta (offset mismatch): send the state again. */
-  | { type: 'resync' };
+  | { type: 'resync' }
+  /** `@` typed in the composer: the extension shows the mention picker. */
+  | { type: 'mention' }
+  /** Open source `index` of answer `id` at its lines. */
+  | { type: 'openSource'; id: string; index: number }
+  /** Remove source `index` of answer `id` from what the model is given, and answer again. */
+  | { type: 'removeSource'; id: string; index: number };
 
 // ---- what the extension accepts from the webview ---------------------------------------------------
 // The webview renders model output, which is untrusted: should a payload ever run there, it could
@@ -211,8 +239,14 @@ export function checkFromWebview(raw: unknown): WebviewCheck {
   const text = (k: string, max: number): string | undefined => (isStr(m[k], max) ? m[k] as string : undefined);
   const ok = (message: FromWebview): WebviewCheck => ({ ok: true, message });
   switch (m.type) {
-    case 'ready': case 'stop': case 'regenerate': case 'clear': case 'refreshModels': case 'attachFile': case 'attachImage': case 'resync':
+    case 'ready': case 'stop': case 'regenerate': case 'clear': case 'refreshModels': case 'attachFile': case 'attachImage': case 'resync': case 'mention':
       return ok({ type: m.type });
+    case 'openSource': case 'removeSource': {
+      const id = text('id', L.idChars);
+      const index = m.index;
+      if (!id || typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 10_000) return bad('id or index missing or invalid');
+      return ok({ type: m.type, id, index });
+    }
     case 'send': case 'editLast': {
       const t = text('text', L.textChars);
       return t === undefined ? bad('text missing or too long') : ok({ type: m.type, text: t });

@@ -63,6 +63,8 @@ export interface DomReport {
   actions: { action: string; arg?: string; label: string }[];
   notice?: string;
   attachments: string[];
+  /** The token size shown on each attachment chip ("~120 tok"; '' for none). */
+  attachmentTokens: string[];
   models: string[];
   /** The note shown with each model (same order as models; '' for none). */
   modelNotes: string[];

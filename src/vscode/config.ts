@@ -53,6 +53,8 @@ export const REBUILDS = {
   vscodeChat: [`${SECTION}.vscodeChat`, EDITOR_SETTING.disableAIFeatures],
   /** What the language-model provider tells VS Code (context window, answer room). */
   languageModelInfo: [SETTING.options],
+  /** The workspace index: its limits and its embedding model. */
+  contextIndex: [SETTING.contextMaxFiles, SETTING.contextMaxFileKB, SETTING.embeddingsModel],
 } as const;
 
 export function affects(e: vscode.ConfigurationChangeEvent, what: keyof typeof REBUILDS): boolean {
@@ -198,6 +200,24 @@ export function chatSettings(): ChatSettings {
     // User level only: the history is kept for every workspace; the limit guards the host's memory.
     maxHistorySessions: wholeNumber(spec(SETTING.chatMaxHistorySessions), raw(c, SETTING.chatMaxHistorySessions)),
     maxAnswerChars: wholeNumber(spec(SETTING.chatMaxAnswerChars), raw(c, SETTING.chatMaxAnswerChars)),
+  };
+}
+
+// ---- chat context (workspace search) -----------------------------------------------------------
+
+export interface ContextSettings {
+  maxFiles: number;
+  maxFileBytes: number;
+  /** The embedding model ('' = keyword search only). */
+  embeddingsModel: string;
+}
+
+export function contextSettings(): ContextSettings {
+  const c = section();
+  return {
+    maxFiles: wholeNumber(spec(SETTING.contextMaxFiles), raw(c, SETTING.contextMaxFiles)),
+    maxFileBytes: wholeNumber(spec(SETTING.contextMaxFileKB), raw(c, SETTING.contextMaxFileKB)) * 1024,
+    embeddingsModel: modelFor('embeddings').trim(),
   };
 }
 
@@ -361,10 +381,11 @@ export function fileEncodingSettings(uri: vscode.Uri, languageId?: string): { en
 // ---- writing ----------------------------------------------------------------------------------------
 
 /** Sets `key` in the user settings, or in the workspace settings when `preferWorkspace` and the
- * workspace already sets it (so the choice is not hidden behind a workspace value). */
+ * workspace already sets it (so the choice is not hidden behind a workspace value); a user-level or
+ * narrow-only setting always in the user settings (a workspace value of it is not what applies). */
 export async function updateSetting(key: SettingKey, value: unknown, o: { preferWorkspace?: boolean } = {}): Promise<void> {
   const c = section();
-  const target = o.preferWorkspace && c.inspect(rel(key))?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = o.preferWorkspace && SETTING_TRUST[key] === 'workspace' && c.inspect(rel(key))?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await c.update(rel(key), value, target);
 }
 

@@ -22,6 +22,9 @@ export const COMMAND = {
   chatAttachImage: 'ollamaAssistant.chat.attachImage',
   chatStop: 'ollamaAssistant.chat.stop',
   chatSelectModel: 'ollamaAssistant.chat.selectModel',
+  chatMention: 'ollamaAssistant.chat.mention',
+  contextRebuildIndex: 'ollamaAssistant.context.rebuildIndex',
+  contextClearIndex: 'ollamaAssistant.context.clearIndex',
   completionTrigger: 'ollamaAssistant.completion.trigger',
   completionTogglePause: 'ollamaAssistant.completion.togglePause',
   translateSelection: 'ollamaAssistant.translate.selection',
@@ -104,6 +107,8 @@ export const SETTING = {
   vscodeChatParticipant: 'ollamaAssistant.vscodeChat.participant',
   vscodeChatTools: 'ollamaAssistant.vscodeChat.tools',
   vscodeChatShowThinking: 'ollamaAssistant.vscodeChat.showThinking',
+  contextMaxFiles: 'ollamaAssistant.context.maxFiles',
+  contextMaxFileKB: 'ollamaAssistant.context.maxFileKB',
 } as const;
 export type SettingKey = typeof SETTING[keyof typeof SETTING];
 

@@ -8,7 +8,9 @@ import type { ChatSession } from '../core/chat/conversation';
 import type { HistoryIndex } from '../core/chat/history';
 import { attachmentViews } from '../core/chat/view';
 import { checkTestResult, type TestOp } from '../shared/chatTestProtocol';
+import type { IndexStats } from '../core/context/workspaceIndex';
 import type { ChatFeature } from './chat';
+import type { MentionKind } from './chat/mentions';
 import { chatLabels } from './chat/strings';
 import type { ExtensionContextOwner } from './context';
 import type { NativeAi } from './lm';
@@ -56,6 +58,14 @@ export interface ChatTestApi {
   /** Answer the chat's confirmations (pull, clear, attach a file) with `answer` instead of dialogs
    * (undefined: the dialogs again); returns the questions asked since the last call. */
   confirmations(answer: boolean | undefined): string[];
+  /** Picks a mention as the picker would (its items, or the symbol providers' answer to `query`)
+   * and attaches it: the first item of `kind` whose label or description contains `query`.
+   * Returns what the composer gets where the `@` was, or undefined when nothing matched. */
+  mention(kind: MentionKind, query?: string): Promise<string | undefined>;
+  /** Whether the mention picker is showing. */
+  mentionPickerOpen(): boolean;
+  /** The workspace search's index, once built (state and sizes). */
+  indexStats(): Promise<IndexStats>;
 }
 
 export interface OllamaAssistantTestApi {
@@ -143,6 +153,14 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
     switchTo: async (id) => controller.switchTo(id),
     deleteSession: async (id) => { await controller.deleteSession(id); return state(); },
     newChat: async () => { await controller.newChat(); return state(); },
+    mention: async (kind, query = '') => {
+      const m = controller.mentions;
+      const items = kind === 'symbol' ? await m.symbols(query) : await m.items();
+      const item = items.find((i) => i.mention === kind && (!query || i.label.includes(query) || (i.description ?? '').includes(query)));
+      return item ? m.attach(item) : undefined;
+    },
+    mentionPickerOpen: () => controller.mentions.pickerOpen,
+    indexStats: async () => (await controller.search.ready()).stats(),
     confirmations: (answer) => {
       const asked = confirm?.asked ?? [];
       confirm = answer === undefined ? undefined : { answer, asked: [] };

@@ -89,7 +89,9 @@ const attachImageBtn = iconButton('M2 3h12v10H2z M2 11.5l3.5-3.5 3 3 2-2 3.5 3.5
 const spacer = h('span', 'spacer');
 const sendBtn = h('button', 'send-button');
 sendBtn.type = 'button';
-actions.append(attachFileBtn, attachImageBtn, spacer, sendBtn);
+const mentionBtn = h('button', 'icon-button mention-button', '@');
+mentionBtn.type = 'button';
+actions.append(mentionBtn, attachFileBtn, attachImageBtn, spacer, sendBtn);
 composer.append(attachmentsEl, editBanner, input, actions);
 app.append(header, messagesEl, noticeEl, composer);
 
@@ -122,6 +124,8 @@ function applyStrings(s: ChatStrings): void {
   input.placeholder = s.placeholder;
   editText.textContent = s.editing;
   editCancel.textContent = s.cancel;
+  mentionBtn.title = s.mention;
+  mentionBtn.setAttribute('aria-label', s.mention);
   attachFileBtn.title = s.attachFile;
   attachFileBtn.setAttribute('aria-label', s.attachFile);
   attachImageBtn.title = s.attachImage;
@@ -191,6 +195,28 @@ function updateMessage(r: Rendered, v: MessageView, fresh = false): void {
     p.replaceChildren(h('div', 'error-text', e.message), actionButtons(e.actions));
     p.dataset.kind = e.kind;
   });
+  setPart(el, 'msg-sources', v.sources?.length ? v.sources : undefined, (p, list) => {
+    const items = list.map((src) => {
+      const li = h('li', 'source');
+      const open = h('button', 'link-button source-open', src.label);
+      open.type = 'button';
+      open.disabled = !src.openable;
+      open.dataset.sourceOpen = String(src.index);
+      li.append(open);
+      if (src.removable) {
+        const x = h('button', 'link-button source-remove', '×');
+        x.type = 'button';
+        x.dataset.sourceRemove = String(src.index);
+        x.title = S?.removeSource ?? 'Remove';
+        x.setAttribute('aria-label', S?.removeSource ?? 'Remove');
+        li.append(x);
+      }
+      return li;
+    });
+    const ul = h('ul', 'source-list');
+    ul.append(...items);
+    p.replaceChildren(h('div', 'sources-title', S?.sources ?? 'Sources'), ul);
+  });
   const foot = footButtons(v);
   setPart(el, 'msg-foot', v.stats || foot.childElementCount ? v : undefined, (p) => {
     const stats = h('span', 'msg-stats', v.stats ?? '');
@@ -247,7 +273,7 @@ function setPart<T>(el: HTMLElement, cls: string, value: T | undefined, fill: (p
   if (value === undefined || value === '' || value === null) { p?.remove(); return; }
   if (!p) {
     p = h('div', cls);
-    const order = ['msg-waiting', 'msg-note', 'msg-status', 'msg-error', 'msg-foot'];
+    const order = ['msg-waiting', 'msg-note', 'msg-status', 'msg-error', 'msg-sources', 'msg-foot'];
     const after = order.slice(order.indexOf(cls) + 1).map((c) => el.querySelector(`:scope > .${c}`)).find(Boolean) ?? null;
     el.insertBefore(p, after);
   }
@@ -386,6 +412,7 @@ function renderAttachments(list: AttachmentView[]): void {
     const chip = h('span', `chip chip-${a.kind}`);
     if (a.src) chip.append(thumb(a.src, a.label));
     chip.append(h('span', 'chip-label', a.label));
+    if (a.tokens !== undefined) chip.append(h('span', 'chip-tokens', `~${a.tokens.toLocaleString()} tok`));
     const x = h('button', 'chip-remove', '×');
     x.type = 'button';
     x.dataset.remove = a.id;
@@ -433,8 +460,35 @@ input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); if (!busy) submit(); }
   else if (e.key === 'Escape' && editing) { setEditing(false); input.value = ''; }
 });
+/** Where the `@` that opened the mention picker was typed (the picker's result replaces it). */
+let mentionAt: number | undefined;
+input.addEventListener('input', (e) => {
+  const ie = e as InputEvent;
+  if (ie.inputType !== 'insertText' || ie.data !== '@' || busy) return;
+  const at = input.selectionStart - 1;
+  // A mention starts a word: not the `@` of an e-mail address or a decorator after a name.
+  if (at < 0 || input.value[at] !== '@' || (at > 0 && !/\s/.test(input.value[at - 1]!))) return;
+  mentionAt = at;
+  post({ type: 'mention' });
+});
+function mentionDone(insert: string): void {
+  const at = mentionAt;
+  mentionAt = undefined;
+  if (at === undefined || input.value[at] !== '@') {
+    // From the @ button: at the cursor, a word of its own.
+    if (insert && insert !== '@') {
+      const before = input.value.slice(0, input.selectionStart);
+      input.setRangeText(before && !/\s$/.test(before) ? ' ' + insert : insert, input.selectionStart, input.selectionEnd, 'end');
+    }
+    input.focus();
+    return;
+  }
+  input.setRangeText(insert, at, at + 1, 'end');
+  input.focus();
+}
 editCancel.addEventListener('click', () => { setEditing(false); input.value = ''; });
 attachFileBtn.addEventListener('click', () => post({ type: 'attachFile' }));
+mentionBtn.addEventListener('click', () => { mentionAt = undefined; post({ type: 'mention' }); });
 attachImageBtn.addEventListener('click', () => post({ type: 'attachImage' }));
 modelSelect.addEventListener('change', () => post({ type: 'selectModel', model: modelSelect.value }));
 modelSelect.addEventListener('focus', () => post({ type: 'refreshModels' }));
@@ -490,6 +544,11 @@ document.addEventListener('click', (e) => {
     if (btn.dataset.msgAction === 'regenerate') post({ type: 'regenerate' });
     else if (btn.dataset.msgAction === 'edit') setEditing(true, r.view.editText ?? '');
     else if (btn.dataset.msgAction === 'copyAnswer') { post({ type: 'copyText', text: r.text }); flash(btn, S?.copied ?? 'Copied'); }
+  } else if (btn.dataset.sourceOpen !== undefined || btn.dataset.sourceRemove !== undefined) {
+    const id = btn.closest<HTMLElement>('.msg')?.dataset.id;
+    if (!id) return;
+    if (btn.dataset.sourceOpen !== undefined) post({ type: 'openSource', id, index: Number(btn.dataset.sourceOpen) });
+    else post({ type: 'removeSource', id, index: Number(btn.dataset.sourceRemove) });
   } else if (btn.dataset.remove) {
     post({ type: 'removeAttachment', id: btn.dataset.remove });
   }
@@ -528,6 +587,7 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
     case 'composer': setBusy(m.busy); renderAttachments(m.attachments); renderNotice(m.notice); break;
     case 'models': renderModels(m.models, m.current, m.think); break;
     case 'setInput': if (!editing) input.value = m.text; if (m.focus) input.focus(); break;
+    case 'mentionDone': mentionDone(m.insert); break;
     default: break;
   }
 });

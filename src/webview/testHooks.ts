@@ -147,6 +147,7 @@ function report(c: TestHookContext): DomReport {
     actions: Array.from(document.querySelectorAll<HTMLElement>('[data-action]')).map((b) => ({ action: b.dataset.action ?? '', ...(b.dataset.arg !== undefined ? { arg: b.dataset.arg } : {}), label: b.textContent ?? '' })),
     ...(noticeEl.hidden ? {} : { notice: noticeEl.textContent ?? '' }),
     attachments: Array.from(attachmentsEl.querySelectorAll('.chip-label')).map((c) => c.textContent ?? ''),
+    attachmentTokens: Array.from(attachmentsEl.querySelectorAll('.chip')).map((c) => c.querySelector('.chip-tokens')?.textContent ?? ''),
     models: Array.from(modelSelect.options).map((o) => o.value),
     modelNotes: Array.from(modelSelect.options).map((o) => o.dataset.note ?? ''),
     selectedModel: modelSelect.value,

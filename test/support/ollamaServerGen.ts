@@ -2,6 +2,7 @@
 // metrics, and how one generation renders as native NDJSON chunks or OpenAI SSE chunks.
 import type { StoredModel } from './ollamaServerModels';
 import type { StreamItem } from './ollamaServerStream';
+import { createHash } from 'node:crypto';
 import { float32Value, goTimeUTC, hashFloats, sha256Hex, tokenId } from './ollamaServerWire';
 
 export type Json = Record<string, unknown>;
@@ -329,11 +330,53 @@ export function pickToolCall(tools: unknown, messages: ApiMessage[], seed: strin
   return undefined;
 }
 
-/** L2-normalized deterministic float32 vector for (model, text). */
+/** Words of a text for the bag-of-words embedding: letter/digit runs, camelCase and snake_case
+ * identifiers also split into their parts, lowercased. */
+function embedWords(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const w = m[0];
+    out.push(w.toLowerCase());
+    const parts = w.replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2').replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2').split(' ');
+    if (parts.length > 1) for (const p of parts) out.push(p.toLowerCase());
+  }
+  return out;
+}
+
+/** Per model: word -> [dimension, sign] (bounded: cleared when large). */
+const wordSlots = new Map<string, Map<string, [number, number]>>();
+
+/**
+ * A deterministic embedding of `text` by `model`, L2-normalised float32 values: a hashed bag of
+ * words (feature hashing: every word adds +-(1 + ln tf) to a dimension chosen by hashing the model
+ * and the word), so texts that share words are near each other as with a real embedding model, a
+ * question finds the code that uses its words, and two models give unrelated vectors. A text with
+ * no words gets a pseudo-random vector of its own (never the zero vector, which a real model never
+ * returns). `normalize: false` is the legacy /api/embeddings, which does not normalise.
+ */
 export function embedVector(model: string, text: string, dim: number, normalize = true): number[] {
-  const g = hashFloats(model + '\u0000' + text);
-  const raw: number[] = [];
-  for (let i = 0; i < dim; i++) raw.push(g.next().value as number);
+  const words = embedWords(text);
+  let raw: number[];
+  if (!words.length) {
+    const g = hashFloats(model + '\u0000' + text);
+    raw = [];
+    for (let i = 0; i < dim; i++) raw.push(g.next().value as number);
+  } else {
+    let slots = wordSlots.get(model);
+    if (!slots || slots.size > 200_000) { slots = new Map(); wordSlots.set(model, slots); }
+    const tf = new Map<string, number>();
+    for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
+    raw = new Array<number>(dim).fill(0);
+    for (const [w, n] of tf) {
+      let slot = slots.get(w);
+      if (!slot) {
+        const h = createHash('sha256').update(model + '\u0000' + w).digest();
+        slot = [h.readUInt32LE(0) % 1_000_003, h[4]! & 1 ? 1 : -1];
+        slots.set(w, slot);
+      }
+      raw[slot[0] % dim] += slot[1] * (1 + Math.log(n));
+    }
+  }
   if (!normalize) return raw.map((x) => x * 3.7);
   const norm = Math.sqrt(raw.reduce((a, x) => a + x * x, 0)) || 1;
   return raw.map((x) => float32Value(x / norm));

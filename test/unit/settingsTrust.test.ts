@@ -32,6 +32,8 @@ describe('what a workspace may do with each setting', () => {
     assert.deepStrictEqual(settingsTrusted('userLevel').sort(), [
       SETTING.endpoint, SETTING.backend, SETTING.headers, SETTING.caCertificateFile, SETTING.connectSeconds, SETTING.firstByteSeconds, SETTING.idleSeconds,
       SETTING.chatMaxHistorySessions, SETTING.chatMaxAnswerChars, SETTING.options, SETTING.keepAlive, SETTING.translationMemory,
+      // The workspace search: embedding every chunk is opt-in per user; the caps bound the host's memory.
+      SETTING.embeddingsModel, SETTING.contextMaxFiles, SETTING.contextMaxFileKB,
     ].sort());
     assert.deepStrictEqual(settingsTrusted('narrowOnly').sort(), [SETTING.completionEnabled, SETTING.completionLanguages, SETTING.completionContextTokens, SETTING.translationParallelRequests, SETTING.translationHoverStrings, SETTING.translationHoverTrigger, SETTING.vscodeChatLanguageModels, SETTING.vscodeChatTools].sort());
   });

@@ -9,9 +9,14 @@ export type ChatRole = 'user' | 'assistant';
  * crash and reads back as `interrupted`. `stopped` is a user's Stop; `error` keeps any partial text. */
 export type MessageState = 'done' | 'streaming' | 'interrupted' | 'stopped' | 'error';
 
+/** What an attachment is: the selection, a file, a folder's summary, a symbol's code, the
+ * problems (diagnostics) of a file or the workspace, the git working-tree diff, or a snippet found
+ * by the workspace search (`@workspace`). */
+export type ContextKind = 'selection' | 'file' | 'folder' | 'symbol' | 'problems' | 'diff' | 'snippet';
+
 /** Code or a file put into the prompt as a fenced block. */
 export interface ContextAttachment {
-  kind: 'selection' | 'file';
+  kind: ContextKind;
   /** Workspace-relative path (or the document's name for untitled files). */
   path: string;
   /** VS Code language id; also the fence's info string. */
@@ -22,6 +27,10 @@ export interface ContextAttachment {
   endLine?: number;
   /** The text was cut to the attachment size limit. */
   truncated?: boolean;
+  /** Where it comes from (a URI string), so the answer's sources open it at its lines. */
+  uri?: string;
+  /** A symbol's name (kind 'symbol'). */
+  name?: string;
 }
 
 export interface ImageAttachment {
@@ -130,6 +139,20 @@ export function fenceFor(text: string): string {
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
+/** The line before an attachment's block, in the model's words (English: the prompt language). */
+export function contextIntro(a: ContextAttachment): string {
+  const lines = a.startLine !== undefined ? ` (lines ${a.startLine}-${a.endLine})` : '';
+  switch (a.kind) {
+    case 'selection': return `Selected code from \`${a.path}\`${lines}`;
+    case 'folder': return `Summary of the folder \`${a.path}\` (its files, and the start of each)`;
+    case 'symbol': return `The symbol \`${a.name ?? ''}\` from \`${a.path}\`${lines}`;
+    case 'problems': return `Problems (diagnostics) reported in ${a.path === '' ? 'the workspace' : `\`${a.path}\``}`;
+    case 'diff': return `The git working-tree changes (diff against HEAD) of ${a.path === '' ? 'the repository' : `\`${a.path}\``}`;
+    case 'snippet': return `From the workspace search: \`${a.path}\`${lines}`;
+    case 'file': return `File \`${a.path}\`${lines}`;
+  }
+}
+
 /** The user turn as the model sees it: the typed text, then each attachment as a fenced block with
  * its file name and language. */
 export function composeUserContent(m: Pick<ChatMessage, 'text' | 'context'>): string {
@@ -137,9 +160,8 @@ export function composeUserContent(m: Pick<ChatMessage, 'text' | 'context'>): st
   if (m.text.trim()) parts.push(m.text.trim());
   for (const a of m.context ?? []) {
     const fence = fenceFor(a.text);
-    const what = a.kind === 'selection' ? 'Selected code from' : 'File';
     const body = a.text.endsWith('\n') ? a.text : a.text + '\n';
-    parts.push(`${what} \`${a.path}\`${a.startLine !== undefined ? ` (lines ${a.startLine}-${a.endLine})` : ''}, language ${a.language}${a.truncated ? ' (truncated)' : ''}:\n${fence}${a.language}\n${body}${fence}`);
+    parts.push(`${contextIntro(a)}, language ${a.language}${a.truncated ? ' (truncated)' : ''}:\n${fence}${a.language}\n${body}${fence}`);
   }
   return parts.join('\n\n');
 }

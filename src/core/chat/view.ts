@@ -3,6 +3,7 @@
 // word comes from ChatLabels, which the extension localises; tests pass their own.
 import { imageDataUrl } from '../common/images';
 import type { ModelFacts } from '../llm/facts';
+import { estimateTokens } from '../llm/tokens';
 import { sameModel } from '../models/format';
 import type {
   ActionView, AttachmentView, ChatStateView, MessageView, ModelOption, NoticeView, ThinkView,
@@ -56,6 +57,11 @@ export function messageView(m: ChatMessage, i: number, all: readonly ChatMessage
   const note = labels.answerNote(m);
   if (note) v.note = note;
   if (m.model) v.model = m.model;
+  const prev = all[i - 1];
+  if (prev?.role === 'user' && prev.context?.length) {
+    const removable = last && !busy && m.state !== 'streaming';
+    v.sources = prev.context.map((a, index) => ({ index, label: labels.contextLabel(a), openable: !!a.uri, ...(removable ? { removable: true } : {}) }));
+  }
   const actions = m.error && last && !busy ? labels.errorActions(m.error) : [];
   if (m.error) v.error = { kind: m.error.kind, message: m.error.message, actions };
   // Retry on an error is the same action as Regenerate: one button, not two.
@@ -66,7 +72,7 @@ export function messageView(m: ChatMessage, i: number, all: readonly ChatMessage
 export function attachmentViews(items: readonly PendingAttachment[], labels: ChatLabels): AttachmentView[] {
   return items.map((p) => p.image
     ? { id: p.id, kind: 'image' as const, label: p.image.name, src: imageDataUrl(p.image.mime, p.image.data) }
-    : { id: p.id, kind: p.context!.kind, label: labels.contextLabel(p.context!) });
+    : { id: p.id, kind: p.context!.kind, label: labels.contextLabel(p.context!), tokens: estimateTokens(p.context!.text) });
 }
 
 /** The models the picker offers: never one that cannot chat (an embedding model); a base/FIM

@@ -8,9 +8,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AnswerRun } from '../../core/chat/answer';
 import { Composer } from '../../core/chat/composer';
-import { languageIdForFence, lastUserIndex, newId, titleFrom, type ChatErrorInfo, type ChatMessage, type ChatSession } from '../../core/chat/conversation';
+import { composeUserContent, languageIdForFence, lastUserIndex, newId, titleFrom, type ChatErrorInfo, type ChatMessage, type ChatSession, type ContextAttachment } from '../../core/chat/conversation';
 import { DeltaBatcher } from '../../core/chat/delta';
 import { HistoryStore } from '../../core/chat/history';
+import { promptBudget, resolveContextLength } from '../../core/chat/trim';
+import { fitSnippets, mentionsWorkspace, withoutWorkspaceMention } from '../../core/context/mention';
+import { estimateTokens } from '../../core/llm/tokens';
 import { ChatSessions } from '../../core/chat/sessions';
 import { attachmentViews, stateView } from '../../core/chat/view';
 import { Throttle } from '../../core/common/timing';
@@ -24,6 +27,8 @@ import { SETTING } from '../ids';
 import type { ConnectionMonitor } from '../status';
 import type { WebviewViewHost } from '../webview/host';
 import { ChatAttachments, imageTooLarge } from './attachments';
+import { WorkspaceSearch } from '../context/workspaceSearch';
+import { ChatMentions } from './mentions';
 import { ChatModels } from './models';
 import { dialogPrompts, type ChatPrompts } from './prompts';
 import { chatLabels, webviewStrings } from './strings';
@@ -39,6 +44,10 @@ export class ChatController implements vscode.Disposable {
   readonly composer = new Composer<NoticeView>();
   readonly models: ChatModels;
   readonly attachments: ChatAttachments;
+  /** `@` mentions: the picker and what each kind attaches. */
+  readonly mentions: ChatMentions;
+  /** The workspace search behind `@workspace` (built on first use). */
+  readonly search: WorkspaceSearch;
   /** How the chat asks the user before acting on a request from the webview. */
   prompts: ChatPrompts = dialogPrompts;
   private view: ChatViewHost | undefined;
@@ -75,6 +84,9 @@ export class ChatController implements vscode.Disposable {
       focusInput: () => this.post({ type: 'setInput', text: '', focus: true }),
       prompts: () => this.prompts,
     });
+    this.mentions = new ChatMentions((a) => this.attachments.addContext(a));
+    this.search = new WorkspaceSearch(ctx);
+    ctx.own(this.search);
     this.deltas = new DeltaBatcher((d) => this.post({ type: 'delta', id: d.id, offset: d.offset, text: d.text, ...(d.thinking ? { thinking: d.thinking } : {}) }));
     ctx.own(this.models.onDidChange(() => this.postModels()));
     ctx.own(ctx.onDidChangeClient(() => {
@@ -154,6 +166,9 @@ export class ChatController implements vscode.Disposable {
       case 'attachFile': void this.attachments.chooseFile(); break;
       case 'attachImage': void this.attachments.pickImages(); break;
       case 'resync': this.resyncer.schedule(); break;
+      case 'mention': void this.mention(); break;
+      case 'openSource': void this.openSource(m.id, m.index); break;
+      case 'removeSource': void this.removeSource(m.id, m.index); break;
       default: break;
     }
   }
@@ -258,18 +273,24 @@ export class ChatController implements vscode.Disposable {
     const { used, context, images } = this.composer.take();
     if (!text.trim() && !context.length && !images.length) return;
     const model = this.models.current();
-    if (images.length) {
-      // Busy from here: the check awaits the server, and nothing else may start an answer or change
-      // the conversation meanwhile.
-      const session = this.sessions.current;
-      const token = { cancelled: false };
-      this.sending = token;
-      this.postComposer();
-      let refusal: NoticeView | undefined;
-      try { refusal = await this.visionRefusal(model); } finally { if (this.sending === token) this.sending = undefined; }
-      if (token.cancelled || this.disposed || session !== this.sessions.current) { if (!this.disposed) this.postComposer(); return; }
-      if (refusal) { this.composer.notice = refusal; this.postComposer(); return; }
-    }
+    const searchWorkspace = mentionsWorkspace(text);
+    // Busy from here: the checks await the server (and the workspace search), and nothing else may
+    // start an answer or change the conversation meanwhile.
+    const session0 = this.sessions.current;
+    const token = { cancelled: false };
+    this.sending = token;
+    this.postComposer();
+    let refusal: NoticeView | undefined;
+    try {
+      if (images.length) refusal = await this.visionRefusal(model);
+      if (!refusal) {
+        const budget = await this.promptBudgetOf(model);
+        if (searchWorkspace) context.push(...await this.workspaceSnippets(text, budget, context));
+        refusal = this.overBudget(text, context, budget);
+      }
+    } finally { if (this.sending === token) this.sending = undefined; }
+    if (token.cancelled || this.disposed || session0 !== this.sessions.current) { if (!this.disposed) this.postComposer(); return; }
+    if (refusal) { this.composer.notice = refusal; this.postComposer(); return; }
     const session = this.sessions.current;
     const user: ChatMessage = {
       id: newId(), role: 'user', text: text.trim(), createdAt: Date.now(),
@@ -282,6 +303,94 @@ export class ChatController implements vscode.Disposable {
     this.composer.notice = undefined;
     this.post({ type: 'setInput', text: '', focus: true });
     await this.answerNow(model);
+  }
+
+  /** Tokens the prompt may use with `model` (its context length, or num_ctx, minus the answer's reserve). */
+  private async promptBudgetOf(model: string): Promise<number> {
+    let facts;
+    try { facts = await this.models.facts.get(model); } catch { facts = undefined; }
+    const g = generationDefaults();
+    return promptBudget(resolveContextLength(g.options.numCtx, facts?.modelInfo), g.options.numPredict);
+  }
+
+  /** A notice when the message with its attachments cannot fit the model's context (nothing is
+   * sent; the attachments stay, to remove some). */
+  private overBudget(text: string, context: readonly ContextAttachment[], budget: number): NoticeView | undefined {
+    if (!context.length) return undefined;
+    const tokens = estimateTokens(composeUserContent({ text, context: [...context] })) + estimateTokens(chatSettings().systemPrompt);
+    if (tokens <= budget) return undefined;
+    return {
+      kind: 'error',
+      message: vscode.l10n.t('The message and its attachments are about {0} tokens, but {1} fit in the model\'s context window. Remove an attachment, or raise num_ctx in the ollamaAssistant.options setting.', tokens, budget),
+      actions: [],
+    };
+  }
+
+  /** The workspace search for a message that mentions `@workspace`: the best snippets that fit
+   * in about half of what the prompt has left after the message and its other attachments. */
+  private async workspaceSnippets(text: string, budget: number, context: readonly ContextAttachment[]): Promise<ContextAttachment[]> {
+    const idx = await this.search.ready();
+    const question = withoutWorkspaceMention(text);
+    if (!question) return [];
+    const r = await idx.search(question, { limit: 8, perFile: 2 });
+    if (r.vectorError) this.ctx.log.info(`chat: @workspace used keyword search only: ${r.vectorError}`);
+    const cap = this.search.capNotice();
+    if (cap) { this.composer.notice = { kind: 'info', message: cap, actions: [] }; }
+    const used = estimateTokens(composeUserContent({ text, context: [...context] })) + estimateTokens(chatSettings().systemPrompt);
+    const room = Math.max(0, Math.floor((budget - used) / 2));
+    const out: (ContextAttachment & { tokens: number })[] = [];
+    for (const h of r.hits) {
+      const body = await idx.snippet(h);
+      if (body === undefined) continue;
+      const ext = path.extname(h.path).slice(1).toLowerCase();
+      out.push({ kind: 'snippet', path: h.path, language: ext || 'text', text: body, startLine: h.startLine, endLine: h.endLine, uri: h.file, tokens: estimateTokens(body) + 20 });
+    }
+    this.ctx.log.info(`chat: @workspace found ${r.hits.length} snippets (${r.usedVectors ? 'keyword + embeddings' : 'keyword'}): ${r.hits.map((h) => `${h.path}:${h.startLine}`).join(', ')}`);
+    return fitSnippets(out, room).map(({ tokens: _t, ...a }) => a);
+  }
+
+  /** `@` typed in the composer: the picker; its result goes where the `@` is. */
+  async mention(): Promise<void> {
+    // The workspace search starts building now: it is likely to be asked for soon.
+    this.search.get();
+    let insert = '@';
+    try { insert = await this.mentions.pick(); } finally { this.post({ type: 'mentionDone', insert }); }
+  }
+
+  /** The user turn an answer was given, and the answer. */
+  private answerAndTurn(id: string): { answer: ChatMessage; turn: ChatMessage; last: boolean } | undefined {
+    const msgs = this.sessions.current.messages;
+    const i = msgs.findIndex((m) => m.id === id);
+    const turn = msgs[i - 1];
+    if (i < 1 || msgs[i]!.role !== 'assistant' || turn?.role !== 'user') return undefined;
+    return { answer: msgs[i]!, turn, last: i === msgs.length - 1 };
+  }
+
+  /** Opens a source of an answer at its lines (a folder: revealed in the Explorer). */
+  async openSource(id: string, index: number): Promise<void> {
+    const a = this.answerAndTurn(id)?.turn.context?.[index];
+    if (!a?.uri) { this.refuse(`openSource: no source ${index} with a location in ${id.slice(0, 40)}`); return; }
+    const uri = vscode.Uri.parse(a.uri, true);
+    if (a.kind === 'folder') { await vscode.commands.executeCommand('revealInExplorer', uri); return; }
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const ed = await vscode.window.showTextDocument(doc, { preview: true });
+    if (a.startLine !== undefined) {
+      const start = new vscode.Position(Math.max(0, a.startLine - 1), 0);
+      const endLine = Math.min(doc.lineCount - 1, (a.endLine ?? a.startLine) - 1);
+      ed.selection = new vscode.Selection(start, new vscode.Position(endLine, doc.lineAt(endLine).text.length));
+      ed.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
+  }
+
+  /** Leaves a source out of the last answer's turn and answers again. */
+  async removeSource(id: string, index: number): Promise<void> {
+    await this.whenLoaded();
+    const t = this.answerAndTurn(id);
+    if (!t?.last || this.busy || !t.turn.context?.[index]) { this.refuse(`removeSource: ${index} of ${id.slice(0, 40)} cannot be removed now`); return; }
+    t.turn.context = t.turn.context.filter((_, k) => k !== index);
+    if (!t.turn.context.length) delete t.turn.context;
+    this.sessions.markDirty(this.sessions.current);
+    await this.regenerate();
   }
 
   /** A notice when `model` is known to lack the vision capability. */

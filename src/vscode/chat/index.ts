@@ -35,6 +35,9 @@ export function registerChat(ctx: ExtensionContextOwner, monitor: ConnectionMoni
   cmd(COMMAND.chatAttachImage, () => controller.attachments.pickImages());
   cmd(COMMAND.chatStop, () => controller.stop());
   cmd(COMMAND.chatSelectModel, () => controller.pickModel());
+  cmd(COMMAND.chatMention, async () => { await view.reveal(false); await controller.mention(); });
+  cmd(COMMAND.contextRebuildIndex, () => controller.search.rebuild());
+  cmd(COMMAND.contextClearIndex, () => controller.search.clear());
   ctx.own(controller);
   return { controller, view };
 }

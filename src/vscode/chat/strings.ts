@@ -39,6 +39,9 @@ export function webviewStrings(): ChatStrings {
     imageTooLarge: vscode.l10n.t('That image is too large (over 20 MB).'),
     imageUnsupported: vscode.l10n.t('Only PNG, JPEG, WebP and GIF images can be attached.'),
     newChat: vscode.l10n.t('New chat'),
+    sources: vscode.l10n.t('Sources'),
+    removeSource: vscode.l10n.t('Leave this out and answer again'),
+    mention: vscode.l10n.t('Add context: files, folders, symbols, problems, git changes, @workspace'),
   };
 }
 
@@ -125,6 +128,13 @@ function errorActions(e: ChatErrorInfo): ActionView[] {
 
 /** The chip of an attachment: "src/a.ts (lines 3-9, typescript)". */
 function contextLabel(a: ContextAttachment): string {
+  switch (a.kind) {
+    case 'folder': return vscode.l10n.t('folder {0}', a.path);
+    case 'problems': return a.path ? vscode.l10n.t('problems in {0}', a.path) : vscode.l10n.t('problems in the workspace');
+    case 'diff': return vscode.l10n.t('git changes');
+    case 'symbol': return vscode.l10n.t('{0} in {1} (lines {2}-{3})', a.name ?? '', a.path, a.startLine ?? 0, a.endLine ?? 0);
+    default: break;
+  }
   if (a.startLine === undefined || a.endLine === undefined) return vscode.l10n.t('{0} ({1})', a.path, a.language);
   if (a.startLine === a.endLine) return vscode.l10n.t('{0} (line {1}, {2})', a.path, a.startLine, a.language);
   return vscode.l10n.t('{0} (lines {1}-{2}, {3})', a.path, a.startLine, a.endLine, a.language);

@@ -1,0 +1,238 @@
+// The editor's side of the workspace search (`@workspace`): lists the files of every workspace
+// folder with `workspace.findFiles` (which applies `files.exclude` itself) plus `search.exclude`
+// (which findFiles does not apply) and what the root .gitignore certainly excludes, then applies
+// every .gitignore and .git/info/exclude with the `ignore` rules (core/context/files). Reads files
+// as the editor has them (an open editor's unsaved text wins). The index (core/context/
+// workspaceIndex) is built lazily, on first use, in slices on the extension host's thread, kept
+// current by a file watcher and by edits, and reports its size in the Output channel. Embeddings
+// are used when `ollamaAssistant.embeddings.model` names an installed model; their vectors are kept
+// in the workspace's storage, one file per model.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Embedder } from '../../core/context/embed';
+import { enabledGlobs, IgnoreRules, joinGlobs, looksBinary, prunableGlobs, skippedByName } from '../../core/context/files';
+import { vectorFileName, VectorStore } from '../../core/context/vectors';
+import { WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
+import { affects, contextSettings } from '../config';
+import type { ExtensionContextOwner } from '../context';
+
+/** The path people read: relative to its folder, with the folder's name first in a multi-root workspace. */
+export function workspacePath(uri: vscode.Uri): string {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return uri.scheme === 'untitled' ? uri.path : path.posix.basename(uri.path);
+  const rel = path.posix.relative(folder.uri.path, uri.path);
+  return (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${folder.name}/${rel}` : rel;
+}
+
+/** The .gitignore rules of each folder (by its URI) as of the last listing: a file the watcher
+ * reports is checked against them before it is indexed. */
+const lastRules = new Map<string, IgnoreRules>();
+
+/** Whether a file created or changed since the listing is left out by the .gitignore rules or
+ * the names every workspace excludes (the glob settings are applied at the next listing). */
+export function ignoredSinceListing(uri: vscode.Uri): boolean {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return true;
+  const rel = path.posix.relative(folder.uri.path, uri.path);
+  if (!rel || rel.startsWith('..') || skippedByName(rel)) return true;
+  if (rel.split('/').some((p) => p === '.git' || p === 'node_modules' || p === 'bower_components')) return true;
+  return lastRules.get(folder.uri.toString())?.ignores(rel) ?? false;
+}
+
+/** The files of the workspace with the exclude settings, the .gitignore rules and the name rules applied. */
+export async function listWorkspaceFiles(token?: vscode.CancellationToken): Promise<vscode.Uri[]> {
+  const out: vscode.Uri[] = [];
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const rules = new IgnoreRules();
+    lastRules.set(folder.uri.toString(), rules);
+    const globs = enabledGlobs(vscode.workspace.getConfiguration('search', folder.uri).get('exclude'));
+    const ignores = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/.gitignore'), joinGlobs(globs), 2000, token);
+    for (const gi of ignores) {
+      const dir = path.posix.dirname(path.posix.relative(folder.uri.path, gi.path));
+      const text = await readUtf8(gi);
+      if (text === undefined) continue;
+      rules.add(dir === '.' ? '' : dir, text);
+      if (dir === '.') globs.push(...prunableGlobs('', text));
+    }
+    const info = await readUtf8(vscode.Uri.joinPath(folder.uri, '.git', 'info', 'exclude'));
+    if (info) rules.add('', info);
+    const files = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), joinGlobs(globs), undefined, token);
+    for (const uri of files) {
+      const rel = path.posix.relative(folder.uri.path, uri.path);
+      if (!rel || rel.startsWith('..') || skippedByName(rel) || rules.ignores(rel)) continue;
+      out.push(uri);
+    }
+  }
+  return out;
+}
+
+async function readUtf8(uri: vscode.Uri): Promise<string | undefined> {
+  try { return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)); } catch { return undefined; }
+}
+
+/** The index's source: the workspace's files, read as the editor has them. */
+class EditorSource implements IndexSource {
+  async list(signal: AbortSignal): Promise<SourceFile[]> {
+    const cts = new vscode.CancellationTokenSource();
+    const onAbort = () => cts.cancel();
+    signal.addEventListener('abort', onAbort);
+    try {
+      const uris = await listWorkspaceFiles(cts.token);
+      const out: SourceFile[] = [];
+      // stat in small groups: thousands at once would flood the file system provider.
+      for (let i = 0; i < uris.length; i += 64) {
+        if (signal.aborted) throw signal.reason ?? new Error('aborted');
+        const group = uris.slice(i, i + 64);
+        const stats = await Promise.all(group.map((u) => Promise.resolve(vscode.workspace.fs.stat(u)).catch(() => undefined)));
+        group.forEach((u, k) => {
+          const st = stats[k];
+          if (st && st.type & vscode.FileType.File) out.push({ key: u.toString(), path: workspacePath(u), size: st.size, mtime: st.mtime });
+        });
+      }
+      return out;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      cts.dispose();
+    }
+  }
+
+  async read(f: SourceFile): Promise<string | undefined> {
+    const uri = vscode.Uri.parse(f.key, true);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === f.key);
+    if (open) return open.getText();
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    if (looksBinary(bytes)) return undefined;
+    return new TextDecoder().decode(bytes);
+  }
+}
+
+/** The workspace search: the index, its upkeep and its report. */
+export class WorkspaceSearch implements vscode.Disposable {
+  private index: WorkspaceIndex | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private capReported = false;
+  private embeddingModel = '';
+
+  constructor(private readonly ctx: ExtensionContextOwner) {
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affects(e, 'contextIndex') && this.index) { this.ctx.log.info('workspace index: settings changed; rebuilding'); this.rebuild(); }
+    }));
+    this.disposables.push(ctx.onDidChangeClient(() => { if (this.index) void this.setupEmbeddings(this.index, true); }));
+  }
+
+  /** The index, built (or being built) on first use; never at activation. */
+  get(): WorkspaceIndex {
+    if (this.index) return this.index;
+    const s = contextSettings();
+    const idx = new WorkspaceIndex(new EditorSource(), { limits: { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes }, log: (l) => this.ctx.log.info(l) });
+    this.index = idx;
+    this.watch(idx);
+    void idx.ensureBuilt().then(() => { this.report(idx); return this.setupEmbeddings(idx, false); });
+    return idx;
+  }
+
+  /** The index once it is ready (or failed). */
+  async ready(): Promise<WorkspaceIndex> {
+    const idx = this.get();
+    await idx.ensureBuilt();
+    await idx.settled();
+    return idx;
+  }
+
+  /** The sentence for a capped index (the chat shows it), once per build; undefined otherwise. */
+  capNotice(): string | undefined {
+    const st = this.index?.stats();
+    if (!st?.capped || this.capReported) return undefined;
+    this.capReported = true;
+    return vscode.l10n.t('The workspace has {0} files; the search covers the {1} nearest the root (setting ollamaAssistant.context.maxFiles).', st.listed, st.maxFiles);
+  }
+
+  private watch(idx: WorkspaceIndex): void {
+    const w = vscode.workspace.createFileSystemWatcher('**/*');
+    const changed = async (uri: vscode.Uri) => {
+      if (uri.path.endsWith('/.gitignore')) { this.rebuild(); return; }
+      // A file the index has is kept current; a new one only when the rules let it in.
+      if (!idx.knows(uri.toString()) && ignoredSinceListing(uri)) return;
+      const rel = workspacePath(uri);
+      try {
+        const st = await vscode.workspace.fs.stat(uri);
+        if (st.type & vscode.FileType.File) idx.update({ key: uri.toString(), path: rel, size: st.size, mtime: st.mtime });
+        // A new directory: files written into it before the watcher watched it raise no event of
+        // their own (inotify adds the directory's watch after it exists), so they are listed here.
+        else if (st.type & vscode.FileType.Directory) {
+          for (const f of await vscode.workspace.findFiles(new vscode.RelativePattern(uri, '**/*'), undefined, 1000)) {
+            if (!idx.knows(f.toString()) && !ignoredSinceListing(f)) await changed(f);
+          }
+        }
+      } catch { idx.remove(uri.toString()); }
+    };
+    this.disposables.push(w, w.onDidCreate((u) => void changed(u)), w.onDidChange((u) => void changed(u)), w.onDidDelete((u) => idx.remove(u.toString())));
+    // Unsaved edits of indexed files count at once (the latest text wins; updates are queued).
+    this.disposables.push(vscode.workspace.onDidChangeTextDocument((e) => {
+      const key = e.document.uri.toString();
+      const f = idx.file(key);
+      if (f && e.contentChanges.length) idx.update(f, e.document.getText());
+    }));
+  }
+
+  /** Embeddings when a model is set and installed; else keyword search only (said once in the log). */
+  private async setupEmbeddings(idx: WorkspaceIndex, again: boolean): Promise<void> {
+    const model = contextSettings().embeddingsModel;
+    if (!model) { idx.setEmbeddings(undefined); this.embeddingModel = ''; return; }
+    if (model === this.embeddingModel && !again) return;
+    this.embeddingModel = model;
+    const client = await this.ctx.ollama().catch(() => undefined);
+    if (!client) { this.ctx.log.info('workspace index: embeddings need the native Ollama API; keyword search only'); idx.setEmbeddings(undefined); return; }
+    const dir = this.storageDir();
+    const file = vscode.Uri.joinPath(dir, vectorFileName(model));
+    let stored: VectorStore | undefined;
+    try { stored = VectorStore.deserialize(await vscode.workspace.fs.readFile(file), model); } catch { stored = undefined; }
+    idx.setEmbeddings({
+      embedder: new Embedder(client, model, { batchSize: 16 }),
+      ...(stored ? { stored } : {}),
+      save: async (s) => {
+        await vscode.workspace.fs.createDirectory(dir);
+        await vscode.workspace.fs.writeFile(file, s.serialize());
+      },
+    });
+  }
+
+  private storageDir(): vscode.Uri {
+    return vscode.Uri.joinPath(this.ctx.ext.storageUri ?? this.ctx.ext.globalStorageUri, 'workspace-index');
+  }
+
+  /** The size of the index in the Output channel. */
+  report(idx: WorkspaceIndex = this.get()): IndexStats {
+    const st = idx.stats();
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    const heap = process.memoryUsage().heapUsed;
+    this.ctx.log.info(`workspace index: ${st.state}; ${st.files} files (${st.listed} listed, ${st.capped} over the cap of ${st.maxFiles}), ${st.chunks} chunks, ${st.terms} terms, ${mb(st.textChars)} M characters of text; skipped ${JSON.stringify(st.skipped)}; longest block ${st.longestBlockMs.toFixed(1)} ms; extension host heap ${mb(heap)} MB`
+      + (st.embeddings ? `; embeddings ${st.embeddings.model}: ${st.embeddings.embedded} vectors (${mb(st.embeddings.bytes)} MB), ${st.embeddings.pending} pending${st.embeddings.error ? `, stopped: ${st.embeddings.error}` : ''}` : ''));
+    if (st.capped) this.ctx.log.warn(`workspace index: ${st.capped} files left out (ollamaAssistant.context.maxFiles = ${st.maxFiles})`);
+    return st;
+  }
+
+  /** The command: lists the files again and indexes what changed; reports. */
+  rebuild(): void {
+    const idx = this.index;
+    if (!idx) { this.get(); return; }
+    this.capReported = false;
+    idx.clear();
+    this.embeddingModel = '';
+    void idx.ensureBuilt().then(() => { this.report(idx); return this.setupEmbeddings(idx, true); });
+  }
+
+  /** The command: forgets the index and deletes the stored vectors. */
+  async clear(): Promise<void> {
+    this.index?.clear();
+    this.index?.setEmbeddings(undefined);
+    this.embeddingModel = '';
+    try { await vscode.workspace.fs.delete(this.storageDir(), { recursive: true }); } catch { /* none stored */ }
+    this.ctx.log.info('workspace index: cleared (and its stored vectors deleted); it is built again on the next @workspace');
+  }
+
+  dispose(): void {
+    this.index?.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+}

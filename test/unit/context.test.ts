@@ -1,0 +1,338 @@
+// Workspace context (issue 15), the pure parts: code terms, chunking at natural boundaries,
+// .gitignore rules as git applies them, exclude globs, the BM25 keyword index, rank fusion, the
+// embedder against the protocol test server (batches, truncate:false splitting, prefixes), the
+// vector store's file format, and the workspace index over an in-memory source (incremental
+// updates, caps, embeddings keyed by content hash + model + dimension).
+import * as assert from 'assert';
+import { chunkText } from '../../src/core/context/chunk';
+import { Embedder, embeddingPrefixes, halves } from '../../src/core/context/embed';
+import { enabledGlobs, expandBraces, IgnoreRules, joinGlobs, looksBinary, looksGenerated, prunableGlobs, skippedByName } from '../../src/core/context/files';
+import { KeywordIndex } from '../../src/core/context/keywordIndex';
+import { fitSnippets, folderSummary, formatProblems, mentionsWorkspace, withoutWorkspaceMention } from '../../src/core/context/mention';
+import { fuseRanks } from '../../src/core/context/rank';
+import { TimeSlicer } from '../../src/core/context/slicer';
+import { codeTerms, queryTerms } from '../../src/core/context/tokenize';
+import { contentHash, normalize, VectorStore } from '../../src/core/context/vectors';
+import { chunkInSlices, SEGMENT_CHARS, WorkspaceIndex, type IndexSource, type SourceFile } from '../../src/core/context/workspaceIndex';
+import { OllamaClient } from '../../src/core/ollama/client';
+import { OllamaTestServer } from '../support/ollamaServer';
+
+describe('context: code terms', () => {
+  it('keeps identifiers whole and splits them into words (camelCase, snake_case, acronyms, digits)', () => {
+    assert.deepStrictEqual(codeTerms('getHTTPResponse_code'), ['gethttpresponse_code', 'get', 'http', 'response', 'code']);
+    assert.deepStrictEqual(codeTerms('XMLHttpRequest'), ['xmlhttprequest', 'xml', 'http', 'request']);
+    assert.deepStrictEqual(codeTerms('parseV2Json'), ['parsev2json', 'parse', 'v2', 'json']);
+    assert.deepStrictEqual(codeTerms('a plain sentence'), ['plain', 'sentence']);
+  });
+  it('cuts Chinese into words and drops data-like terms', () => {
+    const t = codeTerms('计算两个日期之间的工作日 addBusinessDays');
+    assert.ok(t.includes('日期'), t.join(','));
+    assert.ok(t.includes('addbusinessdays') && t.includes('business'));
+    assert.deepStrictEqual(codeTerms('x'.repeat(60)), []);
+    // A Latin word inside a CJK run (date-fns' locale files have them): the recursion for it once
+    // reset the outer loop, which then never ended.
+    assert.deepStrictEqual(codeTerms('日本語formatDistance中文 next'), ['日本語', 'formatdistance', 'format', 'distance', '中文', 'next']);
+  });
+  it('questions lose their function words, each term once', () => {
+    assert.deepStrictEqual(queryTerms('Which file defines the function that adds business days?'), ['adds', 'business', 'days']);
+  });
+});
+
+describe('context: chunks', () => {
+  const ts = (n: number) => Array.from({ length: n }, (_, i) => `/** Doc of f${i}. */\nexport function f${i}(a: number): number {\n${'  a = a + 1; // step\n'.repeat(20)}  return a;\n}\n`).join('\n');
+  it('cuts at declarations, keeps doc comments with them, covers every line once', () => {
+    const text = ts(6);
+    const chunks = chunkText('a.ts', text);
+    assert.ok(chunks.length >= 3, `${chunks.length} chunks`);
+    const lines = text.split('\n');
+    let next = 1;
+    for (const c of chunks) {
+      assert.ok(c.startLine >= next, 'in order, no overlap');
+      for (let l = next; l < c.startLine; l++) assert.strictEqual(lines[l - 1]!.trim(), '', `line ${l} left out`);
+      assert.ok(c.tokens <= 400, `chunk of ${c.tokens} tokens`);
+      next = c.endLine + 1;
+    }
+    for (const c of chunks) {
+      assert.ok(/^\/\*\* Doc of f\d+/.test(c.text), `a chunk starts at a doc comment: ${c.text.slice(0, 40)}`);
+      const m = /f(\d+)/.exec(c.text)!;
+      assert.ok(c.symbols.includes(`f${m[1]}`), JSON.stringify(c.symbols));
+    }
+  });
+  it('Markdown cuts at headings; a minified line is cut in pieces; blank files give nothing', () => {
+    const md = `# Title\n\n${'Some prose here. '.repeat(80)}\n\n## Install\n\n${'More words. '.repeat(80)}\n`;
+    const c = chunkText('README.md', md);
+    assert.ok(c.some((x) => x.text.startsWith('## Install')), c.map((x) => x.text.slice(0, 20)).join('|'));
+    assert.ok(c.find((x) => x.text.startsWith('## Install'))!.symbols.includes('Install'));
+    const long = chunkText('min.js', 'var a=1;'.repeat(3000));
+    assert.ok(long.length > 1 && long.every((x) => x.startLine === 1 && x.tokens <= 400));
+    assert.strictEqual(long.map((x) => x.text).join(''), 'var a=1;'.repeat(3000));
+    assert.deepStrictEqual(chunkText('e.ts', '\n\n  \n'), []);
+  });
+  it('a large file is chunked in segments with a checkpoint between them, line numbers kept', async () => {
+    const text = ts(200);
+    assert.ok(text.length > SEGMENT_CHARS * 3);
+    let checkpoints = 0;
+    const slicer = { checkpoint: async () => { checkpoints++; } } as unknown as TimeSlicer;
+    const chunks = await chunkInSlices('big.ts', text, undefined, slicer);
+    assert.ok(checkpoints >= 3, `${checkpoints} checkpoints`);
+    const lines = text.split('\n');
+    for (const c of chunks) assert.strictEqual(c.text, lines.slice(c.startLine - 1, c.endLine).join('\n'), `lines ${c.startLine}-${c.endLine}`);
+    assert.strictEqual(chunks.at(-1)!.endLine, lines.length - 1);
+  });
+  it('finds declarations of Python, Go, Rust and C, not control flow', () => {
+    const src = ['def load_config(path):', '    return 1', '', 'func ServeHTTP(w http.ResponseWriter) {', '}', '', 'pub fn parse_args() -> Args {', '}', '', 'static int count_lines(const char *s) {', '  if (x) {', '  return foo(1);', '}'].join('\n');
+    const names = chunkText('x.txt.c', src, { minTokens: 1, targetTokens: 1 }).flatMap((c) => c.symbols);
+    for (const n of ['load_config', 'ServeHTTP', 'parse_args', 'count_lines']) assert.ok(names.includes(n), `${n} in ${names.join(',')}`);
+    assert.ok(!names.includes('if') && !names.includes('foo'));
+  });
+});
+
+describe('context: mentions', () => {
+  it('@workspace is a word of its own, and the question is searched without it', () => {
+    for (const t of ['@workspace where is x', 'where is x @workspace', 'hi @Workspace, where?']) assert.ok(mentionsWorkspace(t), t);
+    for (const t of ['me@workspace.com', '@workspaces', 'workspace']) assert.ok(!mentionsWorkspace(t), t);
+    assert.strictEqual(withoutWorkspaceMention('@workspace  which file adds days?'), 'which file adds days?');
+  });
+  it('a folder summary lists files shallowest first and stops at its budgets', () => {
+    const entries = [{ path: 'b/deep.ts', text: 'deep\n' }, { path: 'a.ts', text: Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n') }, { path: 'img.png' }];
+    const s = folderSummary(entries, { linesPerFile: 3 });
+    assert.ok(s.text.startsWith('Files (3):\n- a.ts\n- img.png\n- b/deep.ts'), s.text);
+    assert.ok(s.text.includes('== a.ts (start) ==\nline 0\nline 1\nline 2\n'));
+    assert.ok(s.truncated);
+    const many = folderSummary(Array.from({ length: 300 }, (_, i) => ({ path: `f${i}.ts` })), { maxEntries: 10 });
+    assert.ok(many.text.includes('- … and 290 more') && many.truncated);
+    const small = folderSummary([{ path: 'x.ts', text: 'ab' }], { budgetChars: 1 });
+    assert.ok(small.text.endsWith('== x.ts (start) ==\na') && small.truncated);
+  });
+  it('problems one per line, errors first, then by file and line', () => {
+    const f = formatProblems([
+      { path: 'b.ts', line: 3, column: 1, severity: 'warning', message: 'unused', source: 'eslint', code: 'no-unused' },
+      { path: 'b.ts', line: 1, column: 5, severity: 'error', message: 'bad\n  type', source: 'ts', code: '2322' },
+      { path: 'a.ts', line: 9, column: 2, severity: 'error', message: 'oops' },
+    ]);
+    assert.strictEqual(f.text, 'a.ts:9:2 error: oops\nb.ts:1:5 error 2322: bad type (ts)\nb.ts:3:1 warning no-unused: unused (eslint)');
+    assert.strictEqual(formatProblems([]).text, 'No problems reported.');
+    assert.ok(formatProblems(Array.from({ length: 5 }, (_, i) => ({ path: 'a', line: i, column: 1, severity: 'hint' as const, message: 'm' })), 2).text.endsWith('… and 3 more'));
+  });
+  it('snippets are fitted best first into the room left', () => {
+    assert.deepStrictEqual(fitSnippets([{ tokens: 50 }, { tokens: 80 }, { tokens: 30 }], 100), [{ tokens: 50 }, { tokens: 30 }]);
+    assert.deepStrictEqual(fitSnippets([{ tokens: 5 }], 0), []);
+  });
+});
+
+describe('context: which files are searched', () => {
+  it('applies nested .gitignore files as git does (negation, anchoring, ignored parent directories)', () => {
+    const r = new IgnoreRules();
+    r.add('', 'node_modules/\n*.log\n/build\ndist\n!keep.log\n');
+    r.add('pkg', '*.tmp\n!important.tmp\n/local\n');
+    assert.ok(r.ignores('node_modules/x/index.js'));
+    assert.ok(r.ignores('a/node_modules', true));
+    assert.ok(r.ignores('err.log') && !r.ignores('keep.log'));
+    assert.ok(r.ignores('build/out.js') && !r.ignores('src/build/out.js'), '/build is anchored to the root');
+    assert.ok(r.ignores('src/dist/a.js'), 'an unanchored name matches at any depth');
+    assert.ok(r.ignores('pkg/a.tmp') && !r.ignores('pkg/important.tmp') && !r.ignores('a.tmp'));
+    assert.ok(r.ignores('pkg/local/x.ts') && !r.ignores('local/x.ts'), "anchored to the .gitignore's own directory");
+    assert.ok(r.ignores('.git/config') && r.ignores('sub/.git/HEAD'));
+    const deeper = new IgnoreRules();
+    deeper.add('', 'logs/\n');
+    deeper.add('logs', '!keep.txt\n');
+    assert.ok(deeper.ignores('logs/keep.txt'), 'a file in an ignored directory stays ignored (git does not look inside)');
+  });
+  it('turns exclude settings and .gitignore names into findFiles globs', () => {
+    assert.deepStrictEqual(enabledGlobs({ '**/node_modules': true, '**/x': false, '**/*.js': { when: '$(basename).ts' }, ' ': true }), ['**/node_modules']);
+    assert.deepStrictEqual(expandBraces('a/{b,c}/{d,e}'), ['a/b/d', 'a/b/e', 'a/c/d', 'a/c/e']);
+    assert.strictEqual(joinGlobs(['**/node_modules', '**/{a,b}']), '{**/node_modules,**/a,**/b}');
+    assert.strictEqual(joinGlobs([]), undefined);
+    assert.deepStrictEqual(prunableGlobs('', 'target/\n/out\n# c\n*.log\n'), ['**/target/**', 'out/**', 'out']);
+    assert.deepStrictEqual(prunableGlobs('sub', 'gen\n'), ['sub/**/gen/**', 'sub/**/gen']);
+    assert.deepStrictEqual(prunableGlobs('', 'out\n!out/keep\n'), [], 'a negation makes git look inside: nothing pruned');
+  });
+  it('skips binary, generated and minified files', () => {
+    for (const p of ['a.png', 'x/y.woff2', 'package-lock.json', 'a.min.js', 'b.js.map', 'model.gguf']) assert.ok(skippedByName(p), p);
+    for (const p of ['a.ts', 'Makefile', 'x.min.ts']) assert.ok(!skippedByName(p), p);
+    assert.ok(looksBinary(new Uint8Array([65, 0, 66])) && !looksBinary(new Uint8Array([0xff, 0xfe, 65, 0])) && !looksBinary(Buffer.from('text')));
+    assert.ok(looksGenerated('x'.repeat(5000)) && !looksGenerated('short line\n'.repeat(1000)));
+  });
+});
+
+describe('context: keyword index and fusion', () => {
+  it('ranks by BM25 with path and symbol boosts; a removed file stops matching at once', () => {
+    const k = new KeywordIndex();
+    const add = (f: string, text: string) => { const c = chunkText(f, text); k.setFile(f, f, c, c.map((x) => contentHash(x.text)), c.map((x) => x.tokens)); };
+    add('src/dates/addBusinessDays.ts', 'export function addBusinessDays(date, amount) {\n  // skips weekends\n}\n');
+    add('src/util/weekend.ts', 'export function isWeekend(d) { return d.getDay() % 6 === 0; }\n');
+    add('README.md', '# Dates\n\nBusiness days and weekends are handled by several functions.\n');
+    const hits = k.search(queryTerms('add business days skipping weekends'), 10);
+    assert.strictEqual(hits[0]!.chunk.file, 'src/dates/addBusinessDays.ts');
+    assert.strictEqual(k.search(['weekend'], 5)[0]!.chunk.file, 'src/util/weekend.ts', 'a symbol/path hit outranks prose');
+    assert.ok(k.search(['week'], 5).length > 0, 'a 4+ letter term matches as a prefix');
+    k.removeFile('src/util/weekend.ts');
+    assert.ok(!k.search(['isweekend'], 5).length);
+    assert.strictEqual(k.fileCount, 2);
+  });
+  it('fuses ranked lists by reciprocal rank (k = 60)', () => {
+    const f = fuseRanks([['a', 'b', 'c'], ['c', 'a']]);
+    assert.deepStrictEqual(f.map((x) => x.id), ['a', 'c', 'b']);
+    assert.ok(Math.abs(f[0]!.score - (1 / 61 + 1 / 62)) < 1e-12);
+  });
+  it('the slicer yields once a slice used its budget and records the longest one', async () => {
+    let t = 0;
+    let yields = 0;
+    const s = new TimeSlicer({ budgetMs: 10, now: () => t, yieldNow: async () => { yields++; } });
+    t = 4; await s.checkpoint();
+    assert.strictEqual(yields, 0);
+    t = 12; await s.checkpoint();
+    assert.strictEqual(yields, 1);
+    t = 40; await s.checkpoint();
+    assert.strictEqual(s.longestMs, 28);
+  });
+});
+
+describe('context: embeddings', function () {
+  this.timeout(20000);
+  let server: OllamaTestServer;
+  let client: OllamaClient;
+  before(async () => { server = await OllamaTestServer.start(); client = new OllamaClient({ host: server.url }); });
+  after(async () => { await client.close(); await server.close(); });
+
+  it('knows the task prefixes of the common embedding models', () => {
+    assert.strictEqual(embeddingPrefixes('nomic-embed-text:latest').query, 'search_query: ');
+    assert.strictEqual(embeddingPrefixes('library/nomic-embed-text').document, 'search_document: ');
+    assert.ok(embeddingPrefixes('embeddinggemma').document.startsWith('title: none'));
+    assert.deepStrictEqual(embeddingPrefixes('all-minilm'), { query: '', document: '' });
+    assert.deepStrictEqual(halves('aaaa\nbbbb\ncccc'), ['aaaa\nbbbb', '\ncccc']);
+  });
+  it('embeds in batches with truncate:false and splits what the model cannot hold', async () => {
+    const e = new Embedder(client, 'all-minilm', { batchSize: 2 });
+    server.requests.length = 0;
+    const long = Array.from({ length: 120 }, (_, i) => `line ${i} of a long chunk with words`).join('\n');
+    const v = await e.documents(['alpha', 'beta', 'gamma', long]);
+    assert.strictEqual(v.length, 4);
+    assert.ok(v.every((x) => x && x.length === 384));
+    assert.strictEqual(e.dims, 384);
+    const embeds = server.requests.filter((r) => r.path === '/api/embed');
+    assert.ok(embeds.every((r) => (r.body as { truncate?: boolean }).truncate === false));
+    assert.deepStrictEqual((embeds[0]!.body as { input: string[] }).input, ['alpha', 'beta']);
+    assert.ok(embeds.length > 3, 'the over-long input was refused and sent again in pieces');
+    const n = Math.hypot(...v[3]!);
+    assert.ok(Math.abs(n - 1) < 1e-5);
+  });
+  it('a missing model stops with ModelNotFoundError', async () => {
+    await assert.rejects(new Embedder(client, 'nope').documents(['x']), (e: Error) => e.name === 'ModelNotFoundError' || /not found/.test(e.message));
+  });
+  it('the vector file round-trips; another model or dimension or a corrupt file is not used', () => {
+    const s = new VectorStore('m', 3);
+    s.set('00112233445566778899aabbccddeeff', normalize(Float32Array.from([1, 2, 2])));
+    const bytes = s.serialize();
+    const back = VectorStore.deserialize(bytes, 'm', 3)!;
+    assert.ok(Math.abs(back.get('00112233445566778899aabbccddeeff')![1]! - 2 / 3) < 1e-6);
+    assert.strictEqual(VectorStore.deserialize(bytes, 'other', 3), undefined);
+    assert.strictEqual(VectorStore.deserialize(bytes, 'm', 4), undefined);
+    assert.strictEqual(VectorStore.deserialize(bytes.slice(0, bytes.length - 3), 'm', 3), undefined);
+    assert.throws(() => s.set('x', new Float32Array(4)), RangeError);
+  });
+});
+
+/** An in-memory source: files by path, reads counted. */
+function memorySource(files: Map<string, string>): IndexSource & { reads: number } {
+  const src = {
+    reads: 0,
+    list: async (): Promise<SourceFile[]> => [...files].map(([p, t]) => ({ key: p, path: p, size: t.length, mtime: 1 })),
+    read: async (f: SourceFile): Promise<string | undefined> => { src.reads++; return files.get(f.key); },
+  };
+  return src;
+}
+
+describe('context: workspace index', function () {
+  this.timeout(20000);
+  const files = () => new Map<string, string>([
+    ['src/math.ts', 'export function addNumbers(a: number, b: number) {\n  return a + b;\n}\n'],
+    ['src/strings.ts', 'export function reverseString(s: string) {\n  return [...s].reverse().join("");\n}\n'],
+    ['big.txt', 'x '.repeat(5000)],
+    ['empty.ts', '\n\n'],
+  ]);
+
+  it('builds, searches, updates a changed file incrementally and drops a deleted one', async () => {
+    const fs = files();
+    const src = memorySource(fs);
+    const logs: string[] = [];
+    const idx = new WorkspaceIndex(src, { limits: { maxFiles: 100, maxFileBytes: 4096 }, log: (l) => logs.push(l) });
+    await idx.ensureBuilt();
+    const st = idx.stats();
+    assert.strictEqual(st.state, 'ready');
+    assert.strictEqual(st.files, 2);
+    assert.deepStrictEqual(st.skipped, { tooLarge: 1, unreadable: 0, generated: 0, empty: 1 });
+    assert.ok(logs.some((l) => /2 files, 2 chunks/.test(l)), logs.join('\n'));
+    let r = await idx.search('where do we reverse a string?');
+    assert.strictEqual(r.hits[0]!.path, 'src/strings.ts');
+    assert.strictEqual(await idx.snippet(r.hits[0]!), fs.get('src/strings.ts')!.trimEnd());
+    const reads = src.reads;
+    idx.update({ key: 'src/math.ts', path: 'src/math.ts', size: 10, mtime: 2 }, 'export function multiplyNumbers(a, b) { return a * b; }\n');
+    await idx.settled();
+    assert.strictEqual(src.reads, reads, 'unsaved text given with the update: nothing read');
+    r = await idx.search('multiply numbers');
+    assert.strictEqual(r.hits[0]!.path, 'src/math.ts');
+    assert.strictEqual((await idx.search('add')).hits.length, 0, 'the old text is gone');
+    idx.remove('src/strings.ts');
+    await idx.settled();
+    assert.strictEqual((await idx.search('reverse string')).hits.length, 0);
+    // A rebuild reads only what changed (size or mtime).
+    const before = src.reads;
+    await idx.build();
+    assert.strictEqual(src.reads - before, 2, 'strings.ts (listed again) and math.ts (mtime differs from the listing) are read; nothing else');
+  });
+
+  it('caps the file count (shallowest first) and says so', async () => {
+    const fs = new Map<string, string>();
+    for (let i = 0; i < 5; i++) fs.set(`deep/a/b/f${i}.ts`, `export const v${i} = ${i};\n`);
+    fs.set('top.ts', 'export const top = 1;\n');
+    const logs: string[] = [];
+    const idx = new WorkspaceIndex(memorySource(fs), { limits: { maxFiles: 3, maxFileBytes: 4096 }, log: (l) => logs.push(l) });
+    await idx.ensureBuilt();
+    const st = idx.stats();
+    assert.strictEqual(st.files, 3);
+    assert.strictEqual(st.capped, 3);
+    assert.ok(idx.knows('top.ts'));
+    assert.ok(logs.some((l) => /6 files found; indexing the first 3/.test(l)), logs.join('\n'));
+  });
+
+  it('embeds each chunk once (by content hash), searches hybrid, and a model change re-embeds without an error', async () => {
+    const server = await OllamaTestServer.start();
+    const client = new OllamaClient({ host: server.url });
+    try {
+      const idx = new WorkspaceIndex(memorySource(files()), { limits: { maxFiles: 100, maxFileBytes: 4096 } });
+      await idx.ensureBuilt();
+      let saved: VectorStore | undefined;
+      idx.setEmbeddings({ embedder: new Embedder(client, 'all-minilm'), save: async (s) => { saved = s; } });
+      await idx.embeddingIdle();
+      const st = idx.stats().embeddings!;
+      assert.deepStrictEqual([st.embedded, st.pending, st.dims, st.error], [2, 0, 384, undefined]);
+      assert.ok(saved && saved.size === 2);
+      const r = await idx.search('reverse string', { limit: 3 });
+      assert.ok(r.usedVectors);
+      assert.strictEqual(r.hits[0]!.path, 'src/strings.ts');
+      assert.ok(r.hits[0]!.vectorRank !== undefined && r.hits[0]!.keywordRank !== undefined);
+      // The same vectors handed back: nothing is embedded again.
+      server.requests.length = 0;
+      idx.setEmbeddings({ embedder: new Embedder(client, 'all-minilm'), stored: saved });
+      await idx.embeddingIdle();
+      assert.strictEqual(server.requests.filter((x) => x.path === '/api/embed').length, 0);
+      // Another model with the old model's vectors: a new store of its own dimension, no error.
+      idx.setEmbeddings({ embedder: new Embedder(client, 'llama3.2'), stored: saved });
+      await idx.embeddingIdle();
+      const st2 = idx.stats().embeddings!;
+      assert.strictEqual(st2.error, undefined);
+      assert.strictEqual(st2.embedded, 2);
+      assert.strictEqual(idx.vectors!.model, 'llama3.2');
+      assert.notStrictEqual(idx.vectors!.dims, 384);
+      // A model that is missing: keyword search still works, and the reason is kept.
+      idx.setEmbeddings({ embedder: new Embedder(client, 'nope') });
+      await idx.embeddingIdle();
+      assert.ok(/not found/.test(idx.stats().embeddings!.error ?? ''));
+      assert.strictEqual((await idx.search('reverse string')).hits[0]!.path, 'src/strings.ts');
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
