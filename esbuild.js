@@ -107,6 +107,24 @@ function codecsBuild({ production = false } = {}) {
   };
 }
 
+/** The workspace search's worker thread (chunking + MiniSearch), dist/contextWorker.js: started by
+ * src/core/context/engineWorker.ts on the first `@workspace`, never at activation. */
+/** @returns {import('esbuild').BuildOptions} */
+function contextWorkerBuild({ production = false } = {}) {
+  return {
+    entryPoints: ['src/core/context/engineWorkerMain.ts'],
+    outfile: 'dist/contextWorker.js',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    logLevel: 'warning',
+  };
+}
+
 function webviewBuild({ production = false } = {}) {
   return {
     entryPoints: ['src/webview/main.ts'],
@@ -127,7 +145,7 @@ async function main() {
   const production = process.argv.includes('--production');
   const watch = process.argv.includes('--watch');
   /** @type {import('esbuild').BuildOptions[]} */
-  const builds = [extensionBuild({ production }), transportBuild({ production }), codecsBuild({ production })];
+  const builds = [extensionBuild({ production }), transportBuild({ production }), codecsBuild({ production }), contextWorkerBuild({ production })];
   // The chat webview bundle is built only once its entry exists.
   if (fs.existsSync(path.join(__dirname, 'src/webview/main.ts'))) builds.push(webviewBuild({ production }));
   if (production) fs.rmSync(path.join(__dirname, 'dist'), { recursive: true, force: true });
@@ -139,5 +157,5 @@ async function main() {
   await Promise.all(builds.map((b) => esbuild.build(b)));
 }
 
-module.exports = { extensionBuild, transportBuild, codecsBuild, webviewBuild };
+module.exports = { extensionBuild, transportBuild, codecsBuild, contextWorkerBuild, webviewBuild };
 if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });

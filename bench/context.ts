@@ -4,7 +4,8 @@
 // side in one run:
 // - the keyword index build: wall time, heap it holds (after a full GC), the longest stretch the
 //   event loop was blocked (perf_hooks' event-loop delay histogram, and the slicer's own count),
-//   against the same build run without yielding (what the slices buy);
+//   three ways: chunking and BM25 on a worker thread (what the extension does), in this thread in
+//   slices, and in this thread without yielding (the contrast);
 // - the same with embeddings from the protocol test server (all-minilm, 384 dimensions, a hashed
 //   bag of words: similarity follows shared words; the server runs in a child process so its CPU
 //   is not counted as ours);
@@ -20,6 +21,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Embedder } from '../src/core/context/embed';
+import { LocalKeywordEngine } from '../src/core/context/engine';
+import { WorkerKeywordEngine } from '../src/core/context/engineWorker';
 import { IgnoreRules, looksBinary, skippedByName } from '../src/core/context/files';
 import { TimeSlicer } from '../src/core/context/slicer';
 import { WorkspaceIndex, type IndexSource, type SourceFile } from '../src/core/context/workspaceIndex';
@@ -152,6 +155,15 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 const LIMITS = { maxFiles: 20_000, maxFileBytes: 512 * 1024 };
+/** The worker's script as tsc compiles it (the extension runs its bundle, dist/contextWorker.js). */
+const WORKER_SCRIPT = path.join(__dirname, '../src/core/context/engineWorkerMain.js');
+
+/** Builds an index while watching the event loop. */
+async function timedBuild(index: WorkspaceIndex): Promise<{ ms: number; maxBlockMs: number }> {
+  const r = await withBlockMonitor(async () => { const t0 = performance.now(); await index.ensureBuilt(); return performance.now() - t0; });
+  if (index.state !== 'ready') throw new Error(`index build ${index.state}: ${index.stats().error ?? ''}`);
+  return { ms: r.value, maxBlockMs: r.maxBlockMs };
+}
 
 export async function benchContext(out: (line: string) => void): Promise<void> {
   if (!fs.existsSync(CORPUS)) throw new Error(`${CORPUS} is missing: npm ci installs date-fns@4.4.0 (a devDependency)`);
@@ -160,22 +172,35 @@ export async function benchContext(out: (line: string) => void): Promise<void> {
   const bytes = files.reduce((n, f) => n + f.size, 0);
   out(`corpus: date-fns@4.4.0, ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
 
-  // Without yielding first (the contrast), then as the extension runs it.
+  // The contrasts first (in this thread: without yielding, then in slices), then as the extension
+  // runs it (chunking and BM25 on a worker thread).
   const base0 = heapMb();
-  const unsliced = new WorkspaceIndex(source, { limits: LIMITS, slicer: new TimeSlicer({ budgetMs: Infinity }) });
-  const u = await withBlockMonitor(async () => { const t0 = performance.now(); await unsliced.ensureBuilt(); return performance.now() - t0; });
-  unsliced.clear();
+  const unslicedSlicer = new TimeSlicer({ budgetMs: Infinity });
+  const unsliced = new WorkspaceIndex(source, { limits: LIMITS, slicer: unslicedSlicer, engine: new LocalKeywordEngine(undefined, unslicedSlicer) });
+  const u = await timedBuild(unsliced);
+  unsliced.dispose();
+  const slicer = new TimeSlicer();
+  const sliced = new WorkspaceIndex(source, { limits: LIMITS, slicer, engine: new LocalKeywordEngine(undefined, slicer) });
+  const sl = await timedBuild(sliced);
+  const slicedHeap = heapMb() - base0;
+  const kwSliced = await evaluate(sliced, false);
+  sliced.dispose();
   const base = Math.min(base0, heapMb());
-  const index = new WorkspaceIndex(source, { limits: LIMITS });
-  const b = await withBlockMonitor(async () => { const t0 = performance.now(); await index.ensureBuilt(); return performance.now() - t0; });
+  const worker = new WorkerKeywordEngine({ script: WORKER_SCRIPT });
+  const index = new WorkspaceIndex(source, { limits: LIMITS, engine: worker });
+  const b = await timedBuild(index);
   const s = index.stats();
-  const keywordHeap = heapMb() - base;
+  const hostHeap = heapMb() - base;
+  const workerHeap = ((await index.engineStats())?.heapBytes ?? 0) / 1e6;
   out(`keyword index: ${s.files} files, ${s.chunks} chunks, ${s.terms} terms, ${(s.textChars / 1e6).toFixed(1)} M chars (skipped: ${JSON.stringify(s.skipped)})`);
-  out(`build (keyword only): ${(b.value / 1000).toFixed(2)} s; heap held ${keywordHeap.toFixed(1)} MB; longest event-loop block ${b.maxBlockMs.toFixed(1)} ms (slicer's count ${s.longestBlockMs.toFixed(1)} ms)`);
-  out(`  the same build without yielding: ${(u.value / 1000).toFixed(2)} s, longest block ${u.maxBlockMs.toFixed(0)} ms (${(u.maxBlockMs / Math.max(1, b.maxBlockMs)).toFixed(0)}x the sliced build's)`);
+  out(`build on a worker thread (the extension): ${(b.ms / 1000).toFixed(2)} s; heap held: extension host +${hostHeap.toFixed(1)} MB, worker ${workerHeap.toFixed(1)} MB (its whole isolate); longest event-loop block ${b.maxBlockMs.toFixed(1)} ms`);
+  out(`  in this thread, sliced: ${(sl.ms / 1000).toFixed(2)} s; heap held ${slicedHeap.toFixed(1)} MB; longest block ${sl.maxBlockMs.toFixed(1)} ms (slicer's count ${slicer.longestMs.toFixed(1)} ms)`);
+  out(`  in this thread, without yielding: ${(u.ms / 1000).toFixed(2)} s; longest block ${u.maxBlockMs.toFixed(0)} ms`);
+  out(`  longest block, worker vs sliced vs unsliced: ${b.maxBlockMs.toFixed(1)} / ${sl.maxBlockMs.toFixed(1)} / ${u.maxBlockMs.toFixed(0)} ms (ratio worker/sliced ${(b.maxBlockMs / Math.max(0.1, sl.maxBlockMs)).toFixed(2)})`);
 
   const kw = await evaluate(index, false);
-  out(`keyword search: top-5 hits ${kw.q.hits}/${kw.q.total} (${Math.round((100 * kw.q.hits) / kw.q.total)}%); latency p50 ${kw.p50.toFixed(1)} ms, p95 ${kw.p95.toFixed(1)} ms; longest block while searching ${kw.maxBlockMs.toFixed(1)} ms`);
+  out(`keyword search (worker): top-5 hits ${kw.q.hits}/${kw.q.total} (${Math.round((100 * kw.q.hits) / kw.q.total)}%); latency p50 ${kw.p50.toFixed(1)} ms, p95 ${kw.p95.toFixed(1)} ms; longest block while searching ${kw.maxBlockMs.toFixed(1)} ms`);
+  out(`  the same in this thread: top-5 hits ${kwSliced.q.hits}/${kwSliced.q.total}; latency p50 ${kwSliced.p50.toFixed(1)} ms, p95 ${kwSliced.p95.toFixed(1)} ms; longest block while searching ${kwSliced.maxBlockMs.toFixed(1)} ms`);
   if (kw.q.missed.length) out(`  missed: ${kw.q.missed.map((m) => m.slice(0, 140)).join(' | ')}`);
 
   // One file changed: indexed again on its own.
@@ -209,5 +234,6 @@ export async function benchContext(out: (line: string) => void): Promise<void> {
     await client.close();
   } finally {
     child.kill('SIGTERM');
+    index.dispose();
   }
 }

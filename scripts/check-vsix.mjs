@@ -14,7 +14,9 @@ const wanted = new Set([pkg.main.replace(/^\.\//, ''), 'package.nls.json', 'pack
   // The HTTP transport (undici), required lazily by dist/extension.js at the first request.
   'dist/transport.js',
   // iconv-lite + jschardet, required lazily the first time a file is neither UTF-8 nor UTF-16.
-  'dist/codecs.js']);
+  'dist/codecs.js',
+  // The workspace search's worker thread (chunking + BM25), started on the first @workspace.
+  'dist/contextWorker.js']);
 const add = (p) => { if (typeof p === 'string' && !p.startsWith('$(')) wanted.add(p.replace(/^\.\//, '')); };
 for (const g of c.grammars ?? []) add(g.path);
 for (const l of c.languages ?? []) add(l.configuration);

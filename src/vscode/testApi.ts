@@ -160,7 +160,7 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
       return item ? m.attach(item) : undefined;
     },
     mentionPickerOpen: () => controller.mentions.pickerOpen,
-    indexStats: async () => (await controller.search.ready()).stats(),
+    indexStats: async () => { const idx = await controller.search.ready(); await idx.engineStats(); return idx.stats(); },
     confirmations: (answer) => {
       const asked = confirm?.asked ?? [];
       confirm = answer === undefined ? undefined : { answer, asked: [] };

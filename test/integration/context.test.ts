@@ -118,6 +118,8 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     const stats = await (await testApi()).chat.indexStats();
     assert.strictEqual(stats.state, 'ready');
     assert.ok(stats.files >= 4, JSON.stringify(stats));
+    assert.strictEqual(stats.worker, true, 'chunking and BM25 run on the worker thread (dist/contextWorker.js)');
+    assert.ok((stats.engineHeapBytes ?? 0) > 0, JSON.stringify(stats));
 
     const s = await chatState();
     const turn = s.session.messages.at(-2)!;

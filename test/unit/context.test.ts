@@ -13,7 +13,10 @@ import { fuseRanks } from '../../src/core/context/rank';
 import { TimeSlicer } from '../../src/core/context/slicer';
 import { codeTerms, queryTerms } from '../../src/core/context/tokenize';
 import { contentHash, normalize, VectorStore } from '../../src/core/context/vectors';
-import { chunkInSlices, SEGMENT_CHARS, WorkspaceIndex, type IndexSource, type SourceFile } from '../../src/core/context/workspaceIndex';
+import * as path from 'node:path';
+import { chunkInSlices, LocalKeywordEngine, SEGMENT_CHARS, type KeywordEngine } from '../../src/core/context/engine';
+import { EngineStoppedError, WorkerKeywordEngine } from '../../src/core/context/engineWorker';
+import { WorkspaceIndex, type IndexSource, type SourceFile } from '../../src/core/context/workspaceIndex';
 import { OllamaClient } from '../../src/core/ollama/client';
 import { OllamaTestServer } from '../support/ollamaServer';
 
@@ -243,8 +246,19 @@ function memorySource(files: Map<string, string>): IndexSource & { reads: number
   return src;
 }
 
-describe('context: workspace index', function () {
+/** The worker's script as tsc compiles it (the extension runs the esbuild bundle dist/contextWorker.js). */
+const WORKER_SCRIPT = path.join(__dirname, '../../src/core/context/engineWorkerMain.js');
+
+const ENGINES: ReadonlyArray<[string, () => KeywordEngine]> = [
+  ['in-thread engine', () => new LocalKeywordEngine()],
+  ['worker-thread engine', () => new WorkerKeywordEngine({ script: WORKER_SCRIPT })],
+];
+
+for (const [engineName, makeEngine] of ENGINES) describe(`context: workspace index (${engineName})`, function () {
   this.timeout(20000);
+  const engines: KeywordEngine[] = [];
+  const engine = (): KeywordEngine => { const e = makeEngine(); engines.push(e); return e; };
+  after(() => { for (const e of engines) e.dispose(); });
   const files = () => new Map<string, string>([
     ['src/math.ts', 'export function addNumbers(a: number, b: number) {\n  return a + b;\n}\n'],
     ['src/strings.ts', 'export function reverseString(s: string) {\n  return [...s].reverse().join("");\n}\n'],
@@ -256,7 +270,7 @@ describe('context: workspace index', function () {
     const fs = files();
     const src = memorySource(fs);
     const logs: string[] = [];
-    const idx = new WorkspaceIndex(src, { limits: { maxFiles: 100, maxFileBytes: 4096 }, log: (l) => logs.push(l) });
+    const idx = new WorkspaceIndex(src, { limits: { maxFiles: 100, maxFileBytes: 4096 }, engine: engine(), log: (l) => logs.push(l) });
     await idx.ensureBuilt();
     const st = idx.stats();
     assert.strictEqual(st.state, 'ready');
@@ -287,7 +301,7 @@ describe('context: workspace index', function () {
     for (let i = 0; i < 5; i++) fs.set(`deep/a/b/f${i}.ts`, `export const v${i} = ${i};\n`);
     fs.set('top.ts', 'export const top = 1;\n');
     const logs: string[] = [];
-    const idx = new WorkspaceIndex(memorySource(fs), { limits: { maxFiles: 3, maxFileBytes: 4096 }, log: (l) => logs.push(l) });
+    const idx = new WorkspaceIndex(memorySource(fs), { limits: { maxFiles: 3, maxFileBytes: 4096 }, engine: engine(), log: (l) => logs.push(l) });
     await idx.ensureBuilt();
     const st = idx.stats();
     assert.strictEqual(st.files, 3);
@@ -300,7 +314,7 @@ describe('context: workspace index', function () {
     const server = await OllamaTestServer.start();
     const client = new OllamaClient({ host: server.url });
     try {
-      const idx = new WorkspaceIndex(memorySource(files()), { limits: { maxFiles: 100, maxFileBytes: 4096 } });
+      const idx = new WorkspaceIndex(memorySource(files()), { limits: { maxFiles: 100, maxFileBytes: 4096 }, engine: engine() });
       await idx.ensureBuilt();
       let saved: VectorStore | undefined;
       idx.setEmbeddings({ embedder: new Embedder(client, 'all-minilm'), save: async (s) => { saved = s; } });
@@ -333,6 +347,90 @@ describe('context: workspace index', function () {
     } finally {
       await client.close();
       await server.close();
+    }
+  });
+});
+
+describe('context: the keyword engine on a worker thread', function () {
+  this.timeout(20000);
+  const corpus = (): Map<string, string> => {
+    const m = new Map<string, string>();
+    const words = ['parse', 'format', 'week', 'month', 'interval', 'locale', 'duration', 'business', 'leap', 'quarter'];
+    for (let i = 0; i < 60; i++) {
+      const a = words[i % words.length]!;
+      const b = words[(i * 7 + 3) % words.length]!;
+      m.set(`src/${a}/${b}${i}.ts`, `/** Returns the ${a} of the ${b}. */\nexport function ${a}${b[0]!.toUpperCase()}${b.slice(1)}${i}(x: number): number {\n  return x * ${i}; // ${a} ${b}\n}\n\n${'// filler line\n'.repeat(i % 5)}`);
+    }
+    return m;
+  };
+
+  it('gives the same chunks, results and scores as the in-thread engine', async () => {
+    const local = new WorkspaceIndex(memorySource(corpus()), { limits: { maxFiles: 1000, maxFileBytes: 65536 }, engine: new LocalKeywordEngine() });
+    const worker = new WorkerKeywordEngine({ script: WORKER_SCRIPT });
+    try {
+      const remote = new WorkspaceIndex(memorySource(corpus()), { limits: { maxFiles: 1000, maxFileBytes: 65536 }, engine: worker });
+      await Promise.all([local.ensureBuilt(), remote.ensureBuilt()]);
+      const [a, b] = [local.stats(), remote.stats()];
+      assert.deepStrictEqual([b.files, b.chunks, b.terms, b.textChars], [a.files, a.chunks, a.terms, a.textChars]);
+      for (const q of ['parse the week', 'leap quarter', 'duration of a business month', 'locale interval formatting']) {
+        const [x, y] = await Promise.all([local.search(q, { limit: 5 }), remote.search(q, { limit: 5 })]);
+        assert.deepStrictEqual(y.hits.map((h) => [h.path, h.startLine, h.score.toFixed(6)]), x.hits.map((h) => [h.path, h.startLine, h.score.toFixed(6)]), q);
+        assert.ok(y.hits.length > 0, q);
+      }
+      const info = await remote.engineStats();
+      assert.strictEqual(info?.worker, true);
+      assert.ok(info!.heapBytes > 0);
+      assert.strictEqual(remote.stats().worker, true);
+    } finally {
+      worker.dispose();
+    }
+  });
+
+  it('a worker that stops (a crash, or its heap cap) fails the index with the reason; a rebuild starts a new worker', async () => {
+    const worker = new WorkerKeywordEngine({ script: WORKER_SCRIPT });
+    const logs: string[] = [];
+    try {
+      const idx = new WorkspaceIndex(memorySource(corpus()), { limits: { maxFiles: 1000, maxFileBytes: 65536 }, engine: worker, log: (l) => logs.push(l) });
+      await idx.ensureBuilt();
+      assert.strictEqual(idx.stats().state, 'ready');
+      // The worker ends as a crash would (the engine's own Worker object; no seam in the product).
+      await (worker as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await new Promise<void>((resolve) => { const off = idx.onChange(() => { if (idx.state === 'failed') { off(); resolve(); } }); if (idx.state === 'failed') resolve(); });
+      const st = idx.stats();
+      assert.strictEqual(st.files, 0, 'what the worker held is gone, and so is the copy');
+      assert.match(st.error ?? '', /worker exited/);
+      assert.ok(logs.some((l) => /workspace index failed: .*worker exited/.test(l)), logs.join('\n'));
+      assert.strictEqual((await idx.search('parse week')).hits.length, 0, 'a failed index answers nothing (and starts no worker)');
+      assert.strictEqual(worker.started, false);
+      // Updates while failed wait for the rebuild (they would start an empty worker).
+      idx.update({ key: 'src/x.ts', path: 'src/x.ts', size: 10, mtime: 1 }, 'export function parseWeekX() {}\n');
+      await idx.settled();
+      assert.strictEqual(worker.started, false);
+      await idx.build();
+      assert.strictEqual(idx.stats().state, 'ready');
+      assert.ok(idx.stats().files > 50);
+      assert.ok((await idx.search('parse week')).hits.length > 0);
+    } finally {
+      worker.dispose();
+    }
+  });
+
+  it('the heap cap ends the worker with a message that names the cap and the settings', async () => {
+    const worker = new WorkerKeywordEngine({ script: WORKER_SCRIPT, maxHeapMb: 8 });
+    const failures: Error[] = [];
+    worker.onFailure((e) => failures.push(e));
+    try {
+      // Distinct terms until an 8 MB old generation cannot hold them.
+      const text = Array.from({ length: 40000 }, (_, i) => `export const term${i.toString(36)}x${(i * 7919).toString(36)} = ${i};`).join('\n');
+      const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => worker.setFile(`f${i}`, `f${i}.ts`, text.replace(/term/g, `t${i}`))));
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.ok(rejected.length > 0, 'the cap was reached');
+      assert.ok(rejected[0]!.reason instanceof EngineStoppedError);
+      assert.strictEqual(failures.length, 1);
+      assert.match(failures[0]!.message, /memory cap \(8 MB\).*ollamaAssistant\.context\.maxFiles/);
+      assert.strictEqual((failures[0] as EngineStoppedError).outOfMemory, true);
+    } finally {
+      worker.dispose();
     }
   });
 });

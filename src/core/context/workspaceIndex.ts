@@ -4,16 +4,18 @@
 // content hash, so only new or changed chunks cost a request). Built in the background in slices
 // (TimeSlicer: the host's event loop is given back every few milliseconds), kept current file by
 // file, bounded by a file count and a per-file size, and searched by keyword, by embedding, or by
-// both fused (Reciprocal Rank Fusion). Pure of `vscode`: the bench drives it over plain files.
+// both fused (Reciprocal Rank Fusion). Chunking and the BM25 index live in a KeywordEngine (in the
+// extension, on a worker thread: engineWorker.ts); this class keeps a copy of the chunk records
+// (file, lines, tokens, hash; no text) so results and embedding keys resolve without asking it.
+// Pure of `vscode`: the bench drives it over plain files.
 import { isCancel } from '../common/cancel';
-import { chunkText, type Chunk, type ChunkOptions } from './chunk';
 import type { Embedder } from './embed';
-import { looksGenerated } from './files';
-import { KeywordIndex, type ChunkMeta } from './keywordIndex';
+import type { IndexedFile, KeywordEngine } from './engine';
+import type { ChunkMeta } from './keywordIndex';
 import { fuseRanks } from './rank';
 import { TimeSlicer } from './slicer';
 import { queryTerms } from './tokenize';
-import { contentHash, dot, VectorStore } from './vectors';
+import { dot, VectorStore } from './vectors';
 
 /** A file the source lists. */
 export interface SourceFile {
@@ -78,9 +80,13 @@ export interface IndexStats {
   /** Progress of the running build. */
   done: number;
   total: number;
-  /** The last full build (ms), and the longest slice of work between two yields (ms). */
+  /** The last full build (ms), and the longest slice of work between two yields on this thread (ms). */
   buildMs?: number;
   longestBlockMs: number;
+  /** Whether chunking and BM25 run on a worker thread (known once the engine was asked: engineStats()). */
+  worker?: boolean;
+  /** Bytes of heap the keyword engine's thread uses (when last asked: engineStats()). */
+  engineHeapBytes?: number;
   embeddings?: EmbeddingStats;
   error?: string;
 }
@@ -123,50 +129,15 @@ export interface EmbeddingsSetup {
 
 export interface WorkspaceIndexOptions {
   limits: IndexLimits;
-  chunk?: ChunkOptions;
+  /** Where chunking and BM25 run: a WorkerKeywordEngine (the extension), or a LocalKeywordEngine
+   * on this thread (give it this index's `slicer` so its slices are counted with ours). Required,
+   * so the extension's bundle does not carry the in-thread engine (MiniSearch, the chunker). */
+  engine: KeywordEngine;
   slicer?: TimeSlicer;
   /** Files read at once. Default 8. */
   readConcurrency?: number;
   log?: (line: string) => void;
   now?: () => number;
-}
-
-/** The text an embedding of a chunk is made from: its path (file names carry meaning) and text. */
-export function embedText(path: string, c: Pick<Chunk, 'text'>): string {
-  return `${path}\n${c.text}`;
-}
-
-/** Characters chunked between two checkpoints: a large file (a 500 KB bundle takes ~0.5 s to chunk
- * whole) is cut into segments at blank lines first, so the host is never blocked for long. */
-export const SEGMENT_CHARS = 16_000;
-
-/**
- * chunkText of a whole file, in segments of about SEGMENT_CHARS cut at a blank line (else a line
- * break), with a slicer checkpoint between segments; line numbers are the file's. The same text
- * always gives the same chunks (embedding keys depend on it).
- */
-export async function chunkInSlices(path: string, text: string, o: ChunkOptions | undefined, slicer: TimeSlicer): Promise<Chunk[]> {
-  if (text.length <= SEGMENT_CHARS) return chunkText(path, text, o);
-  const out: Chunk[] = [];
-  let at = 0;
-  let lineOffset = 0;
-  while (at < text.length) {
-    let end = Math.min(text.length, at + SEGMENT_CHARS);
-    if (end < text.length) {
-      const blank = text.lastIndexOf('\n\n', end);
-      const nl = text.lastIndexOf('\n', end);
-      end = blank > at + SEGMENT_CHARS / 2 ? blank + 1 : nl > at ? nl + 1 : end;
-    }
-    const seg = text.slice(at, end);
-    for (const c of chunkText(path, seg, o)) out.push({ ...c, startLine: c.startLine + lineOffset, endLine: c.endLine + lineOffset });
-    let lines = 0;
-    for (let i = seg.indexOf('\n'); i >= 0; i = seg.indexOf('\n', i + 1)) lines++;
-    // A segment that does not end at a line break (one enormous line) continues that line.
-    lineOffset += lines;
-    at = end;
-    await slicer.checkpoint();
-  }
-  return out;
 }
 
 /** Sorts so that a cap keeps the files nearest the root (sources before vendored depths), then by path. */
@@ -178,8 +149,53 @@ function byDepthThenPath(a: SourceFile, b: SourceFile): number {
 
 interface Pending { file?: SourceFile; text?: string; remove?: boolean }
 
+/** The host's copy of the engine's chunk records: what each file has, by id; no text. */
+class ChunkTable {
+  private readonly chunks = new Map<number, ChunkMeta>();
+  private readonly files = new Map<string, { path: string; ids: number[]; chars: number }>();
+  private chars = 0;
+  /** Distinct terms in the engine's index (as of its last answer). */
+  termCount = 0;
+
+  get fileCount(): number { return this.files.size; }
+  get chunkCount(): number { return this.chunks.size; }
+  get textChars(): number { return this.chars; }
+  pathOf(file: string): string | undefined { return this.files.get(file)?.path; }
+  fileKeys(): IterableIterator<string> { return this.files.keys(); }
+  chunk(id: number): ChunkMeta | undefined { return this.chunks.get(id); }
+  allChunks(): IterableIterator<ChunkMeta> { return this.chunks.values(); }
+  chunksOf(file: string): ChunkMeta[] { return (this.files.get(file)?.ids ?? []).map((id) => this.chunks.get(id)!); }
+
+  set(file: string, path: string, metas: readonly ChunkMeta[], chars: number): void {
+    this.remove(file);
+    for (const m of metas) this.chunks.set(m.id, m);
+    this.files.set(file, { path, ids: metas.map((m) => m.id), chars });
+    this.chars += chars;
+  }
+
+  remove(file: string): boolean {
+    const e = this.files.get(file);
+    if (!e) return false;
+    for (const id of e.ids) this.chunks.delete(id);
+    this.files.delete(file);
+    this.chars -= e.chars;
+    return true;
+  }
+
+  clear(): void {
+    this.chunks.clear();
+    this.files.clear();
+    this.chars = 0;
+    this.termCount = 0;
+  }
+}
+
 export class WorkspaceIndex {
-  private readonly keyword = new KeywordIndex();
+  private readonly keyword = new ChunkTable();
+  private readonly engine: KeywordEngine;
+  private engineInfo: { worker: boolean; heapBytes: number } | undefined;
+  /** Why the engine stopped, until the next build. */
+  private engineError: Error | undefined;
   private readonly slicer: TimeSlicer;
   private readonly now: () => number;
   private readonly known = new Map<string, SourceFile>();
@@ -200,6 +216,46 @@ export class WorkspaceIndex {
   constructor(private readonly source: IndexSource, private readonly o: WorkspaceIndexOptions) {
     this.slicer = o.slicer ?? new TimeSlicer();
     this.now = o.now ?? (() => performance.now());
+    this.engine = o.engine;
+    this.engine.onFailure((e) => this.engineFailed(e));
+  }
+
+  /** The engine stopped (its worker ran out of memory or exited): what it held is gone, so is our
+   * copy; the index is 'failed' with the reason until the next build (which starts a new engine). */
+  private engineFailed(e: Error): void {
+    this.engineError = e;
+    this.buildAbort?.abort(e);
+    this.emb?.abort.abort();
+    if (this.emb) this.emb = { ...this.emb, abort: new AbortController(), again: false, running: undefined };
+    this.keyword.clear();
+    this.known.clear();
+    this.pending.clear();
+    this.stateValue = 'failed';
+    this.error = e.message;
+    this.log(`workspace index failed: ${e.message}`);
+    this.changed();
+  }
+
+  /** Forgets a file here and in the engine (in order with the engine's other calls). */
+  private dropFile(key: string): void {
+    if (this.keyword.remove(key)) void this.engine.removeFile(key).catch(() => undefined);
+  }
+
+  /** Asks the engine how large it is (its thread's heap) and keeps the answer for stats(). */
+  async engineStats(): Promise<{ worker: boolean; heapBytes: number } | undefined> {
+    try {
+      const s = await this.engine.stats();
+      this.keyword.termCount = s.terms;
+      this.engineInfo = { worker: s.worker, heapBytes: s.heapBytes };
+    } catch { /* a failed engine: stats() says so */ }
+    return this.engineInfo;
+  }
+
+  /** Ends the engine (its worker). */
+  dispose(): void {
+    this.buildAbort?.abort();
+    this.emb?.abort.abort();
+    this.engine.dispose();
   }
 
   get state(): IndexState { return this.stateValue; }
@@ -230,6 +286,7 @@ export class WorkspaceIndex {
       state: this.stateValue, files: this.keyword.fileCount, chunks: this.keyword.chunkCount, textChars: this.keyword.textChars,
       terms: this.keyword.termCount, listed: this.listed, maxFiles: this.o.limits.maxFiles, capped: this.capped, skipped: { ...this.skipped },
       done: this.progress.done, total: this.progress.total, longestBlockMs: this.slicer.longestMs,
+      ...(this.engineInfo ? { worker: this.engineInfo.worker, engineHeapBytes: this.engineInfo.heapBytes } : {}),
       ...(this.buildMs !== undefined ? { buildMs: this.buildMs } : {}), ...(embeddings ? { embeddings } : {}), ...(this.error ? { error: this.error } : {}),
     };
   }
@@ -258,6 +315,7 @@ export class WorkspaceIndex {
     const t0 = this.now();
     this.stateValue = 'building';
     this.error = undefined;
+    this.engineError = undefined;
     this.changed();
     try {
       const all = await this.source.list(signal);
@@ -270,7 +328,7 @@ export class WorkspaceIndex {
       if (this.capped) this.log(`workspace index: ${all.length} files found; indexing the first ${max} (ollamaAssistant.context.maxFiles)`);
       const wanted = new Map(kept.map((f) => [f.key, f]));
       for (const key of [...this.known.keys()]) {
-        if (!wanted.has(key)) { this.keyword.removeFile(key); this.known.delete(key); }
+        if (!wanted.has(key)) { this.dropFile(key); this.known.delete(key); }
       }
       this.skipped = { tooLarge: 0, unreadable: 0, generated: 0, empty: 0 };
       const todo = kept.filter((f) => {
@@ -284,6 +342,8 @@ export class WorkspaceIndex {
       this.stateValue = 'ready';
       this.log(`workspace index: ${this.keyword.fileCount} files, ${this.keyword.chunkCount} chunks in ${Math.round(this.buildMs)} ms (longest block ${this.slicer.longestMs.toFixed(1)} ms)`);
     } catch (e) {
+      // The engine's failure was reported (engineFailed); the build stopped because of it.
+      if (this.engineError) return;
       if (isCancel(e, signal)) { this.stateValue = this.keyword.fileCount ? 'ready' : 'empty'; this.changed(); return; }
       this.stateValue = 'failed';
       this.error = e instanceof Error ? e.message : String(e);
@@ -302,7 +362,7 @@ export class WorkspaceIndex {
       while (next < files.length) {
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
         const f = files[next++]!;
-        if (f.size > this.o.limits.maxFileBytes) { this.skipped.tooLarge++; this.known.set(f.key, f); this.keyword.removeFile(f.key); this.progress.done++; continue; }
+        if (f.size > this.o.limits.maxFileBytes) { this.skipped.tooLarge++; this.known.set(f.key, f); this.dropFile(f.key); this.progress.done++; continue; }
         let text: string | undefined;
         try { text = await this.source.read(f, signal); } catch (e) { if (isCancel(e, signal)) throw e; text = undefined; }
         this.slicer.resumed();
@@ -316,14 +376,16 @@ export class WorkspaceIndex {
     await Promise.all(Array.from({ length: Math.max(1, this.o.readConcurrency ?? 8) }, worker));
   }
 
-  /** Chunks and indexes one file's text (synchronous: a file is at most maxFileBytes). */
+  /** Has the engine chunk and index one file's text, and keeps its chunk records. */
   private async indexText(f: SourceFile, text: string | undefined): Promise<void> {
     this.known.set(f.key, f);
-    if (text === undefined) { this.skipped.unreadable++; this.keyword.removeFile(f.key); return; }
-    if (looksGenerated(text)) { this.skipped.generated++; this.keyword.removeFile(f.key); return; }
-    const chunks = await chunkInSlices(f.path, text, this.o.chunk, this.slicer);
-    if (!chunks.length) { this.skipped.empty++; this.keyword.removeFile(f.key); return; }
-    await this.keyword.setFileInSlices(f.key, f.path, chunks, chunks.map((c) => contentHash(embedText(f.path, c))), chunks.map((c) => c.tokens), () => this.slicer.checkpoint());
+    if (text === undefined) { this.skipped.unreadable++; this.dropFile(f.key); return; }
+    const r: IndexedFile = await this.engine.setFile(f.key, f.path, text);
+    this.slicer.resumed();
+    this.keyword.termCount = r.terms;
+    if (r.kind === 'indexed') { this.keyword.set(f.key, f.path, r.chunks, r.chars); return; }
+    this.keyword.remove(f.key);
+    this.skipped[r.kind]++;
   }
 
   /** A file was created or changed (`text`: an editor's unsaved text, else it is read). Applied
@@ -344,15 +406,16 @@ export class WorkspaceIndex {
 
   private drain(): Promise<void> {
     if (this.draining) return this.draining;
-    if (this.building || this.stateValue === 'empty') return Promise.resolve();
+    // Nothing to apply news to (no index yet, or its engine failed): the next build lists everything.
+    if (this.building || this.stateValue === 'empty' || this.stateValue === 'failed') return Promise.resolve();
     const run = (async () => {
       const ac = new AbortController();
       while (this.pending.size && !this.building) {
         const [key, p] = this.pending.entries().next().value as [string, Pending];
         this.pending.delete(key);
-        if (p.remove) { this.keyword.removeFile(key); this.known.delete(key); continue; }
+        if (p.remove) { this.dropFile(key); this.known.delete(key); continue; }
         const f = p.file!;
-        if (f.size > this.o.limits.maxFileBytes && p.text === undefined) { this.skipped.tooLarge++; this.known.set(key, f); this.keyword.removeFile(key); continue; }
+        if (f.size > this.o.limits.maxFileBytes && p.text === undefined) { this.skipped.tooLarge++; this.known.set(key, f); this.dropFile(key); continue; }
         let text = p.text;
         if (text === undefined) {
           try { text = await this.source.read(f, ac.signal); } catch { text = undefined; }
@@ -360,7 +423,7 @@ export class WorkspaceIndex {
         }
         // News of this file that came while it was read: that is the one to apply.
         if (this.pending.has(key)) continue;
-        await this.indexText(f, text);
+        try { await this.indexText(f, text); } catch { if (this.engineError) return; }
         await this.slicer.checkpoint();
       }
       this.changed();
@@ -375,7 +438,7 @@ export class WorkspaceIndex {
     for (;;) {
       if (this.building) { await this.building; continue; }
       if (this.draining) { await this.draining; continue; }
-      if (this.pending.size && this.stateValue !== 'empty') { await this.drain(); continue; }
+      if (this.pending.size && this.stateValue !== 'empty' && this.stateValue !== 'failed') { await this.drain(); continue; }
       return;
     }
   }
@@ -386,6 +449,7 @@ export class WorkspaceIndex {
     this.emb?.abort.abort();
     if (this.emb) this.emb = { ...this.emb, store: undefined, abort: new AbortController(), again: false, running: undefined };
     this.keyword.clear();
+    void this.engine.clear().catch(() => undefined);
     this.known.clear();
     this.pending.clear();
     this.stateValue = 'empty';
@@ -463,12 +527,9 @@ export class WorkspaceIndex {
         const text = await this.source.read(f, signal).catch(() => undefined);
         this.slicer.resumed();
         if (text === undefined) continue;
-        const want = new Set(metas.filter((m) => !e.store?.has(m.hash)).map((m) => m.hash));
-        for (const c of await chunkInSlices(f.path, text, this.o.chunk, this.slicer)) {
-          const t = embedText(f.path, c);
-          const h = contentHash(t);
-          if (want.delete(h)) batch.push({ hash: h, text: t });
-        }
+        const want = metas.filter((m) => !e.store?.has(m.hash)).map((m) => m.hash);
+        batch.push(...await this.engine.embedItems(f.path, text, want));
+        this.slicer.resumed();
         await this.slicer.checkpoint();
         if (batch.length >= step) await flush();
       }
@@ -495,9 +556,10 @@ export class WorkspaceIndex {
   /**
    * The chunks that best answer `question`: BM25+ over the question's terms and, when embeddings
    * are set up and the question could be embedded, cosine similarity over the chunks that have a
-   * vector, the two rankings fused (RRF). At most `perFile` chunks of one file. Runs in slices
-   * (the cosine scan yields every few thousand chunks). Never throws for an embedding failure
-   * (the keyword ranking alone is used; `vectorError` says why).
+   * vector, the two rankings fused (RRF). At most `perFile` chunks of one file. BM25 runs in the
+   * engine (a worker thread in the extension) while the question is embedded; the cosine scan runs
+   * here in slices (it yields every few thousand chunks). Never throws for an embedding failure
+   * (the keyword ranking alone is used; `vectorError` says why); rejects when the engine failed.
    */
   async search(question: string, o: SearchOptions = {}): Promise<{ hits: SearchHit[]; vectorError?: string; usedVectors: boolean }> {
     const limit = o.limit ?? 8;
@@ -505,25 +567,28 @@ export class WorkspaceIndex {
     const wide = Math.max(50, limit * 8);
     const terms = queryTerms(question);
     this.slicer.resumed();
-    const kw = this.keyword.search(terms, wide);
-    await this.slicer.checkpoint();
-    const lists: number[][] = [kw.map((h) => h.chunk.id)];
+    const e = this.emb;
+    const useVectors = o.vectors !== false && !!e?.store && e.store.size > 0;
+    // The question's embedding (an HTTP request) and BM25 (the engine) at the same time.
+    const qv = useVectors ? e!.setup.embedder.query(question, o.signal).then((v) => ({ v }), (err: unknown) => ({ err })) : undefined;
+    const kw = terms.length && this.keyword.chunkCount ? await this.engine.search(terms, wide) : [];
+    this.slicer.resumed();
+    const lists: number[][] = [kw.map((h) => h.id)];
     let vectorError: string | undefined;
     let usedVectors = false;
-    const e = this.emb;
-    if (o.vectors !== false && e?.store && e.store.size) {
-      try {
-        const qv = await e.setup.embedder.query(question, o.signal);
-        this.slicer.resumed();
-        lists.push(await this.nearest(qv, e.store, wide));
+    if (qv) {
+      const q = await qv;
+      this.slicer.resumed();
+      if ('v' in q) {
+        lists.push(await this.nearest(q.v, e!.store!, wide));
         usedVectors = true;
-      } catch (err) {
-        if (isCancel(err, o.signal)) throw err;
-        vectorError = err instanceof Error ? err.message : String(err);
+      } else {
+        if (isCancel(q.err, o.signal)) throw q.err;
+        vectorError = q.err instanceof Error ? q.err.message : String(q.err);
       }
     }
-    const bm25 = new Map(kw.map((h) => [h.chunk.id, h.score]));
-    const ranked = lists.length > 1 ? fuseRanks(lists) : kw.map((h) => ({ id: h.chunk.id, score: h.score }));
+    const bm25 = new Map(kw.map((h) => [h.id, h.score]));
+    const ranked = lists.length > 1 ? fuseRanks(lists) : kw;
     const rankIn = lists.map((l) => new Map(l.map((id, i) => [id, i + 1])));
     const perFileCount = new Map<string, number>();
     const hits: SearchHit[] = [];

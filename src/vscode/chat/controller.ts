@@ -332,6 +332,11 @@ export class ChatController implements vscode.Disposable {
     const idx = await this.search.ready();
     const question = withoutWorkspaceMention(text);
     if (!question) return [];
+    if (idx.state === 'failed') {
+      // Sent without snippets, and the composer says why and what to do.
+      this.composer.notice = { kind: 'error', message: vscode.l10n.t('The workspace search is not available: {0}. Run "Ollama: Rebuild the Workspace Search Index" to try again.', idx.stats().error ?? ''), actions: [] };
+      return [];
+    }
     const r = await idx.search(question, { limit: 8, perFile: 2 });
     if (r.vectorError) this.ctx.log.info(`chat: @workspace used keyword search only: ${r.vectorError}`);
     const cap = this.search.capNotice();

@@ -3,13 +3,15 @@
 // (which findFiles does not apply) and what the root .gitignore certainly excludes, then applies
 // every .gitignore and .git/info/exclude with the `ignore` rules (core/context/files). Reads files
 // as the editor has them (an open editor's unsaved text wins). The index (core/context/
-// workspaceIndex) is built lazily, on first use, in slices on the extension host's thread, kept
-// current by a file watcher and by edits, and reports its size in the Output channel. Embeddings
+// workspaceIndex) is built lazily, on first use: chunking and BM25 on a worker thread
+// (dist/contextWorker.js), the rest in slices on the extension host's thread; kept current by a
+// file watcher and by edits; its size (and the worker's heap) reported in the Output channel. Embeddings
 // are used when `ollamaAssistant.embeddings.model` names an installed model; their vectors are kept
 // in the workspace's storage, one file per model.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Embedder } from '../../core/context/embed';
+import { WorkerKeywordEngine } from '../../core/context/engineWorker';
 import { enabledGlobs, IgnoreRules, joinGlobs, looksBinary, prunableGlobs, skippedByName } from '../../core/context/files';
 import { vectorFileName, VectorStore } from '../../core/context/vectors';
 import { WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
@@ -124,10 +126,11 @@ export class WorkspaceSearch implements vscode.Disposable {
   get(): WorkspaceIndex {
     if (this.index) return this.index;
     const s = contextSettings();
-    const idx = new WorkspaceIndex(new EditorSource(), { limits: { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes }, log: (l) => this.ctx.log.info(l) });
+    const engine = new WorkerKeywordEngine({ script: vscode.Uri.joinPath(this.ctx.ext.extensionUri, 'dist', 'contextWorker.js').fsPath });
+    const idx = new WorkspaceIndex(new EditorSource(), { limits: { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes }, engine, log: (l) => this.ctx.log.info(l) });
     this.index = idx;
     this.watch(idx);
-    void idx.ensureBuilt().then(() => { this.report(idx); return this.setupEmbeddings(idx, false); });
+    void idx.ensureBuilt().then(async () => { await this.report(idx); return this.setupEmbeddings(idx, false); });
     return idx;
   }
 
@@ -201,12 +204,14 @@ export class WorkspaceSearch implements vscode.Disposable {
     return vscode.Uri.joinPath(this.ctx.ext.storageUri ?? this.ctx.ext.globalStorageUri, 'workspace-index');
   }
 
-  /** The size of the index in the Output channel. */
-  report(idx: WorkspaceIndex = this.get()): IndexStats {
+  /** The size of the index in the Output channel (the engine is asked for its heap first). */
+  async report(idx: WorkspaceIndex = this.get()): Promise<IndexStats> {
+    await idx.engineStats();
     const st = idx.stats();
     const mb = (n: number) => (n / 1e6).toFixed(1);
     const heap = process.memoryUsage().heapUsed;
-    this.ctx.log.info(`workspace index: ${st.state}; ${st.files} files (${st.listed} listed, ${st.capped} over the cap of ${st.maxFiles}), ${st.chunks} chunks, ${st.terms} terms, ${mb(st.textChars)} M characters of text; skipped ${JSON.stringify(st.skipped)}; longest block ${st.longestBlockMs.toFixed(1)} ms; extension host heap ${mb(heap)} MB`
+    const engine = st.engineHeapBytes !== undefined ? `; ${st.worker ? 'index worker' : 'index'} heap ${mb(st.engineHeapBytes)} MB` : '';
+    this.ctx.log.info(`workspace index: ${st.state}; ${st.files} files (${st.listed} listed, ${st.capped} over the cap of ${st.maxFiles}), ${st.chunks} chunks, ${st.terms} terms, ${mb(st.textChars)} M characters of text; skipped ${JSON.stringify(st.skipped)}; longest block on the extension host ${st.longestBlockMs.toFixed(1)} ms; extension host heap ${mb(heap)} MB${engine}`
       + (st.embeddings ? `; embeddings ${st.embeddings.model}: ${st.embeddings.embedded} vectors (${mb(st.embeddings.bytes)} MB), ${st.embeddings.pending} pending${st.embeddings.error ? `, stopped: ${st.embeddings.error}` : ''}` : ''));
     if (st.capped) this.ctx.log.warn(`workspace index: ${st.capped} files left out (ollamaAssistant.context.maxFiles = ${st.maxFiles})`);
     return st;
@@ -219,7 +224,7 @@ export class WorkspaceSearch implements vscode.Disposable {
     this.capReported = false;
     idx.clear();
     this.embeddingModel = '';
-    void idx.ensureBuilt().then(() => { this.report(idx); return this.setupEmbeddings(idx, true); });
+    void idx.ensureBuilt().then(async () => { await this.report(idx); return this.setupEmbeddings(idx, true); });
   }
 
   /** The command: forgets the index and deletes the stored vectors. */
@@ -232,7 +237,7 @@ export class WorkspaceSearch implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.index?.clear();
+    this.index?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
