@@ -140,11 +140,13 @@ export interface WorkspaceIndexOptions {
   now?: () => number;
 }
 
-/** Sorts so that a cap keeps the files nearest the root (sources before vendored depths), then by path. */
-function byDepthThenPath(a: SourceFile, b: SourceFile): number {
-  const da = a.path.split('/').length;
-  const db = b.path.split('/').length;
-  return da - db || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+/** `files` ordered so that a cap keeps the files nearest the root (sources before vendored
+ * depths), then by path. Depths are counted once per file, not per comparison (20,000 paths). */
+function byDepthThenPath(files: readonly SourceFile[]): SourceFile[] {
+  const depth = (p: string): number => { let n = 0; for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) n++; return n; };
+  return files.map((f) => ({ f, d: depth(f.path) }))
+    .sort((a, b) => a.d - b.d || (a.f.path < b.f.path ? -1 : a.f.path > b.f.path ? 1 : 0))
+    .map((x) => x.f);
 }
 
 interface Pending { file?: SourceFile; text?: string; remove?: boolean }
@@ -318,9 +320,8 @@ export class WorkspaceIndex {
     this.engineError = undefined;
     this.changed();
     try {
-      const all = await this.source.list(signal);
+      const all = byDepthThenPath(await this.source.list(signal));
       this.slicer.resumed();
-      all.sort(byDepthThenPath);
       this.listed = all.length;
       const max = this.o.limits.maxFiles;
       const kept = all.slice(0, max);

@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import { Embedder } from '../../core/context/embed';
 import { WorkerKeywordEngine } from '../../core/context/engineWorker';
 import { enabledGlobs, IgnoreRules, joinGlobs, looksBinary, prunableGlobs, skippedByName } from '../../core/context/files';
+import { TimeSlicer } from '../../core/context/slicer';
 import { vectorFileName, VectorStore } from '../../core/context/vectors';
 import { WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
 import { affects, contextSettings } from '../config';
@@ -41,9 +42,11 @@ export function ignoredSinceListing(uri: vscode.Uri): boolean {
   return lastRules.get(folder.uri.toString())?.ignores(rel) ?? false;
 }
 
-/** The files of the workspace with the exclude settings, the .gitignore rules and the name rules applied. */
+/** The files of the workspace with the exclude settings, the .gitignore rules and the name rules
+ * applied. The rules are matched in slices (tens of thousands of paths would hold the host). */
 export async function listWorkspaceFiles(token?: vscode.CancellationToken): Promise<vscode.Uri[]> {
   const out: vscode.Uri[] = [];
+  const slicer = new TimeSlicer();
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const rules = new IgnoreRules();
     lastRules.set(folder.uri.toString(), rules);
@@ -59,7 +62,9 @@ export async function listWorkspaceFiles(token?: vscode.CancellationToken): Prom
     const info = await readUtf8(vscode.Uri.joinPath(folder.uri, '.git', 'info', 'exclude'));
     if (info) rules.add('', info);
     const files = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), joinGlobs(globs), undefined, token);
-    for (const uri of files) {
+    slicer.resumed();
+    for (const [i, uri] of files.entries()) {
+      if (i % 128 === 127) await slicer.checkpoint();
       const rel = path.posix.relative(folder.uri.path, uri.path);
       if (!rel || rel.startsWith('..') || skippedByName(rel) || rules.ignores(rel)) continue;
       out.push(uri);
