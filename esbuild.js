@@ -76,53 +76,37 @@ function extensionBuild({ production = false } = {}) {
   };
 }
 
-/** @returns {import('esbuild').BuildOptions} */
-function transportBuild({ production = false } = {}) {
+/** A Node (CommonJS) bundle of its own next to dist/extension.js, required lazily at run time.
+ * @returns {import('esbuild').BuildOptions} */
+function nodeBundle(entry, outfile, { production = false, sourcemap = !production } = {}) {
   return {
-    entryPoints: ['src/core/http/undiciTransport.ts'],
-    outfile: 'dist/transport.js',
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     minify: production,
-    sourcemap: !production,
-    sourcesContent: false,
+    sourcemap,
+    ...(sourcemap ? { sourcesContent: false } : {}),
     logLevel: 'warning',
   };
 }
 
-/** @returns {import('esbuild').BuildOptions} */
+/** The HTTP transport (undici): dist/transport.js. */
+function transportBuild({ production = false } = {}) {
+  return nodeBundle('src/core/http/undiciTransport.ts', 'dist/transport.js', { production });
+}
+
+/** iconv-lite + jschardet: dist/codecs.js (no source map: it is all library code). */
 function codecsBuild({ production = false } = {}) {
-  return {
-    entryPoints: ['src/core/text/codecs.ts'],
-    outfile: 'dist/codecs.js',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: production,
-    sourcemap: false,
-    logLevel: 'warning',
-  };
+  return nodeBundle('src/core/text/codecs.ts', 'dist/codecs.js', { production, sourcemap: false });
 }
 
 /** The workspace search's worker thread (chunking + MiniSearch), dist/contextWorker.js: started by
  * src/core/context/engineWorker.ts on the first `@workspace`, never at activation. */
-/** @returns {import('esbuild').BuildOptions} */
 function contextWorkerBuild({ production = false } = {}) {
-  return {
-    entryPoints: ['src/core/context/engineWorkerMain.ts'],
-    outfile: 'dist/contextWorker.js',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: production,
-    sourcemap: !production,
-    sourcesContent: false,
-    logLevel: 'warning',
-  };
+  return nodeBundle('src/core/context/engineWorkerMain.ts', 'dist/contextWorker.js', { production });
 }
 
 function webviewBuild({ production = false } = {}) {

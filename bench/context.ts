@@ -14,7 +14,6 @@
 //   when that function's file (at the package root, any of its four variants) is among the top 5
 //   files. The questions describe what the function does, without naming it.
 // - one file changed: the time to index it again.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -27,6 +26,7 @@ import { IgnoreRules, looksBinary, skippedByName } from '../src/core/context/fil
 import { TimeSlicer } from '../src/core/context/slicer';
 import { WorkspaceIndex, type IndexSource, type SourceFile } from '../src/core/context/workspaceIndex';
 import { OllamaClient } from '../src/core/ollama/client';
+import { startBenchServer } from './childServer';
 
 const CORPUS = path.join(__dirname, '../../node_modules/date-fns');
 
@@ -144,19 +144,6 @@ async function evaluate(index: WorkspaceIndex, vectors: boolean): Promise<{ q: Q
   return { q, p50: percentile(times, 50), p95: percentile(times, 95), maxBlockMs };
 }
 
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'streamServer.js')], { env: { ...process.env, BENCH_TOKENS: '8' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /BENCH_SERVER (\S+)/.exec(buf);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
-  });
-  return { url, child };
-}
 
 const LIMITS = { maxFiles: 20_000, maxFileBytes: 512 * 1024 };
 /** The worker's script as tsc compiles it (the extension runs its bundle, dist/contextWorker.js). */
@@ -215,7 +202,7 @@ export async function benchContext(out: (line: string) => void): Promise<void> {
   out(`one changed file indexed again in ${(performance.now() - t1).toFixed(1)} ms`);
 
   // Embeddings from the test server (a child process).
-  const { url, child } = await startServer();
+  const { url, child } = await startBenchServer(8);
   try {
     const client = new OllamaClient({ host: url });
     let requests = 0;

@@ -4,28 +4,14 @@
 // SSE: OpenAICompatClient.chatCompletions vs the official `openai` client's chat.completions
 // (and vs ollama-js on the NDJSON form of the same answer). Runs alternate A/B and the median of
 // the per-run CPU (process.cpuUsage: user + system) per token is reported.
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
 import { OllamaClient } from '../src/core/ollama/client';
 import { OpenAICompatClient } from '../src/core/openai/client';
+import { startBenchServer } from './childServer';
 
 const TOKENS = 100_000;
 const RUNS = 7;
 const MODEL = 'llama3.2';
 
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'streamServer.js')], { env: { ...process.env, BENCH_TOKENS: String(TOKENS) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /BENCH_SERVER (\S+)/.exec(buf);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
-  });
-  return { url, child };
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -38,7 +24,7 @@ async function measure(run: () => Promise<number>): Promise<[number, number]> {
 }
 
 export async function benchStreamCpu(out: (line: string) => void): Promise<void> {
-  const { url, child } = await startServer();
+  const { url, child } = await startBenchServer(TOKENS);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Ollama } = require('ollama') as typeof import('ollama');
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -66,6 +66,9 @@ export interface ChatTestApi {
   mentionPickerOpen(): boolean;
   /** The workspace search's index, once built (state and sizes). */
   indexStats(): Promise<IndexStats>;
+  /** The workspace search as @workspace runs it: the hits' paths and first lines, and whether
+   * embeddings ranked too. */
+  workspaceSearch(question: string): Promise<{ hits: string[]; usedVectors: boolean }>;
 }
 
 export interface OllamaAssistantTestApi {
@@ -161,6 +164,10 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
     },
     mentionPickerOpen: () => controller.mentions.pickerOpen,
     indexStats: async () => { const idx = await controller.search.ready(); await idx.engineStats(); return idx.stats(); },
+    workspaceSearch: async (question) => {
+      const r = await (await controller.search.ready()).search(question, { limit: 8, perFile: 2 });
+      return { hits: r.hits.map((h) => `${h.path}:${h.startLine}`), usedVectors: r.usedVectors };
+    },
     confirmations: (answer) => {
       const asked = confirm?.asked ?? [];
       confirm = answer === undefined ? undefined : { answer, asked: [] };

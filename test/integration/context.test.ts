@@ -263,4 +263,44 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     assert.ok(content.includes('+// CHANGED-LINE'), content);
     assert.ok(content.includes('new file ctx/strings/fresh.ts (untracked)') && content.includes('+export const fresh = 1;'), content);
   });
+
+  it('an unsaved edit is searched once typing pauses; the saved file again after the edit is undone', async () => {
+    const api = await testApi();
+    const uri = file('ctx/strings/pad.ts');
+    const editor = await vscode.window.showTextDocument(uri);
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'export function centerTextQuokka(text: string): string { return text; }\n\n'));
+    assert.ok(editor.document.isDirty);
+    const found = await waitFor(async () => { const r = await api.chat.workspaceSearch('centerTextQuokka'); return r.hits.some((h) => h.startsWith('ctx/strings/pad.ts:')) ? r : undefined; }, 'the unsaved text in the index', 30000);
+    assert.ok(found.hits[0]!.startsWith('ctx/strings/pad.ts:1'), JSON.stringify(found));
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await waitFor(async () => (await api.chat.workspaceSearch('centerTextQuokka')).hits.length === 0, 'the reverted text to leave the index', 30000);
+  });
+
+  it('embeddings.model from .vscode/settings.json is ignored: nothing is embedded until the user sets it', async () => {
+    const api = await testApi();
+    const settingsFile = path.join(root, '.vscode', 'settings.json');
+    const had = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : undefined;
+    const inspect = () => vscode.workspace.getConfiguration('ollamaAssistant').inspect('embeddings.model');
+    try {
+      await setSetting('embeddings.model', undefined);
+      fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+      fs.writeFileSync(settingsFile, JSON.stringify({ ...(had ? JSON.parse(had) as object : {}), 'ollamaAssistant.embeddings.model': 'all-minilm' }, null, 2));
+      await waitFor(() => inspect()?.workspaceValue === 'all-minilm', 'the workspace value', 20000);
+      await vscode.commands.executeCommand('ollamaAssistant.context.rebuildIndex');
+      const before = server.requests.length;
+      const st = await api.chat.indexStats();
+      assert.strictEqual(st.embeddings, undefined, `a repository turned embeddings on: ${JSON.stringify(st.embeddings)}`);
+      const r = await api.chat.workspaceSearch('how do I add business days to a date?');
+      assert.strictEqual(r.usedVectors, false);
+      assert.ok(r.hits[0]?.startsWith('ctx/dates/businessDays.ts:'), JSON.stringify(r));
+      assert.strictEqual(server.requests.slice(before).filter((x) => x.path === '/api/embed').length, 0, 'no chunk or question was sent to be embedded');
+      // The user's own setting turns it on.
+      await setSetting('embeddings.model', 'all-minilm');
+      const on = await waitFor(async () => { const s = await api.chat.indexStats(); return s.embeddings?.model === 'all-minilm' ? s : undefined; }, 'embeddings from the user setting', 30000);
+      assert.strictEqual(on.embeddings!.model, 'all-minilm');
+    } finally {
+      if (had === undefined) fs.rmSync(settingsFile, { force: true }); else fs.writeFileSync(settingsFile, had);
+      await waitFor(() => inspect()?.workspaceValue === undefined, 'the workspace value gone', 20000);
+    }
+  });
 });

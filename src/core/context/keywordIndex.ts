@@ -6,6 +6,7 @@
 // at the index's own size. Pure.
 import MiniSearch from 'minisearch';
 import type { Chunk } from './chunk';
+import { ChunkTable } from './chunkTable';
 import { codeTerms } from './tokenize';
 
 /** What is known of an indexed chunk. */
@@ -21,8 +22,6 @@ export interface ChunkMeta {
   hash: string;
 }
 
-interface FileEntry { path: string; ids: number[]; chars: number }
-
 interface Doc { id: number; path: string; symbols: string; text: string }
 
 export interface KeywordHit { chunk: ChunkMeta; score: number }
@@ -31,10 +30,8 @@ export const FIELD_BOOST = { path: 2, symbols: 3, text: 1 } as const;
 
 export class KeywordIndex {
   private readonly ms: MiniSearch<Doc>;
-  private readonly chunks = new Map<number, ChunkMeta>();
-  private readonly files = new Map<string, FileEntry>();
+  private readonly table = new ChunkTable();
   private nextId = 1;
-  private chars = 0;
 
   constructor() {
     this.ms = new MiniSearch<Doc>({
@@ -48,21 +45,21 @@ export class KeywordIndex {
   }
 
   /** Indexed files. */
-  get fileCount(): number { return this.files.size; }
+  get fileCount(): number { return this.table.fileCount; }
   /** Indexed chunks. */
-  get chunkCount(): number { return this.chunks.size; }
+  get chunkCount(): number { return this.table.chunkCount; }
   /** Characters of indexed text. */
-  get textChars(): number { return this.chars; }
+  get textChars(): number { return this.table.textChars; }
   /** Distinct terms in the index. */
   get termCount(): number { return this.ms.termCount; }
 
-  has(file: string): boolean { return this.files.has(file); }
+  has(file: string): boolean { return this.table.has(file); }
   /** The display path of an indexed file. */
-  pathOf(file: string): string | undefined { return this.files.get(file)?.path; }
-  fileKeys(): IterableIterator<string> { return this.files.keys(); }
-  chunk(id: number): ChunkMeta | undefined { return this.chunks.get(id); }
-  allChunks(): IterableIterator<ChunkMeta> { return this.chunks.values(); }
-  chunksOf(file: string): ChunkMeta[] { return (this.files.get(file)?.ids ?? []).map((id) => this.chunks.get(id)!); }
+  pathOf(file: string): string | undefined { return this.table.pathOf(file); }
+  fileKeys(): IterableIterator<string> { return this.table.fileKeys(); }
+  chunk(id: number): ChunkMeta | undefined { return this.table.chunk(id); }
+  allChunks(): IterableIterator<ChunkMeta> { return this.table.allChunks(); }
+  chunksOf(file: string): ChunkMeta[] { return this.table.chunksOf(file); }
 
   /**
    * Indexes `chunks` of `file` (replacing what the file had). `hashes[i]` is chunk i's embedding
@@ -88,42 +85,30 @@ export class KeywordIndex {
 
   private prepare(file: string, path: string, chunks: readonly Chunk[], hashes: readonly string[], tokens: readonly number[]): { metas: ChunkMeta[]; docs: Doc[] } {
     this.removeFile(file);
-    const ids: number[] = [];
     const metas: ChunkMeta[] = [];
     const docs: Doc[] = [];
     let chars = 0;
     chunks.forEach((c, i) => {
       const id = this.nextId++;
-      const meta: ChunkMeta = { id, file, startLine: c.startLine, endLine: c.endLine, tokens: tokens[i] ?? 0, hash: hashes[i] ?? '' };
-      this.chunks.set(id, meta);
-      ids.push(id);
-      metas.push(meta);
+      metas.push({ id, file, startLine: c.startLine, endLine: c.endLine, tokens: tokens[i] ?? 0, hash: hashes[i] ?? '' });
       docs.push({ id, path, symbols: c.symbols.join(' '), text: c.text });
       chars += c.text.length;
     });
-    this.files.set(file, { path, ids, chars });
-    this.chars += chars;
+    this.table.set(file, path, metas, chars);
     return { metas, docs };
   }
 
   /** Forgets a file (its chunks stop matching at once). */
   removeFile(file: string): boolean {
-    const e = this.files.get(file);
-    if (!e) return false;
-    for (const id of e.ids) {
-      this.chunks.delete(id);
-      this.ms.discard(id);
-    }
-    this.files.delete(file);
-    this.chars -= e.chars;
+    const metas = this.table.chunksOf(file);
+    if (!this.table.remove(file)) return false;
+    for (const m of metas) this.ms.discard(m.id);
     return true;
   }
 
   clear(): void {
     this.ms.removeAll();
-    this.chunks.clear();
-    this.files.clear();
-    this.chars = 0;
+    this.table.clear();
   }
 
   /**
@@ -133,7 +118,7 @@ export class KeywordIndex {
    * identifiers into their neighbours).
    */
   search(terms: readonly string[], limit: number): KeywordHit[] {
-    if (!terms.length || !this.chunks.size) return [];
+    if (!terms.length || !this.table.chunkCount) return [];
     const results = this.ms.search(terms.join(' '), {
       boost: { ...FIELD_BOOST },
       prefix: (t) => t.length >= 4,
@@ -143,7 +128,7 @@ export class KeywordIndex {
     });
     const out: KeywordHit[] = [];
     for (const r of results) {
-      const chunk = this.chunks.get(r.id as number);
+      const chunk = this.table.chunk(r.id as number);
       if (!chunk) continue;
       out.push({ chunk, score: r.score });
       if (out.length >= limit) break;

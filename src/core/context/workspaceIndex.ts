@@ -11,6 +11,7 @@
 import { isCancel } from '../common/cancel';
 import type { Embedder } from './embed';
 import type { IndexedFile, KeywordEngine } from './engine';
+import { ChunkTable } from './chunkTable';
 import type { ChunkMeta } from './keywordIndex';
 import { fuseRanks } from './rank';
 import { TimeSlicer } from './slicer';
@@ -151,47 +152,6 @@ function byDepthThenPath(files: readonly SourceFile[]): SourceFile[] {
 
 interface Pending { file?: SourceFile; text?: string; remove?: boolean }
 
-/** The host's copy of the engine's chunk records: what each file has, by id; no text. */
-class ChunkTable {
-  private readonly chunks = new Map<number, ChunkMeta>();
-  private readonly files = new Map<string, { path: string; ids: number[]; chars: number }>();
-  private chars = 0;
-  /** Distinct terms in the engine's index (as of its last answer). */
-  termCount = 0;
-
-  get fileCount(): number { return this.files.size; }
-  get chunkCount(): number { return this.chunks.size; }
-  get textChars(): number { return this.chars; }
-  pathOf(file: string): string | undefined { return this.files.get(file)?.path; }
-  fileKeys(): IterableIterator<string> { return this.files.keys(); }
-  chunk(id: number): ChunkMeta | undefined { return this.chunks.get(id); }
-  allChunks(): IterableIterator<ChunkMeta> { return this.chunks.values(); }
-  chunksOf(file: string): ChunkMeta[] { return (this.files.get(file)?.ids ?? []).map((id) => this.chunks.get(id)!); }
-
-  set(file: string, path: string, metas: readonly ChunkMeta[], chars: number): void {
-    this.remove(file);
-    for (const m of metas) this.chunks.set(m.id, m);
-    this.files.set(file, { path, ids: metas.map((m) => m.id), chars });
-    this.chars += chars;
-  }
-
-  remove(file: string): boolean {
-    const e = this.files.get(file);
-    if (!e) return false;
-    for (const id of e.ids) this.chunks.delete(id);
-    this.files.delete(file);
-    this.chars -= e.chars;
-    return true;
-  }
-
-  clear(): void {
-    this.chunks.clear();
-    this.files.clear();
-    this.chars = 0;
-    this.termCount = 0;
-  }
-}
-
 export class WorkspaceIndex {
   private readonly keyword = new ChunkTable();
   private readonly engine: KeywordEngine;
@@ -215,7 +175,7 @@ export class WorkspaceIndex {
   private emb: { setup: EmbeddingsSetup; store: VectorStore | undefined; error?: string; running?: Promise<void>; abort: AbortController; again: boolean } | undefined;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly source: IndexSource, private readonly o: WorkspaceIndexOptions) {
+  constructor(private readonly source: IndexSource, private o: WorkspaceIndexOptions) {
     this.slicer = o.slicer ?? new TimeSlicer();
     this.now = o.now ?? (() => performance.now());
     this.engine = o.engine;
@@ -262,6 +222,8 @@ export class WorkspaceIndex {
 
   get state(): IndexState { return this.stateValue; }
   get limits(): IndexLimits { return this.o.limits; }
+  /** New limits (the settings changed): they apply from the next build. */
+  set limits(l: IndexLimits) { this.o = { ...this.o, limits: { ...l } }; }
 
   /** Called whenever the state or the progress changes (not per file: per slice at most). */
   onChange(f: () => void): () => void {

@@ -31,6 +31,10 @@ export function workspacePath(uri: vscode.Uri): string {
  * reports is checked against them before it is indexed. */
 const lastRules = new Map<string, IgnoreRules>();
 
+/** An unsaved edit reaches the index once typing has paused this long (ms): the whole text is
+ * copied and chunked again per update, not per keystroke. */
+const EDIT_DELAY_MS = 750;
+
 /** Whether a file created or changed since the listing is left out by the .gitignore rules or
  * the names every workspace excludes (the glob settings are applied at the next listing). */
 export function ignoredSinceListing(uri: vscode.Uri): boolean {
@@ -124,7 +128,7 @@ export class WorkspaceSearch implements vscode.Disposable {
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (affects(e, 'contextIndex') && this.index) { this.ctx.log.info('workspace index: settings changed; rebuilding'); this.rebuild(); }
     }));
-    this.disposables.push(ctx.onDidChangeClient(() => { if (this.index) void this.setupEmbeddings(this.index, true); }));
+    this.disposables.push(ctx.onDidChangeClient(() => { if (this.index) this.afterBuild(this.index, true, false); }));
   }
 
   /** The index, built (or being built) on first use; never at activation. */
@@ -135,14 +139,29 @@ export class WorkspaceSearch implements vscode.Disposable {
     const idx = new WorkspaceIndex(new EditorSource(), { limits: { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes }, engine, log: (l) => this.ctx.log.info(l) });
     this.index = idx;
     this.watch(idx);
-    void idx.ensureBuilt().then(async () => { await this.report(idx); return this.setupEmbeddings(idx, false); });
+    this.afterBuild(idx, false);
     return idx;
   }
 
-  /** The index once it is ready (or failed). */
+  /** What follows a build (the report, then the embedding model set up, or dropped), in order; a
+   * question waits for it, so it is answered with the embeddings the settings ask for. */
+  private setupDone: Promise<void> = Promise.resolve();
+
+  private afterBuild(idx: WorkspaceIndex, again: boolean, report = true): void {
+    const prev = this.setupDone;
+    this.setupDone = (async () => {
+      await prev;
+      await idx.ensureBuilt();
+      if (report) await this.report(idx);
+      await this.setupEmbeddings(idx, again);
+    })().catch((e: unknown) => this.ctx.log.warn(`workspace index: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** The index once it is ready (or failed), with its embeddings set up as the settings say. */
   async ready(): Promise<WorkspaceIndex> {
     const idx = this.get();
     await idx.ensureBuilt();
+    await this.setupDone;
     await idx.settled();
     return idx;
   }
@@ -175,11 +194,18 @@ export class WorkspaceSearch implements vscode.Disposable {
       } catch { idx.remove(uri.toString()); }
     };
     this.disposables.push(w, w.onDidCreate((u) => void changed(u)), w.onDidChange((u) => void changed(u)), w.onDidDelete((u) => idx.remove(u.toString())));
-    // Unsaved edits of indexed files count at once (the latest text wins; updates are queued).
+    // Unsaved edits of indexed files count once typing pauses (EDIT_DELAY_MS; the latest text wins).
+    const timers = new Map<string, ReturnType<typeof setTimeout>>();
+    this.disposables.push({ dispose: () => { for (const t of timers.values()) clearTimeout(t); timers.clear(); } });
     this.disposables.push(vscode.workspace.onDidChangeTextDocument((e) => {
       const key = e.document.uri.toString();
-      const f = idx.file(key);
-      if (f && e.contentChanges.length) idx.update(f, e.document.getText());
+      if (!e.contentChanges.length || !idx.file(key)) return;
+      clearTimeout(timers.get(key));
+      timers.set(key, setTimeout(() => {
+        timers.delete(key);
+        const f = idx.file(key);
+        if (f && !e.document.isClosed) idx.update(f, e.document.getText());
+      }, EDIT_DELAY_MS));
     }));
   }
 
@@ -227,9 +253,11 @@ export class WorkspaceSearch implements vscode.Disposable {
     const idx = this.index;
     if (!idx) { this.get(); return; }
     this.capReported = false;
+    const s = contextSettings();
+    idx.limits = { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes };
     idx.clear();
     this.embeddingModel = '';
-    void idx.ensureBuilt().then(async () => { await this.report(idx); return this.setupEmbeddings(idx, true); });
+    this.afterBuild(idx, true);
   }
 
   /** The command: forgets the index and deletes the stored vectors. */
