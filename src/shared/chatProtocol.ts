@@ -71,8 +71,11 @@ export interface ErrorView {
 export interface MessageView {
   id: string;
   role: 'user' | 'assistant';
-  /** Markdown to render: the answer, or the user's turn as sent (text + attached code). */
+  /** Markdown to render: the answer, or what the user typed (what was attached is `attached`;
+   * the model gets both, see composeUserContent). */
   markdown: string;
+  /** User turns: labels of what was attached (files, snippets, problems...), shown as chips. */
+  attached?: string[];
   /** The last user message only: the typed text, for edit-and-resend. */
   editText?: string;
   /** data: URLs of attached images (png/jpeg/webp/gif only). */

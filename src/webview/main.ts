@@ -189,6 +189,9 @@ function updateMessage(r: Rendered, v: MessageView, fresh = false): void {
   }
   setThinking(r, v.thinking);
   setImages(r, v.images);
+  setPart(el, 'msg-attached', v.attached?.length ? v.attached : undefined, (p, list) => {
+    p.replaceChildren(...list.map((label) => h('span', 'chip chip-sent', label)));
+  });
   setPart(el, 'msg-note', v.note, (p, t) => { p.textContent = t; });
   setPart(el, 'msg-status', v.stateLabel, (p, t) => { p.textContent = t; });
   setPart(el, 'msg-error', v.error, (p, e) => {
@@ -273,7 +276,7 @@ function setPart<T>(el: HTMLElement, cls: string, value: T | undefined, fill: (p
   if (value === undefined || value === '' || value === null) { p?.remove(); return; }
   if (!p) {
     p = h('div', cls);
-    const order = ['msg-waiting', 'msg-note', 'msg-status', 'msg-error', 'msg-sources', 'msg-foot'];
+    const order = ['msg-attached', 'msg-waiting', 'msg-note', 'msg-status', 'msg-error', 'msg-sources', 'msg-foot'];
     const after = order.slice(order.indexOf(cls) + 1).map((c) => el.querySelector(`:scope > .${c}`)).find(Boolean) ?? null;
     el.insertBefore(p, after);
   }

@@ -216,7 +216,7 @@ describe('chat (real extension host)', function () {
     editor.selection = new vscode.Selection(0, 0, 2, 1);
     await vscode.commands.executeCommand('ollamaAssistant.chat.askAboutSelection');
     await waitFor(async () => (await domReport()).attachments.length === 1, 'selection attached');
-    assert.deepStrictEqual((await domReport()).attachments, ['hello.ts (lines 1-3, typescript)']);
+    assert.deepStrictEqual((await domReport()).attachments, ['hello.ts:1-3']);
     await ask('What does this do?');
     const content = lastUserContent(body(chatRequests(server).at(-1)));
     assert.strictEqual(content, 'What does this do?\n\nSelected code from `hello.ts` (lines 1-3), language typescript:\n```typescript\nexport function add(a: number, b: number) {\n  return a + b;\n}\n```');

@@ -93,9 +93,9 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     await waitFor(async () => (await api.chat.mention('symbol', 'padEnd')) !== undefined, 'the symbol provider to find padEnd', 60000);
     const rep = await domReport();
     const labels = (await chatState()).attachments;
-    assert.strictEqual(labels[0], 'ctx/dates/businessDays.ts (typescript)');
+    assert.strictEqual(labels[0], 'ctx/dates/businessDays.ts');
     // The TypeScript provider names a function "padEnd()".
-    assert.match(labels[1] ?? '', /^padEnd(\(\))? in ctx\/strings\/pad\.ts \(lines 6-8\)$/);
+    assert.match(labels[1] ?? '', /^padEnd(\(\))? · ctx\/strings\/pad\.ts:6-8$/);
     assert.ok(rep.attachmentTokens.length === 2 && rep.attachmentTokens.every((a) => /^~\d+ tok$/.test(a)), JSON.stringify(rep.attachmentTokens));
     const n = chatRequests(server).length;
     await ask('What do these do?');
@@ -165,7 +165,7 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     const api = await testApi();
     await chatTest({ op: 'newChat' });
     assert.strictEqual(await api.chat.mention('folder', 'ctx/strings'), '');
-    assert.deepStrictEqual((await chatState()).attachments, ['folder ctx/strings']);
+    assert.deepStrictEqual((await chatState()).attachments, ['Folder ctx/strings']);
     await ask('What is in this folder?');
     const content = lastUser(chatRequests(server).at(-1));
     assert.ok(content.includes('Summary of the folder `ctx/strings`') && content.includes('- pad.ts') && content.includes('== pad.ts =='), content);
@@ -213,7 +213,7 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     ed.selection = new vscode.Selection(1, 0, 2, 15);
     assert.strictEqual(await api.chat.mention('selection'), '');
     assert.strictEqual(await api.chat.mention('editor', 'open editor · ctx/strings/pad.ts'), '');
-    assert.deepStrictEqual((await chatState()).attachments, ['ctx/strings/pad.ts (lines 2-3, typescript)', 'ctx/strings/pad.ts (typescript)']);
+    assert.deepStrictEqual((await chatState()).attachments, ['ctx/strings/pad.ts:2-3', 'ctx/strings/pad.ts']);
     await ask('Explain');
     const content = lastUser(chatRequests(server).at(-1));
     assert.ok(content.includes('Selected code from `ctx/strings/pad.ts` (lines 2-3)') && content.includes('File `ctx/strings/pad.ts`'), content);

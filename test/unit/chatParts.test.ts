@@ -34,13 +34,15 @@ const user = (id: string, text: string, extra: Partial<ChatMessage> = {}): ChatM
 const answer = (id: string, text: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({ id, role: 'assistant', text, state: 'done', createdAt: 1, ...extra });
 
 describe('chat view model (pure)', () => {
-  it('edit only the last user message when idle; images as data URLs; the composed turn as markdown', () => {
+  it('edit only the last user message when idle; images as data URLs; the typed text as markdown and a chip per attachment', () => {
     const all = [user('u1', 'first'), answer('a1', 'x'), user('u2', 'second', { images: [{ name: 'p.png', mime: 'image/png', data: 'iVBOR' }], context: [{ kind: 'file', path: 'a.ts', language: 'ts', text: 'code' }] })];
     const v = all.map((m, i) => messageView(m, i, all, false, labels));
     assert.strictEqual(v[0]!.editText, undefined);
     assert.strictEqual(v[2]!.editText, 'second');
     assert.deepStrictEqual(v[2]!.images, [{ name: 'p.png', src: 'data:image/png;base64,iVBOR' }]);
-    assert.ok(v[2]!.markdown.startsWith('second\n\nFile `a.ts`'));
+    assert.strictEqual(v[2]!.markdown, 'second', 'the attached code is for the model; the reader gets a chip');
+    assert.deepStrictEqual(v[2]!.attached, [labels.contextLabel({ kind: 'file', path: 'a.ts', language: 'ts', text: 'code' })]);
+    assert.strictEqual(v[0]!.attached, undefined);
     assert.strictEqual(messageView(all[2]!, 2, all, true, labels).editText, undefined, 'not while busy');
   });
 

@@ -223,15 +223,33 @@ describe('context: embeddings', function () {
   it('a missing model stops with ModelNotFoundError', async () => {
     await assert.rejects(new Embedder(client, 'nope').documents(['x']), (e: Error) => e.name === 'ModelNotFoundError' || /not found/.test(e.message));
   });
-  it('the vector file round-trips; another model or dimension or a corrupt file is not used', () => {
+  it('the vector file round-trips (in slices, unaligned); another model or dimension, a corrupt file or a NaN is not used', async () => {
     const s = new VectorStore('m', 3);
     s.set('00112233445566778899aabbccddeeff', normalize(Float32Array.from([1, 2, 2])));
-    const bytes = s.serialize();
-    const back = VectorStore.deserialize(bytes, 'm', 3)!;
+    let pauses = 0;
+    const pause = async (): Promise<void> => { pauses++; };
+    const bytes = await s.serialize(pause);
+    const back = (await VectorStore.deserialize(bytes, 'm', 3, pause))!;
     assert.ok(Math.abs(back.get('00112233445566778899aabbccddeeff')![1]! - 2 / 3) < 1e-6);
-    assert.strictEqual(VectorStore.deserialize(bytes, 'other', 3), undefined);
-    assert.strictEqual(VectorStore.deserialize(bytes, 'm', 4), undefined);
-    assert.strictEqual(VectorStore.deserialize(bytes.slice(0, bytes.length - 3), 'm', 3), undefined);
+    assert.strictEqual(await VectorStore.deserialize(bytes, 'other', 3), undefined);
+    assert.strictEqual(await VectorStore.deserialize(bytes, 'm', 4), undefined);
+    assert.strictEqual(await VectorStore.deserialize(bytes.slice(0, bytes.length - 3), 'm', 3), undefined);
+    // Not aligned in the file (a 1-byte offset): read the same.
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    assert.deepStrictEqual([...(await VectorStore.deserialize(shifted.subarray(1), 'm', 3))!.get('00112233445566778899aabbccddeeff')!], [...back.get('00112233445566778899aabbccddeeff')!]);
+    // A value that is not finite: the file is not used.
+    const nan = new Uint8Array(bytes);
+    new DataView(nan.buffer).setFloat32(nan.length - 4, Number.NaN, true);
+    assert.strictEqual(await VectorStore.deserialize(nan, 'm', 3), undefined);
+    // A large store pauses between slices, both ways, and survives the round trip.
+    const big = new VectorStore('m', 8);
+    for (let i = 0; i < 2000; i++) big.set(contentHash(`t${i}`), normalize(Float32Array.from({ length: 8 }, (_, j) => Math.sin(i + j))));
+    pauses = 0;
+    const bigBack = (await VectorStore.deserialize(await big.serialize(pause), 'm', 8, pause))!;
+    assert.ok(pauses >= 6, `${pauses} pauses`);
+    assert.strictEqual(bigBack.size, 2000);
+    assert.deepStrictEqual([...bigBack.get(contentHash('t1999'))!], [...big.get(contentHash('t1999'))!]);
     assert.throws(() => s.set('x', new Float32Array(4)), RangeError);
   });
 });
@@ -348,6 +366,46 @@ for (const [engineName, makeEngine] of ENGINES) describe(`context: workspace ind
       await client.close();
       await server.close();
     }
+  });
+});
+
+describe('context: workspace index, clear and rebuild while work is in flight', function () {
+  this.timeout(20000);
+  /** The in-thread engine with a worker's round trip: each answer comes a few ms later. */
+  const slowEngine = (): KeywordEngine => {
+    const e = new LocalKeywordEngine();
+    const later = <T>(p: Promise<T>): Promise<T> => p.then((v) => new Promise<T>((resolve) => setTimeout(() => resolve(v), 3)));
+    return Object.assign(Object.create(e) as KeywordEngine, {
+      setFile: (f: string, p: string, t: string) => later(e.setFile(f, p, t)),
+      search: (t: readonly string[], n: number) => later(e.search(t, n)),
+    });
+  };
+  const many = (): Map<string, string> => new Map(Array.from({ length: 200 }, (_, i) => [`src/f${i}.ts`, `export function fileNumber${i}() { return ${i}; }\n`]));
+
+  it('a clear (the Rebuild command, a settings change) during a build: the next build indexes every file, nothing stale is kept', async () => {
+    const idx = new WorkspaceIndex(memorySource(many()), { limits: { maxFiles: 1000, maxFileBytes: 4096 }, engine: slowEngine(), readConcurrency: 8 });
+    const first = idx.ensureBuilt();
+    await new Promise<void>((resolve) => { const off = idx.onChange(() => { if (idx.stats().done >= 20) { off(); resolve(); } }); });
+    idx.clear();
+    assert.strictEqual(idx.state, 'empty');
+    await idx.ensureBuilt();
+    await first;
+    await idx.settled();
+    const st = idx.stats();
+    assert.deepStrictEqual([st.state, st.files, st.chunks], ['ready', 200, 200]);
+    const r = await idx.search('fileNumber17', { limit: 3 });
+    assert.strictEqual(r.hits[0]?.path, 'src/f17.ts');
+  });
+
+  it('a clear with updates queued: they are dropped, and the index stays empty until asked', async () => {
+    const idx = new WorkspaceIndex(memorySource(many()), { limits: { maxFiles: 1000, maxFileBytes: 4096 }, engine: slowEngine() });
+    await idx.ensureBuilt();
+    for (let i = 0; i < 20; i++) idx.update({ key: `src/f${i}.ts`, path: `src/f${i}.ts`, size: 1, mtime: 2 }, `export function changed${i}() {}\n`);
+    idx.clear();
+    await idx.settled();
+    assert.deepStrictEqual([idx.state, idx.stats().files], ['empty', 0]);
+    await idx.ensureBuilt();
+    assert.strictEqual(idx.stats().files, 200);
   });
 });
 

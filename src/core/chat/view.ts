@@ -9,7 +9,7 @@ import type {
   ActionView, AttachmentView, ChatStateView, MessageView, ModelOption, NoticeView, ThinkView,
 } from '../../shared/chatProtocol';
 import type { PendingAttachment } from './composer';
-import { composeUserContent, lastUserIndex, type AnswerStats, type ChatErrorInfo, type ChatMessage, type ChatSession, type ContextAttachment, type MessageState } from './conversation';
+import { lastUserIndex, type AnswerStats, type ChatErrorInfo, type ChatMessage, type ChatSession, type ContextAttachment, type MessageState } from './conversation';
 import { classifyChatModel, thinkChoices, type ChatModelKind, type ThinkChoice } from './models';
 
 /** Every word of the view model, localised by the extension (src/vscode/chat/strings.ts). */
@@ -34,8 +34,12 @@ export interface ListedModel { name: string; capabilities?: string[] }
 /** Message `i` of `all` as the webview shows it; `now` for the live counters of a streaming answer. */
 export function messageView(m: ChatMessage, i: number, all: readonly ChatMessage[], busy: boolean, labels: ChatLabels, now = Date.now()): MessageView {
   const last = i === all.length - 1;
-  const v: MessageView = { id: m.id, role: m.role, markdown: m.role === 'user' ? composeUserContent(m) : m.text };
+  // A user turn shows what was typed and a chip per attachment: the attached code itself (up to
+  // eight @workspace snippets) is what the model reads, not what the reader needs to see again; the
+  // answer lists it under Sources, each opening at its lines.
+  const v: MessageView = { id: m.id, role: m.role, markdown: m.text };
   if (m.role === 'user') {
+    if (m.context?.length) v.attached = m.context.map((a) => labels.contextLabel(a));
     if (!busy && i === lastUserIndex(all)) v.editText = m.text;
     if (m.images?.length) v.images = m.images.map((im) => ({ name: im.name, src: imageDataUrl(im.mime, im.data) }));
     return v;

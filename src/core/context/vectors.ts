@@ -42,6 +42,10 @@ export function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+/** Vectors (de)serialized between two pauses: ~2 MB of 768-dimension vectors, a few ms. */
+const PAUSE_EVERY = 512;
+const noPause = (): Promise<void> => Promise.resolve();
+
 export class VectorStore {
   private readonly map = new Map<string, Float32Array>();
 
@@ -67,26 +71,31 @@ export class VectorStore {
   }
 
   /** The store as bytes: magic, header length (uint32 LE), header JSON, then per vector the key
-   * (HASH_BYTES) and `dims` float32 LE. */
-  serialize(): Uint8Array {
+   * (HASH_BYTES) and `dims` float32 LE. `pause` is awaited every PAUSE_EVERY vectors, so a large
+   * store (17k x 768 dims is 52 MB) is written without holding the thread. */
+  async serialize(pause: () => Promise<void> = noPause): Promise<Uint8Array> {
     const header = Buffer.from(JSON.stringify({ model: this.model, dims: this.dims, count: this.map.size }), 'utf8');
     const magic = Buffer.from(MAGIC, 'ascii');
     const rec = HASH_BYTES + this.dims * 4;
-    const out = Buffer.alloc(magic.length + 4 + header.length + this.map.size * rec);
+    const out = Buffer.allocUnsafe(magic.length + 4 + header.length + this.map.size * rec);
     let at = magic.copy(out, 0);
     at = out.writeUInt32LE(header.length, at);
     at += header.copy(out, at);
-    for (const [k, v] of this.map) {
-      at += Buffer.from(k, 'hex').copy(out, at);
-      if (LITTLE_ENDIAN) at += Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(out, at);
+    let n = 0;
+    for (const [k, v] of [...this.map]) {
+      at += out.write(k, at, HASH_BYTES, 'hex');
+      if (LITTLE_ENDIAN) { out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at); at += v.byteLength; }
       else for (let i = 0; i < v.length; i++) at = out.writeFloatLE(v[i]!, at);
+      if (++n % PAUSE_EVERY === 0) await pause();
     }
     return out;
   }
 
   /** The store in `bytes` if it is one for `model` (at `dims`, when given), else undefined
-   * (another model, another dimension, a truncated or foreign file). Never throws. */
-  static deserialize(bytes: Uint8Array, model: string, dims?: number): VectorStore | undefined {
+   * (another model, another dimension, a truncated or foreign file, a value that is not finite).
+   * Never throws. The vectors are views into one aligned copy of the data; `pause` is awaited
+   * every PAUSE_EVERY vectors. */
+  static async deserialize(bytes: Uint8Array, model: string, dims?: number, pause: () => Promise<void> = noPause): Promise<VectorStore | undefined> {
     try {
       const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       if (b.subarray(0, MAGIC.length).toString('ascii') !== MAGIC) return undefined;
@@ -96,24 +105,23 @@ export class VectorStore {
       const h = JSON.parse(b.subarray(at, at + hl).toString('utf8')) as { model?: unknown; dims?: unknown; count?: unknown };
       at += hl;
       if (h.model !== model || typeof h.dims !== 'number' || !(h.dims > 0) || (dims !== undefined && h.dims !== dims) || typeof h.count !== 'number') return undefined;
-      dims = h.dims;
-      const rec = HASH_BYTES + dims * 4;
+      const d = h.dims;
+      const rec = HASH_BYTES + d * 4;
       if (b.length !== at + h.count * rec) return undefined;
-      const s = new VectorStore(model, dims);
+      const s = new VectorStore(model, d);
+      // One aligned block for every vector (the file's records need not be 4-byte aligned).
+      const all = new Float32Array(h.count * d);
+      const all8 = new Uint8Array(all.buffer);
       for (let n = 0; n < h.count; n++) {
-        const key = b.subarray(at, at + HASH_BYTES).toString('hex');
+        const key = b.toString('hex', at, at + HASH_BYTES);
         at += HASH_BYTES;
-        let v: Float32Array;
-        if (LITTLE_ENDIAN) {
-          // A copy (the file's bytes need not be 4-byte aligned), at memcpy speed.
-          v = new Float32Array(b.buffer.slice(b.byteOffset + at, b.byteOffset + at + dims * 4));
-          at += dims * 4;
-        } else {
-          v = new Float32Array(dims);
-          for (let i = 0; i < dims; i++, at += 4) v[i] = b.readFloatLE(at);
-        }
-        if (!v.every(Number.isFinite)) return undefined;
+        const v = all.subarray(n * d, (n + 1) * d);
+        if (LITTLE_ENDIAN) all8.set(b.subarray(at, at + d * 4), n * d * 4);
+        else for (let i = 0; i < d; i++) v[i] = b.readFloatLE(at + i * 4);
+        at += d * 4;
+        for (let i = 0; i < d; i++) if (!Number.isFinite(v[i]!)) return undefined;
         s.map.set(key, v);
+        if ((n + 1) % PAUSE_EVERY === 0) await pause();
       }
       return s;
     } catch {

@@ -164,6 +164,9 @@ export class WorkspaceIndex {
   private stateValue: IndexState = 'empty';
   private building: Promise<void> | undefined;
   private buildAbort: AbortController | undefined;
+  /** Bumped by clear() and by an engine failure: work begun before (a build, a drain, a file the
+   * engine was still indexing) must not write into the index that came after. */
+  private generation = 0;
   private readonly pending = new Map<string, Pending>();
   private draining: Promise<void> | undefined;
   private skipped: SkipCounts = { tooLarge: 0, unreadable: 0, generated: 0, empty: 0 };
@@ -185,6 +188,9 @@ export class WorkspaceIndex {
   /** The engine stopped (its worker ran out of memory or exited): what it held is gone, so is our
    * copy; the index is 'failed' with the reason until the next build (which starts a new engine). */
   private engineFailed(e: Error): void {
+    this.generation++;
+    this.building = undefined;
+    this.draining = undefined;
     this.engineError = e;
     this.buildAbort?.abort(e);
     this.emb?.abort.abort();
@@ -267,7 +273,7 @@ export class WorkspaceIndex {
     if (this.building) return this.building;
     const ac = new AbortController();
     this.buildAbort = ac;
-    const run = this.runBuild(ac.signal).finally(() => {
+    const run = this.runBuild(ac.signal, this.generation).finally(() => {
       if (this.building === run) this.building = undefined;
       if (this.buildAbort === ac) this.buildAbort = undefined;
     });
@@ -275,7 +281,7 @@ export class WorkspaceIndex {
     return run;
   }
 
-  private async runBuild(signal: AbortSignal): Promise<void> {
+  private async runBuild(signal: AbortSignal, gen: number): Promise<void> {
     const t0 = this.now();
     this.stateValue = 'building';
     this.error = undefined;
@@ -300,13 +306,14 @@ export class WorkspaceIndex {
       });
       this.progress = { done: 0, total: todo.length };
       this.changed();
-      await this.readAll(todo, signal);
+      await this.readAll(todo, signal, gen);
+      if (gen !== this.generation) return;
       this.buildMs = this.now() - t0;
       this.stateValue = 'ready';
       this.log(`workspace index: ${this.keyword.fileCount} files, ${this.keyword.chunkCount} chunks in ${Math.round(this.buildMs)} ms (longest block ${this.slicer.longestMs.toFixed(1)} ms)`);
     } catch (e) {
-      // The engine's failure was reported (engineFailed); the build stopped because of it.
-      if (this.engineError) return;
+      // Cleared or failed meanwhile: the index that came after is not this build's to describe.
+      if (gen !== this.generation || this.engineError) return;
       if (isCancel(e, signal)) { this.stateValue = this.keyword.fileCount ? 'ready' : 'empty'; this.changed(); return; }
       this.stateValue = 'failed';
       this.error = e instanceof Error ? e.message : String(e);
@@ -318,7 +325,7 @@ export class WorkspaceIndex {
   }
 
   /** Reads `files` a few at a time and indexes each as it arrives. */
-  private async readAll(files: readonly SourceFile[], signal: AbortSignal): Promise<void> {
+  private async readAll(files: readonly SourceFile[], signal: AbortSignal, gen: number): Promise<void> {
     let next = 0;
     let lastReport = this.now();
     const worker = async (): Promise<void> => {
@@ -330,7 +337,7 @@ export class WorkspaceIndex {
         try { text = await this.source.read(f, signal); } catch (e) { if (isCancel(e, signal)) throw e; text = undefined; }
         this.slicer.resumed();
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
-        await this.indexText(f, text);
+        await this.indexText(f, text, gen);
         this.progress.done++;
         if (this.now() - lastReport > 250) { lastReport = this.now(); this.changed(); }
         await this.slicer.checkpoint();
@@ -340,11 +347,15 @@ export class WorkspaceIndex {
   }
 
   /** Has the engine chunk and index one file's text, and keeps its chunk records. */
-  private async indexText(f: SourceFile, text: string | undefined): Promise<void> {
+  private async indexText(f: SourceFile, text: string | undefined, gen: number): Promise<void> {
+    if (gen !== this.generation) return;
     this.known.set(f.key, f);
     if (text === undefined) { this.skipped.unreadable++; this.dropFile(f.key); return; }
     const r: IndexedFile = await this.engine.setFile(f.key, f.path, text);
     this.slicer.resumed();
+    // Cleared while the engine worked: the engine's clear came after this file, so it holds nothing
+    // of it; neither may the table.
+    if (gen !== this.generation) return;
     this.keyword.termCount = r.terms;
     if (r.kind === 'indexed') { this.keyword.set(f.key, f.path, r.chunks, r.chars); return; }
     this.keyword.remove(f.key);
@@ -371,9 +382,10 @@ export class WorkspaceIndex {
     if (this.draining) return this.draining;
     // Nothing to apply news to (no index yet, or its engine failed): the next build lists everything.
     if (this.building || this.stateValue === 'empty' || this.stateValue === 'failed') return Promise.resolve();
+    const gen = this.generation;
     const run = (async () => {
       const ac = new AbortController();
-      while (this.pending.size && !this.building) {
+      while (this.pending.size && !this.building && gen === this.generation) {
         const [key, p] = this.pending.entries().next().value as [string, Pending];
         this.pending.delete(key);
         if (p.remove) { this.dropFile(key); this.known.delete(key); continue; }
@@ -386,12 +398,12 @@ export class WorkspaceIndex {
         }
         // News of this file that came while it was read: that is the one to apply.
         if (this.pending.has(key)) continue;
-        try { await this.indexText(f, text); } catch { if (this.engineError) return; }
+        try { await this.indexText(f, text, gen); } catch { if (this.engineError) return; }
         await this.slicer.checkpoint();
       }
       this.changed();
       this.kickEmbedding();
-    })().finally(() => { this.draining = undefined; });
+    })().finally(() => { if (this.draining === run) this.draining = undefined; });
     this.draining = run;
     return run;
   }
@@ -408,6 +420,9 @@ export class WorkspaceIndex {
 
   /** Forgets everything (and stops the build and embedding); the next ensureBuilt() starts over. */
   clear(): void {
+    this.generation++;
+    this.building = undefined;
+    this.draining = undefined;
     this.buildAbort?.abort();
     this.emb?.abort.abort();
     if (this.emb) this.emb = { ...this.emb, store: undefined, abort: new AbortController(), again: false, running: undefined };

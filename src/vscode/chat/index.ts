@@ -36,7 +36,7 @@ export function registerChat(ctx: ExtensionContextOwner, monitor: ConnectionMoni
   cmd(COMMAND.chatStop, () => controller.stop());
   cmd(COMMAND.chatSelectModel, () => controller.pickModel());
   cmd(COMMAND.chatMention, async () => { await view.reveal(false); await controller.mention(); });
-  cmd(COMMAND.contextRebuildIndex, () => controller.search.rebuild());
+  cmd(COMMAND.contextRebuildIndex, () => controller.search.rebuild(true));
   cmd(COMMAND.contextClearIndex, () => controller.search.clear());
   ctx.own(controller);
   return { controller, view };

@@ -128,16 +128,16 @@ function errorActions(e: ChatErrorInfo): ActionView[] {
 
 /** The chip of an attachment: "src/a.ts (lines 3-9, typescript)". */
 function contextLabel(a: ContextAttachment): string {
+  // A place reads as editors write it (path:line or path:first-last), so it can be told at a glance.
+  const at = (p: string, start?: number, end?: number): string =>
+    start === undefined || end === undefined ? p : start === end ? `${p}:${start}` : `${p}:${start}-${end}`;
   switch (a.kind) {
-    case 'folder': return vscode.l10n.t('folder {0}', a.path);
-    case 'problems': return a.path ? vscode.l10n.t('problems in {0}', a.path) : vscode.l10n.t('problems in the workspace');
-    case 'diff': return vscode.l10n.t('git changes');
-    case 'symbol': return vscode.l10n.t('{0} in {1} (lines {2}-{3})', a.name ?? '', a.path, a.startLine ?? 0, a.endLine ?? 0);
-    default: break;
+    case 'folder': return vscode.l10n.t('Folder {0}', a.path);
+    case 'problems': return a.path ? vscode.l10n.t('Problems in {0}', a.path) : vscode.l10n.t('Problems in the workspace');
+    case 'diff': return vscode.l10n.t('Git changes');
+    case 'symbol': return `${a.name ?? ''} · ${at(a.path, a.startLine, a.endLine)}`;
+    default: return at(a.path, a.startLine, a.endLine);
   }
-  if (a.startLine === undefined || a.endLine === undefined) return vscode.l10n.t('{0} ({1})', a.path, a.language);
-  if (a.startLine === a.endLine) return vscode.l10n.t('{0} (line {1}, {2})', a.path, a.startLine, a.language);
-  return vscode.l10n.t('{0} (lines {1}-{2}, {3})', a.path, a.startLine, a.endLine, a.language);
 }
 
 /** The chat's view-model words, localised. */

@@ -31,6 +31,12 @@ export function workspacePath(uri: vscode.Uri): string {
  * reports is checked against them before it is indexed. */
 const lastRules = new Map<string, IgnoreRules>();
 
+/** The vectors are written at most this often (ms). */
+const SAVE_DELAY_MS = 30_000;
+
+/** Gives the extension host's event loop a turn (between slices of long work). */
+const giveWay = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** An unsaved edit reaches the index once typing has paused this long (ms): the whole text is
  * copied and chunked again per update, not per keystroke. */
 const EDIT_DELAY_MS = 750;
@@ -133,13 +139,16 @@ export class WorkspaceSearch implements vscode.Disposable {
 
   /** The index, built (or being built) on first use; never at activation. */
   get(): WorkspaceIndex {
-    if (this.index) return this.index;
+    return this.index ?? this.create(false);
+  }
+
+  private create(announce: boolean): WorkspaceIndex {
     const s = contextSettings();
     const engine = new WorkerKeywordEngine({ script: vscode.Uri.joinPath(this.ctx.ext.extensionUri, 'dist', 'contextWorker.js').fsPath });
     const idx = new WorkspaceIndex(new EditorSource(), { limits: { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes }, engine, log: (l) => this.ctx.log.info(l) });
     this.index = idx;
     this.watch(idx);
-    this.afterBuild(idx, false);
+    this.afterBuild(idx, false, true, announce);
     return idx;
   }
 
@@ -147,12 +156,17 @@ export class WorkspaceSearch implements vscode.Disposable {
    * question waits for it, so it is answered with the embeddings the settings ask for. */
   private setupDone: Promise<void> = Promise.resolve();
 
-  private afterBuild(idx: WorkspaceIndex, again: boolean, report = true): void {
+  private afterBuild(idx: WorkspaceIndex, again: boolean, report = true, announce = false): void {
     const prev = this.setupDone;
     this.setupDone = (async () => {
       await prev;
-      await idx.ensureBuilt();
-      if (report) await this.report(idx);
+      // A spinner in the status bar while the files are indexed (the build runs in the background).
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Indexing the workspace for @workspace') }, () => idx.ensureBuilt());
+      const st = report ? await this.report(idx) : undefined;
+      if (announce && st) {
+        if (st.state === 'failed') void vscode.window.showErrorMessage(vscode.l10n.t('The workspace search index could not be built: {0}', st.error ?? ''));
+        else void vscode.window.showInformationMessage(vscode.l10n.t('Workspace search index rebuilt: {0} files, {1} chunks.', st.files, st.chunks));
+      }
       await this.setupEmbeddings(idx, again);
     })().catch((e: unknown) => this.ctx.log.warn(`workspace index: ${e instanceof Error ? e.message : String(e)}`));
   }
@@ -219,16 +233,43 @@ export class WorkspaceSearch implements vscode.Disposable {
     if (!client) { this.ctx.log.info('workspace index: embeddings need the native Ollama API; keyword search only'); idx.setEmbeddings(undefined); return; }
     const dir = this.storageDir();
     const file = vscode.Uri.joinPath(dir, vectorFileName(model));
-    let stored: VectorStore | undefined;
-    try { stored = VectorStore.deserialize(await vscode.workspace.fs.readFile(file), model); } catch { stored = undefined; }
+    // The vectors in memory when the model is the same (a rebuild, a new client); else the file.
+    let stored = this.lastStore?.model === model ? this.lastStore : undefined;
+    if (!stored) {
+      try { stored = await VectorStore.deserialize(await vscode.workspace.fs.readFile(file), model, undefined, giveWay); } catch { stored = undefined; }
+    }
     idx.setEmbeddings({
       embedder: new Embedder(client, model, { batchSize: 16 }),
       ...(stored ? { stored } : {}),
-      save: async (s) => {
-        await vscode.workspace.fs.createDirectory(dir);
-        await vscode.workspace.fs.writeFile(file, s.serialize());
-      },
+      save: async (s) => { this.lastStore = s; this.scheduleSave({ store: s, dir, file }); },
     });
+  }
+
+  /** The vectors of the last embedding pass (kept across rebuilds: they are keyed by content). */
+  private lastStore: VectorStore | undefined;
+  private pendingSave: { store: VectorStore; dir: vscode.Uri; file: vscode.Uri } | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Writes the vectors at most once per SAVE_DELAY_MS (a save after every file save would rewrite
+   * tens of MB each time); what a crash loses is embedded again next time. */
+  private scheduleSave(p: { store: VectorStore; dir: vscode.Uri; file: vscode.Uri }): void {
+    this.pendingSave = p;
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.flushSave(); }, SAVE_DELAY_MS);
+    this.saveTimer.unref?.();
+  }
+
+  private async flushSave(): Promise<void> {
+    const p = this.pendingSave;
+    this.pendingSave = undefined;
+    if (!p) return;
+    try {
+      const bytes = await p.store.serialize(giveWay);
+      await vscode.workspace.fs.createDirectory(p.dir);
+      await vscode.workspace.fs.writeFile(p.file, bytes);
+    } catch (e) {
+      this.ctx.log.warn(`workspace index: the vectors could not be saved: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private storageDir(): vscode.Uri {
@@ -248,16 +289,18 @@ export class WorkspaceSearch implements vscode.Disposable {
     return st;
   }
 
-  /** The command: lists the files again and indexes what changed; reports. */
-  rebuild(): void {
+  /** Lists the files again and indexes them; reports (`announce`: the command, which also says so
+   * when done). */
+  rebuild(announce = false): void {
     const idx = this.index;
-    if (!idx) { this.get(); return; }
+    if (!idx) { this.create(announce); return; }
     this.capReported = false;
     const s = contextSettings();
     idx.limits = { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes };
+    this.lastStore = idx.vectors ?? this.lastStore;
     idx.clear();
     this.embeddingModel = '';
-    this.afterBuild(idx, true);
+    this.afterBuild(idx, true, true, announce);
   }
 
   /** The command: forgets the index and deletes the stored vectors. */
@@ -265,11 +308,18 @@ export class WorkspaceSearch implements vscode.Disposable {
     this.index?.clear();
     this.index?.setEmbeddings(undefined);
     this.embeddingModel = '';
+    this.lastStore = undefined;
+    this.pendingSave = undefined;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     try { await vscode.workspace.fs.delete(this.storageDir(), { recursive: true }); } catch { /* none stored */ }
     this.ctx.log.info('workspace index: cleared (and its stored vectors deleted); it is built again on the next @workspace');
+    void vscode.window.showInformationMessage(vscode.l10n.t('The workspace search index and its stored vectors were deleted; the index is built again on the next @workspace.'));
   }
 
   dispose(): void {
+    clearTimeout(this.saveTimer);
+    void this.flushSave();
     this.index?.dispose();
     for (const d of this.disposables) d.dispose();
   }
