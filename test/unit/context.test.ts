@@ -82,6 +82,24 @@ describe('context: chunks', () => {
     for (const c of chunks) assert.strictEqual(c.text, lines.slice(c.startLine - 1, c.endLine).join('\n'), `lines ${c.startLine}-${c.endLine}`);
     assert.strictEqual(chunks.at(-1)!.endLine, lines.length - 1);
   });
+  it('segments keep line numbers for every line ending: LF, CRLF, CR only, and a lone CR among LFs', async () => {
+    const lf = ts(120);
+    const variants: Array<[string, string]> = [
+      ['LF', lf],
+      ['CRLF', lf.replace(/\n/g, '\r\n')],
+      ['CR', lf.replace(/\n/g, '\r')],
+      ['lone CR', lf.replace('\n', '\r')],
+      // No blank line for a long stretch: segments are cut at a single CR.
+      ['CR, no blank lines', lf.replace(/\n\n/g, '\n').replace(/\n/g, '\r')],
+    ];
+    for (const [name, text] of variants) {
+      assert.ok(text.length > SEGMENT_CHARS * 2, name);
+      const lines = text.split(/\r\n|\r|\n/);
+      for (const c of await chunkInSlices('big.ts', text, undefined, undefined)) {
+        assert.strictEqual(c.text.split(/\r\n|\r|\n/).join('\n'), lines.slice(c.startLine - 1, c.endLine).join('\n'), `${name}: lines ${c.startLine}-${c.endLine}`);
+      }
+    }
+  });
   it('finds declarations of Python, Go, Rust and C, not control flow', () => {
     const src = ['def load_config(path):', '    return 1', '', 'func ServeHTTP(w http.ResponseWriter) {', '}', '', 'pub fn parse_args() -> Args {', '}', '', 'static int count_lines(const char *s) {', '  if (x) {', '  return foo(1);', '}'].join('\n');
     const names = chunkText('x.txt.c', src, { minTokens: 1, targetTokens: 1 }).flatMap((c) => c.symbols);
@@ -312,6 +330,26 @@ for (const [engineName, makeEngine] of ENGINES) describe(`context: workspace ind
     const before = src.reads;
     await idx.build();
     assert.strictEqual(src.reads - before, 2, 'strings.ts (listed again) and math.ts (mtime differs from the listing) are read; nothing else');
+  });
+
+  it('a deleted folder (the watcher reports only its top) drops every file under it; a new file past the cap waits for the next listing', async () => {
+    const fs = new Map<string, string>([
+      ['w/src/legacy/a.ts', 'export function legacyAlpha() {}\n'],
+      ['w/src/legacy/deep/b.ts', 'export function legacyBeta() {}\n'],
+      ['w/src/legacyKeep.ts', 'export function legacyKeep() {}\n'],
+    ]);
+    const idx = new WorkspaceIndex(memorySource(fs), { limits: { maxFiles: 3, maxFileBytes: 4096 }, engine: engine() });
+    await idx.ensureBuilt();
+    assert.strictEqual(idx.stats().files, 3);
+    idx.remove('w/src/legacy');
+    await idx.settled();
+    assert.deepStrictEqual((await idx.search('legacy')).hits.map((h) => h.path), ['w/src/legacyKeep.ts'], 'a sibling whose name only starts the same stays');
+    idx.update({ key: 'w/new1.ts', path: 'w/new1.ts', size: 10, mtime: 1 }, 'export function fresh1() {}\n');
+    idx.update({ key: 'w/new2.ts', path: 'w/new2.ts', size: 10, mtime: 1 }, 'export function fresh2() {}\n');
+    idx.update({ key: 'w/new3.ts', path: 'w/new3.ts', size: 10, mtime: 1 }, 'export function fresh3() {}\n');
+    await idx.settled();
+    assert.strictEqual(idx.stats().files, 3, 'never more than maxFiles');
+    assert.ok(idx.stats().capped >= 1);
   });
 
   it('caps the file count (shallowest first) and says so', async () => {

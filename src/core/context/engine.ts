@@ -60,6 +60,8 @@ export function embedText(path: string, c: Pick<Chunk, 'text'>): string {
  * whole) is cut into segments at blank lines first, so an in-thread engine never blocks for long. */
 export const SEGMENT_CHARS = 16_000;
 
+const LINE_BREAK = /\r\n|\r|\n/g;
+
 /**
  * chunkText of a whole file, in segments of about SEGMENT_CHARS cut at a blank line (else a line
  * break), with a slicer checkpoint between segments (none when `slicer` is undefined); line numbers
@@ -74,13 +76,15 @@ export async function chunkInSlices(path: string, text: string, o: ChunkOptions 
     let end = Math.min(text.length, at + SEGMENT_CHARS);
     if (end < text.length) {
       const blank = text.lastIndexOf('\n\n', end);
-      const nl = text.lastIndexOf('\n', end);
-      end = blank > at + SEGMENT_CHARS / 2 ? blank + 1 : nl > at ? nl + 1 : end;
+      // The last line break of any kind (LF, CRLF, CR: chunkText and the editor count all three).
+      const nl = Math.max(text.lastIndexOf('\n', end - 1), text.lastIndexOf('\r', end - 1));
+      end = blank > at + SEGMENT_CHARS / 2 ? blank + 1 : nl >= at ? nl + 1 : end;
+      // Never between the CR and the LF of one CRLF.
+      if (text[end - 1] === '\r' && text[end] === '\n') end++;
     }
     const seg = text.slice(at, end);
     for (const c of chunkText(path, seg, o)) out.push({ ...c, startLine: c.startLine + lineOffset, endLine: c.endLine + lineOffset });
-    let lines = 0;
-    for (let i = seg.indexOf('\n'); i >= 0; i = seg.indexOf('\n', i + 1)) lines++;
+    const lines = seg.match(LINE_BREAK)?.length ?? 0;
     // A segment that does not end at a line break (one enormous line) continues that line.
     lineOffset += lines;
     at = end;

@@ -369,9 +369,12 @@ export class WorkspaceIndex {
     void this.drain();
   }
 
-  /** A file was deleted (or is no longer wanted). */
+  /** A file was deleted (or is no longer wanted); or a folder: the file watcher reports only the
+   * top of a deleted tree (VS Code coalesces the events), so every key under `key + '/'` goes too. */
   remove(key: string): void {
     this.pending.set(key, { remove: true });
+    const under = key.endsWith('/') ? key : `${key}/`;
+    for (const k of this.known.keys()) if (k.startsWith(under)) this.pending.set(k, { remove: true });
     void this.drain();
   }
 
@@ -390,6 +393,8 @@ export class WorkspaceIndex {
         this.pending.delete(key);
         if (p.remove) { this.dropFile(key); this.known.delete(key); continue; }
         const f = p.file!;
+        // A new file past the cap waits for the next listing (which keeps the files nearest the root).
+        if (!this.known.has(key) && this.known.size >= this.o.limits.maxFiles) { this.capped++; continue; }
         if (f.size > this.o.limits.maxFileBytes && p.text === undefined) { this.skipped.tooLarge++; this.known.set(key, f); this.dropFile(key); continue; }
         let text = p.text;
         if (text === undefined) {
