@@ -167,7 +167,10 @@ export class ChatController implements vscode.Disposable {
       case 'attachImage': void this.attachments.pickImages(); break;
       case 'resync': this.resyncer.schedule(); break;
       case 'mention': void this.mention(); break;
-      case 'openSource': void this.openSource(m.id, m.index); break;
+      case 'openSource': this.openSource(m.id, m.index).catch((e: unknown) => {
+        // Deleted or renamed since the answer, or not text any more.
+        void vscode.window.showWarningMessage(vscode.l10n.t('This source could not be opened: {0}', e instanceof Error ? e.message : String(e)));
+      }); break;
       case 'removeSource': void this.removeSource(m.id, m.index); break;
       default: break;
     }
@@ -274,6 +277,7 @@ export class ChatController implements vscode.Disposable {
     if (!text.trim() && !context.length && !images.length) return;
     const model = this.models.current();
     const searchWorkspace = mentionsWorkspace(text);
+    this.searchNotice = undefined;
     // Busy from here: the checks await the server (and the workspace search), and nothing else may
     // start an answer or change the conversation meanwhile.
     const session0 = this.sessions.current;
@@ -285,7 +289,13 @@ export class ChatController implements vscode.Disposable {
       if (images.length) refusal = await this.visionRefusal(model);
       if (!refusal) {
         const budget = await this.promptBudgetOf(model);
-        if (searchWorkspace) context.push(...await this.workspaceSnippets(text, budget, context));
+        if (searchWorkspace) context.push(...await this.workspaceSnippets(text, budget, context).catch((e: unknown) => {
+          // The search failed (its worker stopped, a file system error): the question goes
+          // without snippets, and the composer says why.
+          this.ctx.log.warn(`chat: @workspace search failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.searchNotice = { kind: 'error', message: vscode.l10n.t('The workspace search is not available: {0}. Run "Ollama: Rebuild the Workspace Search Index" to try again.', e instanceof Error ? e.message : String(e)), actions: [] };
+          return [];
+        }));
         refusal = this.overBudget(text, context, budget);
       }
     } finally { if (this.sending === token) this.sending = undefined; }
@@ -300,7 +310,9 @@ export class ChatController implements vscode.Disposable {
     if (!session.title) session.title = titleFrom(user.text) || (context[0] ? chatLabels.contextLabel(context[0]) : images[0]?.name ?? '');
     // Attachments added while the images were checked stay for the next message.
     this.composer.release(used);
-    this.composer.notice = undefined;
+    // What the workspace search had to say about this question (its cap, its failure), else nothing.
+    this.composer.notice = this.searchNotice;
+    this.searchNotice = undefined;
     this.post({ type: 'setInput', text: '', focus: true });
     await this.answerNow(model);
   }
@@ -326,6 +338,9 @@ export class ChatController implements vscode.Disposable {
     };
   }
 
+  /** A notice from the workspace search for the message being sent (shown once it is sent). */
+  private searchNotice: NoticeView | undefined;
+
   /** The workspace search for a message that mentions `@workspace`: the best snippets that fit
    * in about half of what the prompt has left after the message and its other attachments. */
   private async workspaceSnippets(text: string, budget: number, context: readonly ContextAttachment[]): Promise<ContextAttachment[]> {
@@ -334,13 +349,13 @@ export class ChatController implements vscode.Disposable {
     if (!question) return [];
     if (idx.state === 'failed') {
       // Sent without snippets, and the composer says why and what to do.
-      this.composer.notice = { kind: 'error', message: vscode.l10n.t('The workspace search is not available: {0}. Run "Ollama: Rebuild the Workspace Search Index" to try again.', idx.stats().error ?? ''), actions: [] };
+      this.searchNotice = { kind: 'error', message: vscode.l10n.t('The workspace search is not available: {0}. Run "Ollama: Rebuild the Workspace Search Index" to try again.', idx.stats().error ?? ''), actions: [] };
       return [];
     }
     const r = await idx.search(question, { limit: 8, perFile: 2 });
     if (r.vectorError) this.ctx.log.info(`chat: @workspace used keyword search only: ${r.vectorError}`);
     const cap = this.search.capNotice();
-    if (cap) { this.composer.notice = { kind: 'info', message: cap, actions: [] }; }
+    if (cap) this.searchNotice = { kind: 'info', message: cap, actions: [] };
     const used = estimateTokens(composeUserContent({ text, context: [...context] })) + estimateTokens(chatSettings().systemPrompt);
     const room = Math.max(0, Math.floor((budget - used) / 2));
     const out: (ContextAttachment & { tokens: number })[] = [];
@@ -359,7 +374,12 @@ export class ChatController implements vscode.Disposable {
     // The workspace search starts building now: it is likely to be asked for soon.
     this.search.get();
     let insert = '@';
-    try { insert = await this.mentions.pick(); } finally { this.post({ type: 'mentionDone', insert }); }
+    try {
+      insert = await this.mentions.pick();
+    } catch (e) {
+      // The picked item could not be read (a binary file, one deleted meanwhile).
+      void vscode.window.showWarningMessage(vscode.l10n.t('That could not be attached: {0}', e instanceof Error ? e.message : String(e)));
+    } finally { this.post({ type: 'mentionDone', insert }); }
   }
 
   /** The user turn an answer was given, and the answer. */
