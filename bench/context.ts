@@ -159,7 +159,7 @@ async function timedBuild(index: WorkspaceIndex): Promise<{ ms: number; maxBlock
 export async function benchContext(out: (line: string) => void): Promise<void> {
   if (!fs.existsSync(CORPUS)) throw new Error(`${CORPUS} is missing: npm ci installs date-fns@4.4.0 (a devDependency)`);
   const source = directorySource(CORPUS);
-  const files = await source.list(new AbortController().signal);
+  const files = await source.list(new AbortController().signal, LIMITS.maxFiles);
   const bytes = files.reduce((n, f) => n + f.size, 0);
   out(`corpus: date-fns@4.4.0, ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
 

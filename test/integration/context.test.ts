@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DomReport } from '../../src/shared/chatTestProtocol';
@@ -301,6 +302,24 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     } finally {
       if (had === undefined) fs.rmSync(settingsFile, { force: true }); else fs.writeFileSync(settingsFile, had);
       await waitFor(() => inspect()?.workspaceValue === undefined, 'the workspace value gone', 20000);
+    }
+  });
+
+  it('a symbolic link in the workspace to a file elsewhere on the machine is not indexed', async () => {
+    const api = await testApi();
+    const outside = path.join(os.tmpdir(), `oa-outside-${process.pid}.txt`);
+    fs.writeFileSync(outside, 'aws_secret_access_key = zebraquartzsecret\n');
+    fs.symlinkSync(outside, path.join(root, 'ctx/notes.md'));
+    fs.writeFileSync(path.join(root, 'ctx/plain.md'), 'zebraquartz notes that are really here\n');
+    try {
+      await vscode.commands.executeCommand('ollamaAssistant.context.rebuildIndex');
+      const r = await waitFor(async () => { const x = await api.chat.workspaceSearch('zebraquartz'); return x.hits.length ? x : undefined; }, 'the real file in the index', 30000);
+      assert.deepStrictEqual(r.hits.map((h) => h.split(':')[0]), ['ctx/plain.md'], 'the link (and the secret it points at) is not searched');
+      assert.strictEqual((await api.chat.workspaceSearch('zebraquartzsecret')).hits.length, 0);
+    } finally {
+      fs.rmSync(path.join(root, 'ctx/notes.md'), { force: true });
+      fs.rmSync(path.join(root, 'ctx/plain.md'), { force: true });
+      fs.rmSync(outside, { force: true });
     }
   });
 });

@@ -33,8 +33,10 @@ export interface SourceFile {
 
 /** Where the files come from (the editor: findFiles and the rules; the bench: a directory). */
 export interface IndexSource {
-  /** Every file that may be indexed (ignore rules and excludes applied), in any order. */
-  list(signal: AbortSignal): Promise<SourceFile[]>;
+  /** Every file that may be indexed (ignore rules and excludes applied), in any order. Only the
+   * first `maxFiles` in byDepthThenPath order are indexed: a source may leave the size and mtime
+   * of the others 0 (not stat them). */
+  list(signal: AbortSignal, maxFiles: number): Promise<SourceFile[]>;
   /** The file's text now (an open editor's unsaved text wins), or undefined when it is not text
    * (binary, an encoding that cannot be told) or cannot be read. */
   read(file: SourceFile, signal: AbortSignal): Promise<string | undefined>;
@@ -143,7 +145,7 @@ export interface WorkspaceIndexOptions {
 
 /** `files` ordered so that a cap keeps the files nearest the root (sources before vendored
  * depths), then by path. Depths are counted once per file, not per comparison (20,000 paths). */
-function byDepthThenPath(files: readonly SourceFile[]): SourceFile[] {
+export function byDepthThenPath<T extends { path: string }>(files: readonly T[]): T[] {
   const depth = (p: string): number => { let n = 0; for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) n++; return n; };
   return files.map((f) => ({ f, d: depth(f.path) }))
     .sort((a, b) => a.d - b.d || (a.f.path < b.f.path ? -1 : a.f.path > b.f.path ? 1 : 0))
@@ -288,7 +290,7 @@ export class WorkspaceIndex {
     this.engineError = undefined;
     this.changed();
     try {
-      const all = byDepthThenPath(await this.source.list(signal));
+      const all = byDepthThenPath(await this.source.list(signal, this.o.limits.maxFiles));
       this.slicer.resumed();
       this.listed = all.length;
       const max = this.o.limits.maxFiles;

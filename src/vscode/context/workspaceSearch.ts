@@ -15,7 +15,7 @@ import { WorkerKeywordEngine } from '../../core/context/engineWorker';
 import { enabledGlobs, IgnoreRules, joinGlobs, looksBinary, prunableGlobs, skippedByName } from '../../core/context/files';
 import { TimeSlicer } from '../../core/context/slicer';
 import { vectorFileName, VectorStore } from '../../core/context/vectors';
-import { WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
+import { byDepthThenPath, WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
 import { affects, contextSettings } from '../config';
 import type { ExtensionContextOwner } from '../context';
 
@@ -89,21 +89,25 @@ async function readUtf8(uri: vscode.Uri): Promise<string | undefined> {
 
 /** The index's source: the workspace's files, read as the editor has them. */
 class EditorSource implements IndexSource {
-  async list(signal: AbortSignal): Promise<SourceFile[]> {
+  async list(signal: AbortSignal, maxFiles: number): Promise<SourceFile[]> {
     const cts = new vscode.CancellationTokenSource();
     const onAbort = () => cts.cancel();
     signal.addEventListener('abort', onAbort);
     try {
-      const uris = await listWorkspaceFiles(cts.token);
-      const out: SourceFile[] = [];
+      // Only the files the cap keeps are stat'ed (the index orders them the same way).
+      const listed = byDepthThenPath((await listWorkspaceFiles(cts.token)).map((u) => ({ u, path: workspacePath(u) })));
+      const out: SourceFile[] = listed.slice(maxFiles).map(({ u, path: p }) => ({ key: u.toString(), path: p, size: 0, mtime: 0 }));
+      const kept = listed.slice(0, maxFiles);
       // stat in small groups: thousands at once would flood the file system provider.
-      for (let i = 0; i < uris.length; i += 64) {
+      for (let i = 0; i < kept.length; i += 64) {
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
-        const group = uris.slice(i, i + 64);
-        const stats = await Promise.all(group.map((u) => Promise.resolve(vscode.workspace.fs.stat(u)).catch(() => undefined)));
-        group.forEach((u, k) => {
+        const group = kept.slice(i, i + 64);
+        const stats = await Promise.all(group.map(({ u }) => Promise.resolve(vscode.workspace.fs.stat(u)).catch(() => undefined)));
+        group.forEach(({ u, path: p }, k) => {
           const st = stats[k];
-          if (st && st.type & vscode.FileType.File) out.push({ key: u.toString(), path: workspacePath(u), size: st.size, mtime: st.mtime });
+          // A symbolic link is left out: a cloned repository's link may point anywhere on this
+          // machine (~/.aws/credentials), and its text would reach the prompt or the embeddings.
+          if (st && st.type & vscode.FileType.File && !(st.type & vscode.FileType.SymbolicLink)) out.push({ key: u.toString(), path: p, size: st.size, mtime: st.mtime });
         });
       }
       return out;
@@ -197,6 +201,7 @@ export class WorkspaceSearch implements vscode.Disposable {
       const rel = workspacePath(uri);
       try {
         const st = await vscode.workspace.fs.stat(uri);
+        if (st.type & vscode.FileType.SymbolicLink) return; // see EditorSource.list
         if (st.type & vscode.FileType.File) idx.update({ key: uri.toString(), path: rel, size: st.size, mtime: st.mtime });
         // A new directory: files written into it before the watcher watched it raise no event of
         // their own (inotify adds the directory's watch after it exists), so they are listed here.
