@@ -68,7 +68,7 @@ export interface ChatTestApi {
   indexStats(): Promise<IndexStats>;
   /** The workspace search as @workspace runs it: the hits' paths and first lines, and whether
    * embeddings ranked too. */
-  workspaceSearch(question: string): Promise<{ hits: string[]; usedVectors: boolean }>;
+  workspaceSearch(question: string, keywordOnly?: boolean): Promise<{ hits: string[]; usedVectors: boolean }>;
 }
 
 export interface OllamaAssistantTestApi {
@@ -164,8 +164,8 @@ export function createTestApi(p: TestApiParts): OllamaAssistantTestApi {
     },
     mentionPickerOpen: () => controller.mentions.pickerOpen,
     indexStats: async () => { const idx = await controller.search.ready(); await idx.engineStats(); return idx.stats(); },
-    workspaceSearch: async (question) => {
-      const r = await (await controller.search.ready()).search(question, { limit: 8, perFile: 2 });
+    workspaceSearch: async (question, keywordOnly) => {
+      const r = await (await controller.search.ready()).search(question, { limit: 8, perFile: 2, ...(keywordOnly ? { vectors: false } : {}) });
       return { hits: r.hits.map((h) => `${h.path}:${h.startLine}`), usedVectors: r.usedVectors };
     },
     confirmations: (answer) => {
