@@ -400,6 +400,21 @@ for (const [engineName, makeEngine] of ENGINES) describe(`context: workspace ind
       await idx.embeddingIdle();
       assert.ok(/not found/.test(idx.stats().embeddings!.error ?? ''));
       assert.strictEqual((await idx.search('reverse string')).hits[0]!.path, 'src/strings.ts');
+      // Stored vectors of the same name but another size (the model was pulled again): every chunk
+      // has one, so nothing is embedded, until a question's vector shows the new size.
+      const old = new VectorStore('all-minilm', 8);
+      for (const key of ['src/math.ts', 'src/strings.ts']) for (const m of idx.chunksOf(key)) old.set(m.hash, normalize(Float32Array.from({ length: 8 }, (_, i) => i + 1)));
+      idx.setEmbeddings({ embedder: new Embedder(client, 'all-minilm'), stored: old });
+      await idx.embeddingIdle();
+      assert.strictEqual(idx.vectors!.dims, 8);
+      const mismatch = await idx.search('reverse string');
+      assert.strictEqual(mismatch.usedVectors, false);
+      assert.match(mismatch.vectorError ?? '', /384 dimensions \(stored: 8\)/);
+      assert.strictEqual(mismatch.hits[0]!.path, 'src/strings.ts', 'keyword ranking meanwhile');
+      await idx.embeddingIdle();
+      assert.strictEqual(idx.vectors!.dims, 384);
+      assert.strictEqual(idx.stats().embeddings!.embedded, 2);
+      assert.ok((await idx.search('reverse string')).usedVectors);
     } finally {
       await client.close();
       await server.close();

@@ -564,7 +564,14 @@ export class WorkspaceIndex {
     if (qv) {
       const q = await qv;
       this.slicer.resumed();
-      if ('v' in q) {
+      if ('v' in q && q.v.length !== e!.store!.dims) {
+        // The model under that name changed (pulled again, another size): its stored vectors are
+        // of another space. Start over; keyword ranking until the chunks are embedded again.
+        vectorError = `the embedding model now gives ${q.v.length} dimensions (stored: ${e!.store!.dims}); embedding the workspace again`;
+        this.log(`embeddings: ${vectorError}`);
+        e!.store = new VectorStore(e!.setup.embedder.model, q.v.length);
+        this.kickEmbedding();
+      } else if ('v' in q) {
         lists.push(await this.nearest(q.v, e!.store!, wide));
         usedVectors = true;
       } else {

@@ -178,6 +178,8 @@ export class WorkspaceSearch implements vscode.Disposable {
   /** The index once it is ready (or failed), with its embeddings set up as the settings say. */
   async ready(): Promise<WorkspaceIndex> {
     const idx = this.get();
+    // Cleared by the command: built again now, with its report and its embeddings.
+    if (this.clearedIndex === idx) { this.clearedIndex = undefined; this.afterBuild(idx, true); }
     await idx.ensureBuilt();
     await this.setupDone;
     await idx.settled();
@@ -250,6 +252,9 @@ export class WorkspaceSearch implements vscode.Disposable {
     });
   }
 
+  /** The index the Clear command emptied, until it is used again. */
+  private clearedIndex: WorkspaceIndex | undefined;
+
   /** The vectors of the last embedding pass (kept across rebuilds: they are keyed by content). */
   private lastStore: VectorStore | undefined;
   private pendingSave: { store: VectorStore; dir: vscode.Uri; file: vscode.Uri } | undefined;
@@ -300,6 +305,7 @@ export class WorkspaceSearch implements vscode.Disposable {
     const idx = this.index;
     if (!idx) { this.create(announce); return; }
     this.capReported = false;
+    this.clearedIndex = undefined;
     const s = contextSettings();
     idx.limits = { maxFiles: s.maxFiles, maxFileBytes: s.maxFileBytes };
     this.lastStore = idx.vectors ?? this.lastStore;
@@ -312,6 +318,7 @@ export class WorkspaceSearch implements vscode.Disposable {
   async clear(): Promise<void> {
     this.index?.clear();
     this.index?.setEmbeddings(undefined);
+    this.clearedIndex = this.index;
     this.embeddingModel = '';
     this.lastStore = undefined;
     this.pendingSave = undefined;
