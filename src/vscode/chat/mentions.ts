@@ -111,7 +111,12 @@ export class ChatMentions {
       const uri = files[0]!.with({ path: d });
       items.push({ mention: 'folder', uri, label: `$(folder) ${workspacePath(uri)}/` });
     }
-    for (const f of files) items.push({ mention: 'file', uri: f, label: `$(file) ${path.posix.basename(f.path)}`, description: workspacePath(f) });
+    for (const f of files) {
+      const rel = workspacePath(f);
+      const name = path.posix.basename(f.path);
+      // A file at the root: its path is its name, said once.
+      items.push({ mention: 'file', uri: f, label: `$(file) ${name}`, ...(rel !== name ? { description: rel } : {}) });
+    }
     return items;
   }
 
@@ -266,8 +271,13 @@ export class ChatMentions {
         if (size > MAX_DIFF_CHARS) { truncated = true; break; }
         let piece: string;
         if (c.status === GIT_UNTRACKED) {
-          const bytes = await vscode.workspace.fs.readFile(c.uri).then((b) => b, () => new Uint8Array());
-          const text = bytes.subarray(0, 8192).includes(0) ? '(binary file)\n' : new TextDecoder().decode(bytes);
+          // An untracked file may be a 200 MB log: only what still fits is read and shown.
+          const room = Math.max(0, MAX_DIFF_CHARS - size);
+          const st = await vscode.workspace.fs.stat(c.uri).then((x) => x, () => undefined);
+          const tooLarge = !!st && st.size > room * 4;
+          const bytes = tooLarge ? new Uint8Array() : await vscode.workspace.fs.readFile(c.uri).then((b) => b, () => new Uint8Array());
+          const text = tooLarge ? `(${st.size.toLocaleString('en')} bytes, too large to show)\n` : bytes.subarray(0, 8192).includes(0) ? '(binary file)\n' : new TextDecoder().decode(bytes).slice(0, room);
+          if (tooLarge) truncated = true;
           const rel = workspacePath(c.uri);
           piece = `new file ${rel} (untracked)\n--- /dev/null\n+++ b/${rel}\n${text.split('\n').map((l) => '+' + l).join('\n')}\n`;
         } else {

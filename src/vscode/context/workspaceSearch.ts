@@ -58,8 +58,8 @@ export async function listWorkspaceFiles(token?: vscode.CancellationToken): Prom
   const out: vscode.Uri[] = [];
   const slicer = new TimeSlicer();
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    // Filled first, then swapped in: the watcher checks new files against the last complete rules.
     const rules = new IgnoreRules();
-    lastRules.set(folder.uri.toString(), rules);
     const globs = enabledGlobs(vscode.workspace.getConfiguration('search', folder.uri).get('exclude'));
     const ignores = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/.gitignore'), joinGlobs(globs), 2000, token);
     for (const gi of ignores) {
@@ -71,6 +71,7 @@ export async function listWorkspaceFiles(token?: vscode.CancellationToken): Prom
     }
     const info = await readUtf8(vscode.Uri.joinPath(folder.uri, '.git', 'info', 'exclude'));
     if (info) rules.add('', info);
+    lastRules.set(folder.uri.toString(), rules);
     const files = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), joinGlobs(globs), undefined, token);
     slicer.resumed();
     for (const [i, uri] of files.entries()) {
