@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { chunkInSlices, LocalKeywordEngine, SEGMENT_CHARS, type KeywordEngine } from '../../src/core/context/engine';
 import { EngineStoppedError, WorkerKeywordEngine } from '../../src/core/context/engineWorker';
 import { WorkspaceIndex, type IndexSource, type SourceFile } from '../../src/core/context/workspaceIndex';
+import { ResponseError } from '../../src/core/http/errors';
 import { OllamaClient } from '../../src/core/ollama/client';
 import { OllamaTestServer } from '../support/ollamaServer';
 
@@ -415,6 +416,45 @@ for (const [engineName, makeEngine] of ENGINES) describe(`context: workspace ind
       assert.strictEqual(idx.vectors!.dims, 384);
       assert.strictEqual(idx.stats().embeddings!.embedded, 2);
       assert.ok((await idx.search('reverse string')).usedVectors);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('context: chunks the embedding model refuses', function () {
+  this.timeout(20000);
+  it('are asked once per model, not on every pass, and counted apart from the pending ones', async () => {
+    const server = await OllamaTestServer.start();
+    const client = new OllamaClient({ host: server.url });
+    try {
+      // The server's answer to an input it will not take (as Ollama words a 400), for one file.
+      const refusing = {
+        embed: (r: Parameters<OllamaClient['embed']>[0], o?: Parameters<OllamaClient['embed']>[1]) => {
+          const inputs = Array.isArray(r.input) ? r.input : [r.input];
+          if (inputs.some((t) => t.includes('refuseme'))) return Promise.reject(new ResponseError('refused', { status: 400, error: 'input contains a token the model cannot take', body: '' }));
+          return client.embed(r, o);
+        },
+      };
+      const fs = new Map<string, string>([
+        ['a.ts', 'export function alpha() { return 1; }\n'],
+        ['b.ts', 'export function refuseme() { return 2; }\n'],
+      ]);
+      const idx = new WorkspaceIndex(memorySource(fs), { limits: { maxFiles: 100, maxFileBytes: 4096 }, engine: new LocalKeywordEngine() });
+      await idx.ensureBuilt();
+      idx.setEmbeddings({ embedder: new Embedder(refusing, 'all-minilm') });
+      await idx.embeddingIdle();
+      assert.deepStrictEqual([idx.stats().embeddings!.embedded, idx.stats().embeddings!.refused, idx.stats().embeddings!.pending], [1, 1, 0]);
+      // A save elsewhere starts another pass: the refused chunk is not sent again.
+      server.requests.length = 0;
+      fs.set('a.ts', 'export function alphaTwo() { return 3; }\n');
+      idx.update({ key: 'a.ts', path: 'a.ts', size: 5, mtime: 2 });
+      await idx.settled();
+      await idx.embeddingIdle();
+      const sent = server.requests.filter((x) => x.path === '/api/embed').flatMap((x) => (x.body as { input: string[] }).input);
+      assert.ok(sent.length >= 1 && sent.every((t) => !t.includes('refuseme')), JSON.stringify(sent));
+      assert.strictEqual(idx.stats().embeddings!.refused, 1);
     } finally {
       await client.close();
       await server.close();

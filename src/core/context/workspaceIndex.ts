@@ -60,6 +60,8 @@ export interface EmbeddingStats {
   embedded: number;
   /** Chunks still waiting for one. */
   pending: number;
+  /** Chunks the model could not embed (not asked again for this model). */
+  refused: number;
   /** Bytes of vectors held. */
   bytes: number;
   /** Why embedding stopped (a missing model, the server away), if it did. */
@@ -177,7 +179,9 @@ export class WorkspaceIndex {
   private progress = { done: 0, total: 0 };
   private buildMs: number | undefined;
   private error: string | undefined;
-  private emb: { setup: EmbeddingsSetup; store: VectorStore | undefined; error?: string; running?: Promise<void>; abort: AbortController; again: boolean } | undefined;
+  /** The embeddings in use. `refused`: keys of chunks the model could not embed even in pieces
+   * (asked once per model, not again on every pass). */
+  private emb: { setup: EmbeddingsSetup; store: VectorStore | undefined; error?: string; running?: Promise<void>; abort: AbortController; again: boolean; refused: Set<string> } | undefined;
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly source: IndexSource, private o: WorkspaceIndexOptions) {
@@ -248,9 +252,10 @@ export class WorkspaceIndex {
     if (e) {
       let embedded = 0;
       let pending = 0;
-      for (const c of this.keyword.allChunks()) { if (e.store?.has(c.hash)) embedded++; else pending++; }
+      let refused = 0;
+      for (const c of this.keyword.allChunks()) { if (e.store?.has(c.hash)) embedded++; else if (e.refused.has(c.hash)) refused++; else pending++; }
       embeddings = {
-        model: e.setup.embedder.model, embedded, pending, bytes: e.store?.bytes ?? 0, running: !!e.running,
+        model: e.setup.embedder.model, embedded, pending, refused, bytes: e.store?.bytes ?? 0, running: !!e.running,
         ...(e.store ? { dims: e.store.dims } : {}), ...(e.error ? { error: e.error } : {}),
       };
     }
@@ -455,7 +460,7 @@ export class WorkspaceIndex {
     // Vectors of another model are never used for this one (same text, unrelated space): it starts over.
     const stored = setup?.stored && setup.stored.model === setup.embedder.model ? setup.stored : undefined;
     if (setup?.stored && !stored) this.log(`embeddings: stored vectors are of ${setup.stored.model}, not ${setup.embedder.model}; embedding again`);
-    this.emb = setup ? { setup, store: stored, abort: new AbortController(), again: false } : undefined;
+    this.emb = setup ? { setup, store: stored, abort: new AbortController(), again: false, refused: new Set() } : undefined;
     this.changed();
     this.kickEmbedding();
   }
@@ -498,7 +503,7 @@ export class WorkspaceIndex {
         if (e.store) this.log(`embeddings: ${e.store.model} now gives ${dims} dimensions (stored: ${e.store.dims}); embedding again`);
         e.store = new VectorStore(e.setup.embedder.model, dims);
       }
-      items.forEach((it, i) => { const v = vectors[i]; if (v && e.store) e.store.set(it.hash, v); });
+      items.forEach((it, i) => { const v = vectors[i]; if (v && e.store) e.store.set(it.hash, v); else if (!v) e.refused.add(it.hash); });
       sent += items.length;
       this.changed();
     };
@@ -506,13 +511,14 @@ export class WorkspaceIndex {
       for (const file of [...this.keyword.fileKeys()]) {
         if (signal.aborted) return;
         const metas = this.keyword.chunksOf(file);
-        if (!metas.length || metas.every((m) => e.store?.has(m.hash))) continue;
+        const missing = (m: ChunkMeta): boolean => !e.store?.has(m.hash) && !e.refused.has(m.hash);
+        if (!metas.some(missing)) continue;
         const f = this.known.get(file);
         if (!f) continue;
         const text = await this.source.read(f, signal).catch(() => undefined);
         this.slicer.resumed();
         if (text === undefined) continue;
-        const want = metas.filter((m) => !e.store?.has(m.hash)).map((m) => m.hash);
+        const want = metas.filter(missing).map((m) => m.hash);
         batch.push(...await this.engine.embedItems(f.path, text, want));
         this.slicer.resumed();
         await this.slicer.checkpoint();

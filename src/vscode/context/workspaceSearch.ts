@@ -295,7 +295,7 @@ export class WorkspaceSearch implements vscode.Disposable {
     const heap = process.memoryUsage().heapUsed;
     const engine = st.engineHeapBytes !== undefined ? `; ${st.worker ? 'index worker' : 'index'} heap ${mb(st.engineHeapBytes)} MB` : '';
     this.ctx.log.info(`workspace index: ${st.state}; ${st.files} files (${st.listed} listed, ${st.capped} over the cap of ${st.maxFiles}), ${st.chunks} chunks, ${st.terms} terms, ${mb(st.textChars)} M characters of text; skipped ${JSON.stringify(st.skipped)}; longest block on the extension host ${st.longestBlockMs.toFixed(1)} ms; extension host heap ${mb(heap)} MB${engine}`
-      + (st.embeddings ? `; embeddings ${st.embeddings.model}: ${st.embeddings.embedded} vectors (${mb(st.embeddings.bytes)} MB), ${st.embeddings.pending} pending${st.embeddings.error ? `, stopped: ${st.embeddings.error}` : ''}` : ''));
+      + (st.embeddings ? `; embeddings ${st.embeddings.model}: ${st.embeddings.embedded} vectors (${mb(st.embeddings.bytes)} MB), ${st.embeddings.pending} pending${st.embeddings.refused ? `, ${st.embeddings.refused} refused by the model` : ''}${st.embeddings.error ? `, stopped: ${st.embeddings.error}` : ''}` : ''));
     if (st.capped) this.ctx.log.warn(`workspace index: ${st.capped} files left out (ollamaAssistant.context.maxFiles = ${st.maxFiles})`);
     return st;
   }
