@@ -217,6 +217,8 @@ export class WorkspaceIndex {
 
   /** Asks the engine how large it is (its thread's heap) and keeps the answer for stats(). */
   async engineStats(): Promise<{ worker: boolean; heapBytes: number } | undefined> {
+    // A failed engine is not started again just to be measured.
+    if (this.stateValue === 'failed' && this.engineError) return this.engineInfo;
     try {
       const s = await this.engine.stats();
       this.keyword.termCount = s.terms;

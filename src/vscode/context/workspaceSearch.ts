@@ -138,6 +138,7 @@ export class WorkspaceSearch implements vscode.Disposable {
   constructor(private readonly ctx: ExtensionContextOwner) {
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (affects(e, 'contextIndex') && this.index) { this.ctx.log.info('workspace index: settings changed; rebuilding'); this.rebuild(); }
+      else if (affects(e, 'contextEmbeddings') && this.index) { this.ctx.log.info('workspace index: embedding model changed'); this.afterBuild(this.index, true, false); }
     }));
     this.disposables.push(ctx.onDidChangeClient(() => { if (this.index) this.afterBuild(this.index, true, false); }));
   }
@@ -218,6 +219,16 @@ export class WorkspaceSearch implements vscode.Disposable {
     this.disposables.push(w, w.onDidCreate((u) => void changed(u)), w.onDidChange((u) => void changed(u)), w.onDidDelete((u) => idx.remove(u.toString())));
     // Unsaved edits of indexed files count once typing pauses (EDIT_DELAY_MS; the latest text wins).
     const timers = new Map<string, ReturnType<typeof setTimeout>>();
+    // Files whose unsaved text the index holds: closed without saving, they go back to the disk's.
+    const unsaved = new Set<string>();
+    this.disposables.push(vscode.workspace.onDidCloseTextDocument((d) => {
+      const key = d.uri.toString();
+      clearTimeout(timers.get(key));
+      timers.delete(key);
+      const f = idx.file(key);
+      if (unsaved.delete(key) && f) idx.update(f);
+    }));
+    this.disposables.push(vscode.workspace.onDidSaveTextDocument((d) => { unsaved.delete(d.uri.toString()); }));
     this.disposables.push({ dispose: () => { for (const t of timers.values()) clearTimeout(t); timers.clear(); } });
     this.disposables.push(vscode.workspace.onDidChangeTextDocument((e) => {
       const key = e.document.uri.toString();
@@ -226,7 +237,7 @@ export class WorkspaceSearch implements vscode.Disposable {
       timers.set(key, setTimeout(() => {
         timers.delete(key);
         const f = idx.file(key);
-        if (f && !e.document.isClosed) idx.update(f, e.document.getText());
+        if (f && !e.document.isClosed) { idx.update(f, e.document.getText()); unsaved.add(key); }
       }, EDIT_DELAY_MS));
     }));
   }
