@@ -155,6 +155,8 @@ describe('context: which files are searched', () => {
     assert.ok(r.ignores('pkg/a.tmp') && !r.ignores('pkg/important.tmp') && !r.ignores('a.tmp'));
     assert.ok(r.ignores('pkg/local/x.ts') && !r.ignores('local/x.ts'), "anchored to the .gitignore's own directory");
     assert.ok(r.ignores('.git/config') && r.ignores('sub/.git/HEAD'));
+    // Case: as git's core.ignorecase on this platform (false on Linux).
+    assert.strictEqual(r.ignores('Node_Modules/x.js'), process.platform === 'win32' || process.platform === 'darwin');
     const deeper = new IgnoreRules();
     deeper.add('', 'logs/\n');
     deeper.add('logs', '!keep.txt\n');

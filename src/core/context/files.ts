@@ -52,6 +52,8 @@ export function looksBinary(bytes: Uint8Array, sniffBytes = 8192): boolean {
  * plus `.git/info/exclude` at the root; `.git/` itself is always ignored. Paths are POSIX and
  * relative to the folder root (no leading `./` or `/`).
  */
+const IGNORE_CASE = process.platform === 'win32' || process.platform === 'darwin';
+
 export class IgnoreRules {
   /** Directory ('' = root) -> its rules. */
   private readonly sets = new Map<string, Ignore>();
@@ -61,7 +63,9 @@ export class IgnoreRules {
   add(dir: string, content: string): void {
     const d = dir.replace(/^\/+|\/+$/g, '');
     let set = this.sets.get(d);
-    if (!set) { set = ignore({ allowRelativePaths: true }); this.sets.set(d, set); }
+    // Case as git matches it: core.ignorecase is true where the file system folds case (Windows,
+    // macOS) and false on Linux, where `Build/` is not ignored by a `build/` rule.
+    if (!set) { set = ignore({ allowRelativePaths: true, ignorecase: IGNORE_CASE }); this.sets.set(d, set); }
     set.add(content);
   }
 
