@@ -633,6 +633,10 @@ export class WorkspaceIndex {
   /** The chunk records of a file (for tests and the host). */
   chunksOf(key: string): ChunkMeta[] { return this.keyword.chunksOf(key); }
 
+  /** Every file of the last listing that the index keeps (indexed, or left out as too large or
+   * not text), nearest the root first. */
+  files(): SourceFile[] { return [...this.known.values()]; }
+
   /** The record of a listed file, by key. */
   file(key: string): SourceFile | undefined { return this.known.get(key); }
 

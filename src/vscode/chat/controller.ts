@@ -84,7 +84,7 @@ export class ChatController implements vscode.Disposable {
       focusInput: () => this.post({ type: 'setInput', text: '', focus: true }),
       prompts: () => this.prompts,
     });
-    this.mentions = new ChatMentions((a) => this.attachments.addContext(a));
+    this.mentions = new ChatMentions((a) => this.attachments.addContext(a), (t) => this.search.listedFiles(t));
     this.search = new WorkspaceSearch(ctx);
     ctx.own(this.search);
     this.deltas = new DeltaBatcher((d) => this.post({ type: 'delta', id: d.id, offset: d.offset, text: d.text, ...(d.thinking ? { thinking: d.thinking } : {}) }));

@@ -75,7 +75,9 @@ export class ChatMentions {
   /** The picker is showing. */
   pickerOpen = false;
 
-  constructor(private readonly add: (a: ContextAttachment) => void) {}
+  /** `listFiles`: the workspace's files (the workspace search's listing when it has one, so an
+   * `@` on a large repository does not walk it again). */
+  constructor(private readonly add: (a: ContextAttachment) => void, private readonly listFiles: (token?: vscode.CancellationToken) => Promise<vscode.Uri[]> = listWorkspaceFiles) {}
 
   /** The fixed entries, then open editors, then folders and files (symbols come as the user types). */
   /** The entries that need no listing (shown at once). */
@@ -100,7 +102,7 @@ export class ChatMentions {
         items.push({ mention: 'editor', uri, label: `$(file) ${path.posix.basename(uri.path)}`, description: vscode.l10n.t('open editor · {0}', workspacePath(uri)) });
       }
     }
-    const files = await listWorkspaceFiles(token).catch(() => []);
+    const files = await this.listFiles(token).catch(() => []);
     const folders = new Set<string>();
     for (const f of files) {
       const folder = vscode.workspace.getWorkspaceFolder(f);

@@ -177,6 +177,14 @@ export class WorkspaceSearch implements vscode.Disposable {
     })().catch((e: unknown) => this.ctx.log.warn(`workspace index: ${e instanceof Error ? e.message : String(e)}`));
   }
 
+  /** The files of the workspace: those the index listed, when it is built and idle; else listed
+   * now. */
+  async listedFiles(token?: vscode.CancellationToken): Promise<vscode.Uri[]> {
+    const idx = this.index;
+    if (idx?.state === 'ready') return idx.files().map((f) => vscode.Uri.parse(f.key, true));
+    return listWorkspaceFiles(token);
+  }
+
   /** The index once it is ready (or failed), with its embeddings set up as the settings say. */
   async ready(): Promise<WorkspaceIndex> {
     const idx = this.get();
