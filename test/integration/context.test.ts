@@ -323,4 +323,14 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
       fs.rmSync(outside, { force: true });
     }
   });
+
+  it('a deleted folder leaves the index with every file in it', async () => {
+    const api = await testApi();
+    fs.mkdirSync(path.join(root, 'ctx/legacy/deep'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'ctx/legacy/a.ts'), 'export function wombatAlpha() {}\n');
+    fs.writeFileSync(path.join(root, 'ctx/legacy/deep/b.ts'), 'export function wombatBeta() {}\n');
+    await waitFor(async () => (await api.chat.workspaceSearch('wombat', true)).hits.length === 2, 'both files in the index', 30000);
+    fs.rmSync(path.join(root, 'ctx/legacy'), { recursive: true, force: true });
+    await waitFor(async () => (await api.chat.workspaceSearch('wombat', true)).hits.length === 0, 'the folder to leave the index', 30000);
+  });
 });
