@@ -48,7 +48,10 @@ export interface DomReport {
   /** A global that the hostile payloads would set if any ran. */
   canary: boolean;
   messages: {
-    id: string; role: string; state: string; text: string; thinking?: string; error?: string; stats?: string; stateLabel?: string;
+    id: string; role: string; state: string; text: string;
+    /** User turns: the chips of what was attached, as shown. */
+    attached: string[];
+    thinking?: string; error?: string; stats?: string; stateLabel?: string;
     /** The thinking block's summary as shown, and whether it is expanded. */
     thinkingSummary?: string; thinkingOpen?: boolean;
     /** Where the thinking block is: before the answer body, as its own element. */

@@ -121,6 +121,7 @@ function report(c: TestHookContext): DomReport {
         role: r.view.role,
         state: r.el.dataset.state ?? '',
         text: r.body.textContent ?? '',
+        attached: Array.from(r.el.querySelectorAll(':scope > .msg-attached .chip-sent')).map((chip) => chip.textContent ?? ''),
         ...(details ? {
           thinking: details.querySelector('.thinking-text')!.textContent ?? '',
           thinkingSummary: details.querySelector('summary')!.textContent ?? '',

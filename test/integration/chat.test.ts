@@ -221,7 +221,10 @@ describe('chat (real extension host)', function () {
     const content = lastUserContent(body(chatRequests(server).at(-1)));
     assert.strictEqual(content, 'What does this do?\n\nSelected code from `hello.ts` (lines 1-3), language typescript:\n```typescript\nexport function add(a: number, b: number) {\n  return a + b;\n}\n```');
     const rep = await domReport();
-    assert.strictEqual(rep.codeBlocks[0]?.language, 'typescript', 'the user turn shows the attached code');
+    // The turn shows what was typed and a chip for the selection; the code itself went to the model.
+    const turn = rep.messages.filter((m) => m.role === 'user').at(-1)!;
+    assert.strictEqual(turn.text.trim(), 'What does this do?');
+    assert.deepStrictEqual(turn.attached, ['hello.ts:1-3']);
     assert.deepStrictEqual(rep.attachments, []);
     // Attach the whole active file
     await vscode.window.showTextDocument(doc);
