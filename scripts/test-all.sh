@@ -102,6 +102,12 @@ else
   echo "FAIL: no ollama-assistant.vsix to install"; fail=1
 fi
 
+step "chat context from the packaged .vsix in a fresh profile, only through the UI (@ mentions, @workspace sources, rebuild)"
+if [ -f ollama-assistant.vsix ]; then
+  node scripts/ui-context-tryout.mjs ollama-assistant.vsix 2>&1 | tee "$LOGS/integration-ui-context.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || fail=1
+fi
+
 up=$(count "$LOGS/unit.log" passing); uf=$(count "$LOGS/unit.log" failing)
 ip=0; if_=0
 for f in "$LOGS"/integration*.log; do ip=$((ip + $(count "$f" passing))); if_=$((if_ + $(count "$f" failing))); done

@@ -28,6 +28,7 @@ const labels: ChatLabels = {
   modelNote: (k) => (k === 'base' ? 'base model' : k === 'none' ? 'cannot chat' : undefined),
   thinkLabel: (v, d) => `${v}${d !== undefined ? `(${String(d)})` : ''}`,
   contextLabel: (a) => `${a.path}:${a.language}`,
+  snippetsLabel: (n) => `@workspace: ${n}`,
 };
 
 const user = (id: string, text: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({ id, role: 'user', text, createdAt: 1, ...extra });
@@ -43,6 +44,9 @@ describe('chat view model (pure)', () => {
     assert.strictEqual(v[2]!.markdown, 'second', 'the attached code is for the model; the reader gets a chip');
     assert.deepStrictEqual(v[2]!.attached, [labels.contextLabel({ kind: 'file', path: 'a.ts', language: 'ts', text: 'code' })]);
     assert.strictEqual(v[0]!.attached, undefined);
+    const snip = (p: string) => ({ kind: 'snippet' as const, path: p, language: 'ts', text: 'x', startLine: 1, endLine: 2 });
+    const ws = [user('u3', '@workspace where?', { context: [{ kind: 'file', path: 'b.ts', language: 'ts', text: 'y' }, snip('c.ts'), snip('d.ts')] })];
+    assert.deepStrictEqual(messageView(ws[0]!, 0, ws, false, labels).attached, ['b.ts:ts', '@workspace: 2'], 'the search\'s snippets are one chip');
     assert.strictEqual(messageView(all[2]!, 2, all, true, labels).editText, undefined, 'not while busy');
   });
 

@@ -26,6 +26,8 @@ export interface ChatLabels {
   thinkLabel(value: string, modelDefault: boolean | string | undefined): string;
   /** The chip of an attachment: "src/a.ts (lines 3-9, typescript)". */
   contextLabel(a: ContextAttachment): string;
+  /** The one chip of a turn's `@workspace` snippets ("@workspace: 8 snippets"). */
+  snippetsLabel(count: number): string;
 }
 
 /** An installed model as the picker sees it (capabilities from /api/tags, else /api/show). */
@@ -39,7 +41,13 @@ export function messageView(m: ChatMessage, i: number, all: readonly ChatMessage
   // answer lists it under Sources, each opening at its lines.
   const v: MessageView = { id: m.id, role: m.role, markdown: m.text };
   if (m.role === 'user') {
-    if (m.context?.length) v.attached = m.context.map((a) => labels.contextLabel(a));
+    if (m.context?.length) {
+      // What the user attached, one chip each; what the search found, one chip (the answer's Sources
+      // list each snippet).
+      const snippets = m.context.filter((a) => a.kind === 'snippet').length;
+      v.attached = m.context.filter((a) => a.kind !== 'snippet').map((a) => labels.contextLabel(a));
+      if (snippets) v.attached.push(labels.snippetsLabel(snippets));
+    }
     if (!busy && i === lastUserIndex(all)) v.editText = m.text;
     if (m.images?.length) v.images = m.images.map((im) => ({ name: im.name, src: imageDataUrl(im.mime, im.data) }));
     return v;

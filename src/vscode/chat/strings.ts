@@ -141,4 +141,6 @@ function contextLabel(a: ContextAttachment): string {
 }
 
 /** The chat's view-model words, localised. */
-export const chatLabels: ChatLabels = { stateLabel, cutLabel, statsLine, answerNote, errorActions, modelNote, thinkLabel, contextLabel };
+const snippetsLabel = (count: number): string => count === 1 ? vscode.l10n.t('@workspace: 1 snippet') : vscode.l10n.t('@workspace: {0} snippets', count);
+
+export const chatLabels: ChatLabels = { stateLabel, cutLabel, statsLine, answerNote, errorActions, modelNote, thinkLabel, contextLabel, snippetsLabel };
