@@ -53,8 +53,8 @@ export const REBUILDS = {
   vscodeChat: [`${SECTION}.vscodeChat`, EDITOR_SETTING.disableAIFeatures],
   /** What the language-model provider tells VS Code (context window, answer room). */
   languageModelInfo: [SETTING.options],
-  /** The workspace index: its limits (the files are listed and indexed again). */
-  contextIndex: [SETTING.contextMaxFiles, SETTING.contextMaxFileKB],
+  /** The workspace index: its limits and what it leaves out (the files are listed and indexed again). */
+  contextIndex: [SETTING.contextMaxFiles, SETTING.contextMaxFileKB, EDITOR_SETTING.filesExclude, EDITOR_SETTING.searchExclude],
   /** The workspace index's embedding model (only the embeddings are set up again). */
   contextEmbeddings: [SETTING.embeddingsModel],
 } as const;

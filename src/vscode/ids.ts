@@ -130,6 +130,8 @@ export const EDITOR_SETTING = {
   httpProxy: 'http.proxy', httpNoProxy: 'http.noProxy',
   /** VS Code 1.104+: the user turned VS Code's AI features off (the Chat view is hidden). */
   disableAIFeatures: 'chat.disableAIFeatures',
+  /** What the workspace search leaves out, as the Explorer and Search do. */
+  filesExclude: 'files.exclude', searchExclude: 'search.exclude',
 } as const;
 
 export const VIEW = {

@@ -333,4 +333,29 @@ describe('chat context: mentions, @workspace, sources (real extension host)', fu
     fs.rmSync(path.join(root, 'ctx/legacy'), { recursive: true, force: true });
     await waitFor(async () => (await api.chat.workspaceSearch('wombat', true)).hits.length === 0, 'the folder to leave the index', 30000);
   });
+
+  it('files.exclude and search.exclude leave files out, at the listing and when the watcher reports new ones', async () => {
+    const api = await testApi();
+    const conf = (section: string) => vscode.workspace.getConfiguration(section);
+    const write = (rel: string, text: string) => { fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true }); fs.writeFileSync(path.join(root, rel), text); };
+    write('ctx/fx/a.ts', 'export function platypusFiles() {}\n');
+    write('ctx/sx/b.ts', 'export function platypusSearch() {}\n');
+    write('ctx/kept/c.ts', 'export function platypusKept() {}\n');
+    try {
+      await conf('files').update('exclude', { '**/ctx/fx': true }, vscode.ConfigurationTarget.Global);
+      await conf('search').update('exclude', { '**/ctx/sx': true }, vscode.ConfigurationTarget.Global);
+      // The settings change lists the files again.
+      await waitFor(async () => { const r = await api.chat.workspaceSearch('platypus', true); return r.hits.length === 1 ? r : undefined; }, 'only the kept file', 30000);
+      assert.deepStrictEqual((await api.chat.workspaceSearch('platypus', true)).hits.map((h) => h.split(':')[0]), ['ctx/kept/c.ts']);
+      // New files after the listing: an excluded folder's stays out, a kept folder's comes in.
+      write('ctx/sx/d.ts', 'export function wallabyLater() {}\n');
+      write('ctx/kept/e.ts', 'export function wallabyLater() {}\n');
+      await waitFor(async () => (await api.chat.workspaceSearch('wallaby', true)).hits.length >= 1, 'the new kept file', 30000);
+      assert.deepStrictEqual((await api.chat.workspaceSearch('wallaby', true)).hits.map((h) => h.split(':')[0]), ['ctx/kept/e.ts']);
+    } finally {
+      await conf('files').update('exclude', undefined, vscode.ConfigurationTarget.Global);
+      await conf('search').update('exclude', undefined, vscode.ConfigurationTarget.Global);
+      for (const d of ['fx', 'sx', 'kept']) fs.rmSync(path.join(root, 'ctx', d), { recursive: true, force: true });
+    }
+  });
 });

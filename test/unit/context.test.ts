@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import { chunkText } from '../../src/core/context/chunk';
 import { Embedder, embeddingPrefixes, halves } from '../../src/core/context/embed';
-import { enabledGlobs, expandBraces, IgnoreRules, joinGlobs, looksBinary, looksGenerated, prunableGlobs, skippedByName } from '../../src/core/context/files';
+import { enabledGlobs, excludeMatcher, expandBraces, IgnoreRules, joinGlobs, looksBinary, looksGenerated, prunableGlobs, skippedByName } from '../../src/core/context/files';
 import { KeywordIndex } from '../../src/core/context/keywordIndex';
 import { fitSnippets, folderSummary, formatProblems, mentionsWorkspace, withoutWorkspaceMention } from '../../src/core/context/mention';
 import { fuseRanks } from '../../src/core/context/rank';
@@ -162,6 +162,16 @@ describe('context: which files are searched', () => {
     deeper.add('logs', '!keep.txt\n');
     assert.ok(deeper.ignores('logs/keep.txt'), 'a file in an ignored directory stays ignored (git does not look inside)');
   });
+  it('matches new files against the exclude globs as VS Code does: the path or a folder it is in', () => {
+    const m = excludeMatcher(enabledGlobs({ '**/out': true, '**/*.gen.ts': true, 'docs/{drafts,old}': true, '**/.cache': true, 'off/**': false }));
+    assert.ok(m('out/a.js') && m('src/out/deep/a.js'), 'a folder at any depth hides what is in it');
+    assert.ok(m('src/x.gen.ts') && !m('src/x.ts'));
+    assert.ok(m('docs/drafts/a.md') && m('docs/old/b.md') && !m('docs/new/c.md'), 'braces');
+    assert.ok(m('a/.cache/x'), 'dot folders');
+    assert.ok(!m('off/a.ts') && !m('output/a.js'), 'a false key is off; a name only starting the same is not it');
+    assert.strictEqual(excludeMatcher([])('anything'), false);
+  });
+
   it('turns exclude settings and .gitignore names into findFiles globs', () => {
     assert.deepStrictEqual(enabledGlobs({ '**/node_modules': true, '**/x': false, '**/*.js': { when: '$(basename).ts' }, ' ': true }), ['**/node_modules']);
     assert.deepStrictEqual(expandBraces('a/{b,c}/{d,e}'), ['a/b/d', 'a/b/e', 'a/c/d', 'a/c/e']);

@@ -4,6 +4,7 @@
 // `workspace.findFiles` does not apply by itself) and `files.exclude`, a size limit, known binary
 // types, and generated text (minified bundles, lock files) that would only crowd the results. Pure:
 // the editor side lists the files and reads the rules.
+import picomatch from 'picomatch';
 import ignore, { type Ignore } from 'ignore';
 
 /** Extensions of files that are never text (or never worth reading as text). */
@@ -154,4 +155,21 @@ export function joinGlobs(globs: readonly string[]): string | undefined {
   const plain = [...new Set(globs.flatMap(expandBraces).filter((g) => g && !/[{}]/.test(g)))];
   if (!plain.length) return undefined;
   return plain.length === 1 ? plain[0] : `{${plain.join(',')}}`;
+}
+
+/**
+ * A test of workspace-relative POSIX paths against exclude globs (`files.exclude`, `search.exclude`
+ * keys that are on), as VS Code applies them: a path is excluded when it, or a folder it is in,
+ * matches (a glob naming the folder `out` at any depth excludes `src/out/a.js`). VS Code's glob
+ * syntax (`**`, `*`, `?`, `{a,b}`, `[...]`) is matched by picomatch with dot files included. For
+ * files the watcher reports after a listing; the listing itself leaves the excluding to findFiles.
+ */
+export function excludeMatcher(globs: readonly string[]): (rel: string) => boolean {
+  if (!globs.length) return () => false;
+  const isMatch = picomatch([...globs], { dot: true });
+  return (rel) => {
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length; i++) if (isMatch(parts.slice(0, i).join('/'))) return true;
+    return false;
+  };
 }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Embedder } from '../../core/context/embed';
 import { WorkerKeywordEngine } from '../../core/context/engineWorker';
-import { enabledGlobs, IgnoreRules, joinGlobs, looksBinary, prunableGlobs, skippedByName } from '../../core/context/files';
+import { enabledGlobs, excludeMatcher, IgnoreRules, joinGlobs, looksBinary, prunableGlobs, skippedByName } from '../../core/context/files';
 import { TimeSlicer } from '../../core/context/slicer';
 import { vectorFileName, VectorStore } from '../../core/context/vectors';
 import { byDepthThenPath, WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
@@ -30,6 +30,8 @@ export function workspacePath(uri: vscode.Uri): string {
 /** The .gitignore rules of each folder (by its URI) as of the last listing: a file the watcher
  * reports is checked against them before it is indexed. */
 const lastRules = new Map<string, IgnoreRules>();
+/** The files.exclude and search.exclude globs of each folder as of the last listing. */
+const lastExcludes = new Map<string, (rel: string) => boolean>();
 
 /** The vectors are written at most this often (ms). */
 const SAVE_DELAY_MS = 30_000;
@@ -49,7 +51,8 @@ export function ignoredSinceListing(uri: vscode.Uri): boolean {
   const rel = path.posix.relative(folder.uri.path, uri.path);
   if (!rel || rel.startsWith('..') || skippedByName(rel)) return true;
   if (rel.split('/').some((p) => p === '.git' || p === 'node_modules' || p === 'bower_components')) return true;
-  return lastRules.get(folder.uri.toString())?.ignores(rel) ?? false;
+  const key = folder.uri.toString();
+  return (lastExcludes.get(key)?.(rel) ?? false) || (lastRules.get(key)?.ignores(rel) ?? false);
 }
 
 /** The files of the workspace with the exclude settings, the .gitignore rules and the name rules
@@ -61,6 +64,8 @@ export async function listWorkspaceFiles(token?: vscode.CancellationToken): Prom
     // Filled first, then swapped in: the watcher checks new files against the last complete rules.
     const rules = new IgnoreRules();
     const globs = enabledGlobs(vscode.workspace.getConfiguration('search', folder.uri).get('exclude'));
+    // findFiles applies files.exclude itself; the watcher's new files are checked against both.
+    lastExcludes.set(folder.uri.toString(), excludeMatcher([...globs, ...enabledGlobs(vscode.workspace.getConfiguration('files', folder.uri).get('exclude'))]));
     const ignores = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/.gitignore'), joinGlobs(globs), 2000, token);
     for (const gi of ignores) {
       const dir = path.posix.dirname(path.posix.relative(folder.uri.path, gi.path));
