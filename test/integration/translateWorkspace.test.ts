@@ -148,8 +148,14 @@ describe('translation in the workspace: hover, comments, folders (real extension
     const before = server.requests.length;
     const early = stats.cancelledBeforeRequest;
     editor.selection = new vscode.Selection(0, 4, 0, 4);
-    await vscode.commands.executeCommand('editor.action.showHover');
-    await waitFor(() => api.translation.hover.pending > 0, 'the provider waiting for its delay');
+    // showHover acts on the focused editor: asked again until the provider is called (a hover left
+    // open by the test before, or focus still moving to this editor, can swallow the first ask).
+    await waitFor(async () => {
+      if (api.translation.hover.pending > 0) return true;
+      await vscode.window.showTextDocument(doc, { selection: new vscode.Range(0, 4, 0, 4), preserveFocus: false });
+      await vscode.commands.executeCommand('editor.action.showHover');
+      return api.translation.hover.pending > 0;
+    }, 'the provider waiting for its delay');
     await vscode.commands.executeCommand('editor.action.hideHover');
     await waitFor(() => stats.cancelledBeforeRequest === early + 1, 'the hover cancelled before its request');
     assert.strictEqual(chats(server, before).length, 0, 'nothing was sent');

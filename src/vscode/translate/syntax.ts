@@ -36,8 +36,10 @@ export async function syntaxFor(languageId: string): Promise<LanguageSyntax | un
   return languageSyntax(languageId, await configuredComments(languageId));
 }
 
-/** Files longer than this (characters) are not scanned for comments. */
-const MAX_SCAN_CHARS = 5_000_000;
+/** Files longer than this (characters) are not scanned for comments: the scan runs on the
+ * extension host's thread at the first hover after an edit (2 MB: ~50-60 ms on a slow shared core;
+ * larger files are bundles and generated code, not what one reads comments in). */
+const MAX_SCAN_CHARS = 2_000_000;
 
 const scans = new WeakMap<vscode.TextDocument, { version: number; blocks: TextBlock[] }>();
 
