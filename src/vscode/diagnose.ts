@@ -51,7 +51,7 @@ export function reportLines(d: Diagnosis, env: { url: string; proxy?: string; ca
     const p = d.endpoint.value;
     const what = p.server === 'ollama' ? vscode.l10n.t('Ollama {0}', p.version ?? '?')
       : p.server ? vscode.l10n.t('an OpenAI-compatible server ({0})', p.server) : vscode.l10n.t('an OpenAI-compatible server');
-    add('✓', 'endpoint', vscode.l10n.t('Endpoint {0} answers in {1} ms: {2}, {3} model(s).', env.url, ms(d.endpoint.ms), what, p.models.length));
+    add('✓', 'endpoint', p.models.length === 1 ? vscode.l10n.t('Endpoint {0} answers in {1} ms: {2}, 1 model.', env.url, ms(d.endpoint.ms), what) : vscode.l10n.t('Endpoint {0} answers in {1} ms: {2}, {3} models.', env.url, ms(d.endpoint.ms), what, p.models.length));
   } else {
     add('✗', 'endpoint', vscode.l10n.t('Endpoint {0} does not answer: {1}', env.url, describeError(d.endpoint.error, env.url)),
       vscode.l10n.t('Start the server (`ollama serve`) or correct ollamaAssistant.endpoint (User settings), then run Diagnose again.'));
@@ -91,7 +91,8 @@ function featureLines(f: FeatureFinding, d: Diagnosis, add: (mark: DiagnoseMark,
   const name = featureName(f.feature);
   const setting = modelSetting(f.feature);
   if (f.skipped === 'no-model') { add('·', `model:${f.feature}`, vscode.l10n.t('{0}: no model set ({1}).', name, setting)); return; }
-  if (f.skipped === 'unreachable') { add('✗', `model:${f.feature}`, vscode.l10n.t('{0} ({1}): not checked, the endpoint does not answer.', name, f.model)); return; }
+  // Not a failure of its own: the endpoint's ✗ above is the one fault.
+  if (f.skipped === 'unreachable') { add('·', `model:${f.feature}`, vscode.l10n.t('{0} ({1}): not checked, the endpoint does not answer.', name, f.model)); return; }
   if (f.installed === false) {
     add('✗', `model:${f.feature}`, vscode.l10n.t('{0}: model {1} is not installed.', name, f.model),
       vscode.l10n.t('Pull it (Ollama: Pull Model, or `ollama pull {0}`), or set {1} to an installed model.', f.model, setting));
@@ -148,7 +149,12 @@ export function reportText(lines: readonly DiagnoseLine[], when: Date): string {
 }
 
 /** Registers the command. */
+/** The scheme of the report's read-only document (closing it asks nothing; it is not a file). */
+const REPORT_SCHEME = 'ollama-assistant-diagnose';
+
 export function registerDiagnose(ctx: ExtensionContextOwner): void {
+  const reports = new Map<string, string>();
+  ctx.own(vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, { provideTextDocumentContent: (uri) => reports.get(uri.path) }));
   ctx.own(vscode.commands.registerCommand(COMMAND.diagnose, async (): Promise<DiagnoseReport | undefined> => {
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Diagnosing Ollama Assistant…'), cancellable: true },
@@ -167,7 +173,13 @@ export function registerDiagnose(ctx: ExtensionContextOwner): void {
     );
     if (!report) return undefined;
     for (const line of report.text.split('\n')) if (line.trim()) ctx.log.info(`diagnose: ${line}`);
-    const doc = await vscode.workspace.openTextDocument({ content: report.text, language: 'plaintext' });
+    // A read-only document (not an untitled file that asks to be saved on close), in Markdown so
+    // the editor wraps its long lines (VS Code wraps Markdown by default): the remedies are at the
+    // ends of lines.
+    const path = `/Diagnose ${new Date().toISOString().replace(/[:.]/g, '-')}.md`;
+    reports.clear();
+    reports.set(path, report.text);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: REPORT_SCHEME, path }));
     await vscode.window.showTextDocument(doc, { preview: false });
     return report;
   }));

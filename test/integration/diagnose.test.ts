@@ -61,7 +61,7 @@ describe('Diagnose (real extension host)', function () {
       server.reset();
       const r = await diagnose();
       console.log(`[exthost] report:\n${r.text}`);
-      assert.match(line(r, 'endpoint').text, new RegExp(`^Endpoint ${server.url.replace(/[.]/g, '\\.')}/? answers in \\d+ ms: Ollama 0\\.33\\.0, 5 model\\(s\\)\\.$`));
+      assert.match(line(r, 'endpoint').text, new RegExp(`^Endpoint ${server.url.replace(/[.]/g, '\\.')}/? answers in \\d+ ms: Ollama 0\\.33\\.0, 5 models\\.$`));
       assert.strictEqual(line(r, 'endpoint').mark, '✓');
       for (const f of ['chat', 'completion', 'translation', 'embeddings']) {
         assert.strictEqual(line(r, `model:${f}`).mark, '✓', f);
@@ -123,7 +123,15 @@ describe('Diagnose (real extension host)', function () {
       assert.strictEqual(l.mark, '✗');
       assert.match(l.text, new RegExp(`Endpoint http://127\\.0\\.0\\.1:${port}/? does not answer: Cannot reach the Ollama server`));
       assert.match(l.remedy ?? '', /ollama serve/);
-      for (const f of ['chat', 'completion', 'translation', 'embeddings']) assert.match(line(r, `model:${f}`).text, /not checked, the endpoint does not answer/);
+      for (const f of ['chat', 'completion', 'translation', 'embeddings']) {
+        assert.match(line(r, `model:${f}`).text, /not checked, the endpoint does not answer/);
+        assert.strictEqual(line(r, `model:${f}`).mark, '·', 'one fault, one ✗: the features are not checked, not failed');
+      }
+      // The report is a read-only document that closes without asking to be saved.
+      const doc = vscode.window.activeTextEditor!.document;
+      assert.strictEqual(doc.uri.scheme, 'ollama-assistant-diagnose');
+      assert.strictEqual(doc.isDirty, false);
+      assert.strictEqual(doc.isUntitled, false);
       assert.ok(!r.lines.some((x) => x.check === 'loaded'));
       await screenshot('issue16-diagnose-dead-endpoint');
     } finally {

@@ -109,7 +109,7 @@ export class CompletionStatusItem implements vscode.Disposable {
       case 'shown': {
         const t = o.timing;
         const timing = t ? vscode.l10n.t('first token {0} ms, total {1} ms', t.firstChunkAt !== undefined ? Math.round(t.firstChunkAt - t.readyAt) : '-', Math.round(t.doneAt - t.readyAt)) : vscode.l10n.t('from the cache');
-        return [vscode.l10n.t('Last completion ({0}): {1} line(s) shown; {2}.', at, o.lines, timing), contextSentence(o.context)].filter(Boolean).join('\n');
+        return [(o.lines === 1 ? vscode.l10n.t('Last completion ({0}): 1 line shown; {1}.', at, timing) : vscode.l10n.t('Last completion ({0}): {1} lines shown; {2}.', at, o.lines, timing)), contextSentence(o.context)].filter(Boolean).join('\n');
       }
       case 'empty':
         return [vscode.l10n.t('Last request ({0}): nothing was shown because {1}.', at, emptyReason(o.reason)), contextSentence(o.context)].filter(Boolean).join('\n');
@@ -145,7 +145,9 @@ function emptyReason(r: EmptyReason): string {
 function contextSentence(c: { snippets: number; tokens: number; sources: Array<{ path: string }> } | undefined): string {
   if (!c || !c.snippets) return '';
   const files = [...new Set(c.sources.map((x) => x.path))];
-  return vscode.l10n.t('Context: {0} snippet(s), about {1} tokens, from {2}.', c.snippets, c.tokens, files.join(', '));
+  return c.snippets === 1
+    ? vscode.l10n.t('Context: 1 snippet, about {0} tokens, from {1}.', c.tokens, files.join(', '))
+    : vscode.l10n.t('Context: {0} snippets, about {1} tokens, from {2}.', c.snippets, c.tokens, files.join(', '));
 }
 
 /** `text` as a sentence: ends with one full stop (error messages may or may not have one). */
