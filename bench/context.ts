@@ -22,7 +22,8 @@ import * as vm from 'node:vm';
 import { Embedder } from '../src/core/context/embed';
 import { LocalKeywordEngine } from '../src/core/context/engine';
 import { WorkerKeywordEngine } from '../src/core/context/engineWorker';
-import { IgnoreRules, looksBinary, skippedByName } from '../src/core/context/files';
+import { IgnoreRules, skippedByName } from '../src/core/context/files';
+import { decodeIfText } from '../src/core/text/encoding';
 import { TimeSlicer } from '../src/core/context/slicer';
 import { WorkspaceIndex, type IndexSource, type SourceFile } from '../src/core/context/workspaceIndex';
 import { OllamaClient } from '../src/core/ollama/client';
@@ -92,7 +93,7 @@ function directorySource(root: string): IndexSource {
     },
     async read(f) {
       const bytes = await fs.promises.readFile(f.key);
-      return looksBinary(bytes) ? undefined : bytes.toString('utf8');
+      return decodeIfText(bytes);
     },
   };
 }

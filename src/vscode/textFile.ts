@@ -5,7 +5,7 @@
 // guesses first) instead of a refusal. The decision rules are pure (core/text/encoding.ts).
 import * as vscode from 'vscode';
 import {
-  decideEncoding, decodeBytes, encodingInfo, previewSample, SUPPORTED_ENCODINGS, type EncodingGuess, type EncodingId,
+  decideEncoding, decodeBytes, decodeIfText, encodingInfo, previewSample, SUPPORTED_ENCODINGS, type EncodingGuess, type EncodingId,
   type EncodingPolicy, type EncodingSource,
 } from '../core/text/encoding';
 import { UnsupportedInputError } from '../core/translate/types';
@@ -59,6 +59,15 @@ export async function readTextFile(uri: vscode.Uri, name: string, known?: Encodi
   }
   const { text, bom } = decodeBytes(bytes, encoding);
   return { text, bom, encoding: encoding === 'utf8bom' ? 'utf8' : encoding, source, bytes };
+}
+
+/**
+ * The text of a file for a reader in the background (the workspace search, the chat's folder and
+ * diff mentions): `bytes` decoded with the file's encoding settings when that needs no question
+ * (core decodeIfText); undefined for binary data and for bytes whose encoding nobody said.
+ */
+export function backgroundText(uri: vscode.Uri, bytes: Uint8Array): string | undefined {
+  return decodeIfText(bytes, encodingPolicy(uri));
 }
 
 interface EncodingItem extends vscode.QuickPickItem { id?: EncodingId }

@@ -6,7 +6,8 @@
 import * as assert from 'assert';
 import { chunkText } from '../../src/core/context/chunk';
 import { Embedder, embeddingPrefixes, halves } from '../../src/core/context/embed';
-import { enabledGlobs, excludeMatcher, expandBraces, IgnoreRules, joinGlobs, looksBinary, looksGenerated, prunableGlobs, skippedByName } from '../../src/core/context/files';
+import { decodeIfText } from '../../src/core/text/encoding';
+import { enabledGlobs, excludeMatcher, expandBraces, IgnoreRules, joinGlobs, looksGenerated, prunableGlobs, skippedByName } from '../../src/core/context/files';
 import { KeywordIndex } from '../../src/core/context/keywordIndex';
 import { fitSnippets, folderSummary, formatProblems, mentionsWorkspace, withoutWorkspaceMention } from '../../src/core/context/mention';
 import { fuseRanks } from '../../src/core/context/rank';
@@ -184,7 +185,13 @@ describe('context: which files are searched', () => {
   it('skips binary, generated and minified files', () => {
     for (const p of ['a.png', 'x/y.woff2', 'package-lock.json', 'a.min.js', 'b.js.map', 'model.gguf']) assert.ok(skippedByName(p), p);
     for (const p of ['a.ts', 'Makefile', 'x.min.ts']) assert.ok(!skippedByName(p), p);
-    assert.ok(looksBinary(new Uint8Array([65, 0, 66])) && !looksBinary(new Uint8Array([0xff, 0xfe, 65, 0])) && !looksBinary(Buffer.from('text')));
+    // Read as the editor would, without asking anyone (core/text/encoding decodeIfText).
+    assert.strictEqual(decodeIfText(new Uint8Array([65, 0, 66, 0x80, 0, 1, 2])), undefined, 'NUL bytes that are not UTF-16: binary');
+    assert.strictEqual(decodeIfText(new Uint8Array([0xff, 0xfe, 65, 0, 66, 0])), 'AB', 'UTF-16 with a BOM is text, decoded as UTF-16');
+    assert.strictEqual(decodeIfText(Buffer.from('\ufefftext é')), 'text é', 'a UTF-8 BOM is not part of the text');
+    const gbk = new Uint8Array([0xd6, 0xd0, 0xce, 0xc4]); // 中文 in GBK
+    assert.strictEqual(decodeIfText(gbk), undefined, 'not UTF-8 and no setting names the encoding: not decoded as mojibake');
+    assert.strictEqual(decodeIfText(gbk, { configured: 'gbk' }), '中文', 'files.encoding names it');
     assert.ok(looksGenerated('x'.repeat(5000)) && !looksGenerated('short line\n'.repeat(1000)));
   });
 });

@@ -39,22 +39,13 @@ export function looksGenerated(text: string): boolean {
   return text.length / lines > 300;
 }
 
-/** True when the first bytes hold a NUL (the test git and VS Code use for binary files). */
-export function looksBinary(bytes: Uint8Array, sniffBytes = 8192): boolean {
-  const n = Math.min(bytes.length, sniffBytes);
-  // UTF-16 text has NULs too; its BOM says so.
-  if (n >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return false;
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
-  return false;
-}
+const IGNORE_CASE = process.platform === 'win32' || process.platform === 'darwin';
 
 /**
  * The `.gitignore` rules of one folder tree: one rule set per directory that has a `.gitignore`,
  * plus `.git/info/exclude` at the root; `.git/` itself is always ignored. Paths are POSIX and
  * relative to the folder root (no leading `./` or `/`).
  */
-const IGNORE_CASE = process.platform === 'win32' || process.platform === 'darwin';
-
 export class IgnoreRules {
   /** Directory ('' = root) -> its rules. */
   private readonly sets = new Map<string, Ignore>();

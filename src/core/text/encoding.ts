@@ -276,6 +276,9 @@ export interface EncodingPolicy {
   autoGuess?: boolean;
   /** `files.candidateGuessEncodings`. */
   candidates?: readonly string[];
+  /** False when nobody can be asked (a background reader): undecidable bytes are `ask` with no
+   * guesses, and the detector is not loaded for them. */
+  canAsk?: boolean;
 }
 
 export type EncodingDecision =
@@ -311,10 +314,23 @@ export function decideEncoding(bytes: Uint8Array, p: EncodingPolicy = {}): Encod
     return { kind: 'decided', id: configured, source: 'setting' };
   }
   if (s.kind === 'utf8') return { kind: 'decided', id: 'utf8', source: 'utf8' };
+  if (p.canAsk === false && !p.autoGuess) return { kind: 'ask', guesses: [] };
   const { binary, guesses } = guessEncodings(bytes, p.candidates ?? []);
   if (binary) return { kind: 'binary', why: 'detector' };
   if (p.autoGuess && guesses.length > 0) return { kind: 'decided', id: guesses[0]!.id, source: 'guess' };
   return { kind: 'ask', guesses };
+}
+
+/**
+ * The text of `bytes` as the editor would read it with policy `p` (decideEncoding), when that needs
+ * nobody to pick an encoding; undefined for binary data and for bytes that are not UTF-8 when no
+ * setting says what they are. For readers that run in the background (the workspace search, the
+ * chat's folder and diff mentions): UTF-16 and BOM files read right, GBK with `files.encoding`
+ * set to it too, and nothing is decoded as mojibake.
+ */
+export function decodeIfText(bytes: Uint8Array, p: EncodingPolicy = {}): string | undefined {
+  const d = decideEncoding(bytes, { ...p, canAsk: false });
+  return d.kind === 'decided' ? decodeBytes(bytes, d.id).text : undefined;
 }
 
 /**

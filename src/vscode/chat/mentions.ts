@@ -10,6 +10,7 @@ import type { ContextAttachment } from '../../core/chat/conversation';
 import { folderSummary, formatProblems, type Problem, type Severity } from '../../core/context/mention';
 import { listWorkspaceFiles, workspacePath } from '../context/workspaceSearch';
 import { MAX_ATTACHMENT_CHARS } from './attachments';
+import { backgroundText } from '../textFile';
 
 export type MentionKind = 'workspace' | 'selection' | 'problems' | 'workspaceProblems' | 'diff' | 'editor' | 'file' | 'folder' | 'symbol';
 
@@ -219,8 +220,8 @@ export class ChatMentions {
       if (budget < 12_000 && entries.length < 200) {
         try {
           const bytes = await vscode.workspace.fs.readFile(f);
-          if (bytes.length <= 512 * 1024 && !bytes.subarray(0, 8192).includes(0)) {
-            const text = new TextDecoder().decode(bytes);
+          const text = bytes.length <= 512 * 1024 ? backgroundText(f, bytes) : undefined;
+          if (text !== undefined) {
             entries.push({ path: rel, text });
             budget += Math.min(text.length, 2000);
             continue;
@@ -278,7 +279,7 @@ export class ChatMentions {
           const st = await vscode.workspace.fs.stat(c.uri).then((x) => x, () => undefined);
           const tooLarge = !!st && st.size > room * 4;
           const bytes = tooLarge ? new Uint8Array() : await vscode.workspace.fs.readFile(c.uri).then((b) => b, () => new Uint8Array());
-          const text = tooLarge ? `(${st.size.toLocaleString('en')} bytes, too large to show)\n` : bytes.subarray(0, 8192).includes(0) ? '(binary file)\n' : new TextDecoder().decode(bytes).slice(0, room);
+          const text = tooLarge ? `(${st.size.toLocaleString('en')} bytes, too large to show)\n` : backgroundText(c.uri, bytes)?.slice(0, room) ?? '(binary file, or an encoding no setting names)\n';
           if (tooLarge) truncated = true;
           const rel = workspacePath(c.uri);
           piece = `new file ${rel} (untracked)\n--- /dev/null\n+++ b/${rel}\n${text.split('\n').map((l) => '+' + l).join('\n')}\n`;

@@ -12,12 +12,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Embedder } from '../../core/context/embed';
 import { WorkerKeywordEngine } from '../../core/context/engineWorker';
-import { enabledGlobs, excludeMatcher, IgnoreRules, joinGlobs, looksBinary, prunableGlobs, skippedByName } from '../../core/context/files';
+import { enabledGlobs, excludeMatcher, IgnoreRules, joinGlobs, prunableGlobs, skippedByName } from '../../core/context/files';
 import { TimeSlicer } from '../../core/context/slicer';
 import { vectorFileName, VectorStore } from '../../core/context/vectors';
 import { byDepthThenPath, WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
 import { affects, contextSettings } from '../config';
 import type { ExtensionContextOwner } from '../context';
+import { backgroundText } from '../textFile';
 
 /** The path people read: relative to its folder, with the folder's name first in a multi-root workspace. */
 export function workspacePath(uri: vscode.Uri): string {
@@ -127,9 +128,7 @@ class EditorSource implements IndexSource {
     const uri = vscode.Uri.parse(f.key, true);
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === f.key);
     if (open) return open.getText();
-    const bytes = await vscode.workspace.fs.readFile(uri);
-    if (looksBinary(bytes)) return undefined;
-    return new TextDecoder().decode(bytes);
+    return backgroundText(uri, await vscode.workspace.fs.readFile(uri));
   }
 }
 
