@@ -11,7 +11,8 @@ export interface SlicerOptions {
   now?: () => number;
 }
 
-const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Gives the event loop a turn (after pending I/O callbacks), then resolves. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class TimeSlicer {
   private sliceStart: number;
@@ -22,7 +23,7 @@ export class TimeSlicer {
 
   constructor(o: SlicerOptions = {}) {
     this.budgetMs = o.budgetMs ?? 8;
-    this.yieldNow = o.yieldNow ?? immediate;
+    this.yieldNow = o.yieldNow ?? yieldToEventLoop;
     this.now = o.now ?? (() => performance.now());
     this.sliceStart = this.now();
   }

@@ -11,10 +11,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Bytes of a key on disk (the first 16 bytes of a SHA-256: 2^-64 collision odds at 4 billion chunks). */
 export const HASH_BYTES = 16;
 
-/** The key of a text: the first HASH_BYTES of its SHA-256, in hex. */
-export function contentHash(text: string): string {
-  return createHash('sha256').update(text).digest().subarray(0, HASH_BYTES).toString('hex');
-}
+/** The key of a text: the first HASH_BYTES of its SHA-256, in hex (core/common/hash). */
+export { textHash as contentHash } from '../common/hash';
 
 /** The file name for the vectors of `model` (safe on every file system; the dimension is in the
  * file's header, and a file of another dimension is not used). */

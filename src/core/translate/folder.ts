@@ -6,7 +6,7 @@
 // a crash or a restart resumes with the files done skipped and the file in progress continuing
 // where it was. A file whose translation already exists is skipped. Nothing here knows VS Code:
 // the file system comes in as FolderIo.
-import { createHash } from 'node:crypto';
+import { textHash } from '../common/hash';
 import { isCancel } from '../common/cancel';
 import { DocumentJob, type DocumentJobState } from './document';
 import { cues, parseSubtitles, serializeSubtitles, type SubtitleFormat } from './subtitles';
@@ -112,9 +112,6 @@ export function isTranslationOutput(name: string, target: string): boolean {
   return new RegExp(`\\.${tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?: \\(\\d+\\))?\\.[a-z0-9]+$`).test(base);
 }
 
-function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
-}
 
 /** Limits how many calls of `fn` run at once (the requests of all files share the server's slots). */
 export function limitConcurrency(fn: TranslateFn, limit: number): TranslateFn {
@@ -188,7 +185,7 @@ export class FolderJob {
         this.settle(results, file, 'failed', { reason: e instanceof Error ? e.message : String(e) });
         continue;
       }
-      const hash = sha(text);
+      const hash = textHash(text);
       if (saved?.status === 'partial' && saved.hash !== hash) delete this.st.files[file.key];
       if (this.st.files[file.key]?.status !== 'partial' && await this.io.exists(output)) {
         this.settle(results, file, 'skipped', { output, reason: 'translation exists' });

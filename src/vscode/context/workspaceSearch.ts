@@ -13,19 +13,18 @@ import * as vscode from 'vscode';
 import { Embedder } from '../../core/context/embed';
 import { WorkerKeywordEngine } from '../../core/context/engineWorker';
 import { enabledGlobs, excludeMatcher, IgnoreRules, joinGlobs, prunableGlobs, skippedByName } from '../../core/context/files';
-import { TimeSlicer } from '../../core/context/slicer';
+import { TimeSlicer, yieldToEventLoop as giveWay } from '../../core/context/slicer';
 import { vectorFileName, VectorStore } from '../../core/context/vectors';
 import { byDepthThenPath, WorkspaceIndex, type IndexSource, type IndexStats, type SourceFile } from '../../core/context/workspaceIndex';
 import { affects, contextSettings } from '../config';
 import type { ExtensionContextOwner } from '../context';
 import { backgroundText } from '../textFile';
 
-/** The path people read: relative to its folder, with the folder's name first in a multi-root workspace. */
+/** The path people read: the editor's own relative path (the folder's name first in a multi-root
+ * workspace); outside every folder, the file's name. */
 export function workspacePath(uri: vscode.Uri): string {
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder) return uri.scheme === 'untitled' ? uri.path : path.posix.basename(uri.path);
-  const rel = path.posix.relative(folder.uri.path, uri.path);
-  return (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${folder.name}/${rel}` : rel;
+  if (!vscode.workspace.getWorkspaceFolder(uri)) return uri.scheme === 'untitled' ? uri.path : path.posix.basename(uri.path);
+  return vscode.workspace.asRelativePath(uri);
 }
 
 /** The .gitignore rules of each folder (by its URI) as of the last listing: a file the watcher
@@ -37,8 +36,6 @@ const lastExcludes = new Map<string, (rel: string) => boolean>();
 /** The vectors are written at most this often (ms). */
 const SAVE_DELAY_MS = 30_000;
 
-/** Gives the extension host's event loop a turn (between slices of long work). */
-const giveWay = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** An unsaved edit reaches the index once typing has paused this long (ms): the whole text is
  * copied and chunked again per update, not per keystroke. */

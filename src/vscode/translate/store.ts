@@ -2,7 +2,6 @@
 // them after a cancel, a failure or a window reload. A job is keyed by its source URI, a hash of the
 // source text and the target language; the options it ran with are saved too, so a resumed job
 // continues exactly as it started even if the settings changed meanwhile.
-import { createHash } from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { DocumentFormat, DocumentJobState, Glossary, SubtitleJobState, TextEncodingName } from '../../core/translate';
 import { languageTag } from '../../core/translate/langTag';
@@ -54,9 +53,7 @@ const JOBS_KEY = STORAGE_KEY.translationJobs;
 /** Oldest interrupted jobs are forgotten beyond this many. */
 const MAX_JOBS = 20;
 
-export function textHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
-}
+export { textHash } from '../../core/common/hash';
 
 export function jobKey(kind: SavedJob['kind'], uri: string, hash: string, target: string): string {
   return `${kind}|${uri}|${hash}|${languageTag(target)}`;
